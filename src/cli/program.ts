@@ -1,0 +1,103 @@
+import { Command, CommanderError } from "commander";
+import type { Config } from "../config/config.ts";
+import { ConfigError } from "../config/errors.ts";
+import { loadConfig } from "../config/load.ts";
+import { readRegistrationSpec } from "../dnb/registration_spec.ts";
+import { CircuitOpenError } from "../resilience/circuit_breaker.ts";
+import { VERSION } from "../version.ts";
+import { registerConfigCommands } from "./config_commands.ts";
+import { configPath } from "./config_path.ts";
+import type { CliIo } from "./io.ts";
+import { registerRegistrationCommands } from "./registration_commands.ts";
+import { registerRunCommand } from "./run_command.ts";
+import { openRuntime, type Runtime } from "./runtime.ts";
+import { registerSimulateCommand } from "./simulate_command.ts";
+import { UsageError } from "./usage_error.ts";
+
+export interface CliOptions {
+  io: CliIo;
+  /** Resolves when the process is asked to stop; `main.ts` ties it to SIGINT/SIGTERM. */
+  stopRequested(): Promise<void>;
+}
+
+/** Exit codes: 0 done, 1 the work failed, 2 the user's input (config, arguments) is wrong. */
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+export function buildProgram(options: CliOptions): Command {
+  const { io } = options;
+  const program = new Command("traceone")
+    .description("TraceOne Monitor: D&B Direct+ monitoring that never loses a notification")
+    .version(VERSION)
+    .option(
+      "-c, --config <file>",
+      "configuration file (default: $TRACEONE_CONFIG or config/default.yaml)",
+    )
+    .option("--debug", "show stack traces of unexpected errors")
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.out(text.replace(/\n$/, "")),
+      writeErr: (text) => io.err(text.replace(/\n$/, "")),
+    });
+
+  const load = (command: Command): Promise<Config> => {
+    const global = command.optsWithGlobals() as { config?: string };
+    return loadConfig(configPath(global.config, { env: io.env, cwd: io.cwd }), {
+      env: io.env,
+      cwd: io.cwd,
+    });
+  };
+  const withRuntime = async <T>(command: Command, work: (runtime: Runtime) => Promise<T>) => {
+    const runtime = await openRuntime(await load(command));
+    try {
+      return await work(runtime);
+    } finally {
+      await runtime.close();
+    }
+  };
+
+  registerRunCommand(program, {
+    io,
+    loadConfig: load,
+    openRuntime,
+    stopRequested: options.stopRequested,
+  });
+  registerConfigCommands(program, { io, loadConfig: load });
+  registerRegistrationCommands(program, { io, withRuntime, readRegistrationSpec });
+  registerSimulateCommand(program, { io, stopRequested: options.stopRequested });
+  return program;
+}
+
+/** Runs one command line and returns its exit code. Never throws. */
+export async function runCli(args: string[], options: CliOptions): Promise<number> {
+  const { io } = options;
+  const program = buildProgram(options);
+  try {
+    await program.parseAsync(args, { from: "user" });
+    return io.exitCode();
+  } catch (error) {
+    return reportError(error, { io, debug: args.includes("--debug") });
+  }
+}
+
+function reportError(error: unknown, options: { io: CliIo; debug: boolean }): number {
+  const { io } = options;
+  if (error instanceof CommanderError) {
+    // Help and version exit 0; commander already printed its own message for usage errors.
+    return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  }
+  if (error instanceof ConfigError) {
+    io.err(`configuration error${error.source ? ` in ${error.source}` : ""}:`);
+    for (const line of error.message.split("\n")) io.err(`  ${line}`);
+    return EXIT.usage;
+  }
+  if (error instanceof UsageError) {
+    io.err(`error: ${error.message}`);
+    return EXIT.usage;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  const code = error instanceof Error && "code" in error ? ` [${String(error.code)}]` : "";
+  io.err(`error: ${message}${code}`);
+  if (options.debug && error instanceof Error && error.stack) io.err(error.stack);
+  if (error instanceof CircuitOpenError) io.err("the D&B API has been failing; try again later");
+  return EXIT.failed;
+}

@@ -1,0 +1,80 @@
+import { dirname } from "node:path";
+import type { Config } from "../config/config.ts";
+import { createDnbClient, type DnbClient } from "../dnb/client.ts";
+import { type RunningSimulator, startSimulator } from "../sim/server.ts";
+
+/** What a command needs at run time, opened from the configuration, and how to close it. */
+export interface Runtime {
+  config: Config;
+  kv: Deno.Kv;
+  client: DnbClient;
+  /** The D&B base URL in use. */
+  dnbUrl: string;
+  /** How the simulator is reached: started here, found running, or not at all. */
+  simulator: "in_process" | "shared" | null;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens KV and the Direct+ client. With `simulator.enabled`, starts the simulator in-process,
+ * unless one already answers on the configured fixed port (a running `start`), which is then
+ * shared so that CLI commands see the same registrations as the service.
+ */
+export async function openRuntime(config: Config): Promise<Runtime> {
+  await Deno.mkdir(dirname(config.state.kv_path), { recursive: true });
+  const kv = await Deno.openKv(config.state.kv_path);
+  let simulator: RunningSimulator | null = null;
+  let dnbUrl = config.dnb_api.base_url;
+  let mode: Runtime["simulator"] = null;
+  try {
+    if (config.simulator.enabled) {
+      const shared = await findRunningSimulator(config);
+      if (shared) {
+        dnbUrl = shared;
+        mode = "shared";
+      } else {
+        simulator = await startSimulator({
+          hostname: config.simulator.hostname,
+          port: config.simulator.port,
+          clientId: config.dnb_api.client_id,
+          clientSecret: config.dnb_api.client_secret.reveal(),
+          rateLimit: config.simulator.rate_limit,
+          registrations: config.simulator.registrations,
+          notificationsPerMinute: config.simulator.notifications_per_minute,
+        });
+        dnbUrl = simulator.url;
+        mode = "in_process";
+      }
+    }
+  } catch (error) {
+    kv.close();
+    throw error;
+  }
+  const client = createDnbClient(config.dnb_api, { kv, baseUrl: dnbUrl });
+  return {
+    config,
+    kv,
+    client,
+    dnbUrl,
+    simulator: mode,
+    close: async () => {
+      await simulator?.shutdown();
+      kv.close();
+    },
+  };
+}
+
+async function findRunningSimulator(config: Config): Promise<string | null> {
+  if (config.simulator.port === 0) return null;
+  const host = config.simulator.hostname.includes(":")
+    ? `[${config.simulator.hostname}]`
+    : config.simulator.hostname;
+  const url = `http://${host}:${config.simulator.port}`;
+  try {
+    const response = await fetch(`${url}/_sim/counters`, { signal: AbortSignal.timeout(500) });
+    await response.body?.cancel();
+    return response.ok ? url : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,73 @@
+import type { Command } from "commander";
+import { startSimulator } from "../sim/server.ts";
+import type { CliIo } from "./io.ts";
+import { UsageError } from "./usage_error.ts";
+
+export interface SimulateCommandDeps {
+  io: CliIo;
+  stopRequested(): Promise<void>;
+}
+
+export function registerSimulateCommand(program: Command, deps: SimulateCommandDeps): void {
+  program.command("simulate")
+    .description("run the D&B Direct+ simulator alone (for demos and tests)")
+    .option("--port <n>", "port (0 = any free port)", "8181")
+    .option("--hostname <host>", "interface to listen on", "127.0.0.1")
+    .option("--rate-limit <rps>", "the simulator's own 429 threshold, requests per second", "5")
+    .option("--registration <ref>", "create a demo registration (repeatable)", collect, [])
+    .option("--notifications-per-minute <n>", "generated notifications per registration", "6")
+    .option("--client-id <id>", "accepted client id", "simulator")
+    .option("--client-secret <secret>", "accepted client secret", "simulator-secret")
+    .action(async (options: SimulateOptions) => {
+      const port = integer(options.port, "--port");
+      const simulator = await startSimulator({
+        hostname: options.hostname,
+        port,
+        rateLimit: Number(options.rateLimit),
+        clientId: options.clientId,
+        clientSecret: options.clientSecret,
+        notificationsPerMinute: Number(options.notificationsPerMinute),
+        registrations: (options.registration.length ? options.registration : ["TRACEONE_DEMO"])
+          .map((reference, i) => ({ reference, duns: demoDuns(i) })),
+      });
+      deps.io.out(`D&B Direct+ simulator at ${simulator.url}`);
+      deps.io.out(`credentials: client id "${options.clientId}" and the --client-secret value`);
+      deps.io.out(
+        `admin API: ${simulator.url}/_sim/counters, /_sim/faults, /_sim/registrations/REF`,
+      );
+      try {
+        await deps.stopRequested();
+      } finally {
+        await simulator.shutdown();
+      }
+    });
+}
+
+interface SimulateOptions {
+  port: string;
+  hostname: string;
+  rateLimit: string;
+  registration: string[];
+  notificationsPerMinute: string;
+  clientId: string;
+  clientSecret: string;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function integer(text: string, option: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0 || value > 65535) {
+    throw new UsageError(`${option}: expected a port number 0–65535, got "${text}"`);
+  }
+  return value;
+}
+
+function demoDuns(index: number): string[] {
+  return Array.from(
+    { length: 5 },
+    (_, i) => String(60_000_000 + index * 100 + i * 7).padStart(9, "0"),
+  );
+}

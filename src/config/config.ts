@@ -1,0 +1,136 @@
+import type { Secret } from "./secret.ts";
+
+/**
+ * The resolved configuration the program uses: every default filled in, every path absolute,
+ * every secret wrapped. What a file may say is `FileConfig` in `schema.ts`; `resolveConfig`
+ * joins the two.
+ */
+export interface Config {
+  environment: "development" | "test" | "staging" | "production";
+  debug: boolean;
+  /** The file the configuration came from, or null when built in code. */
+  source: string | null;
+  dnb_api: DnbApiConfig;
+  database: DatabaseConfig;
+  monitoring: MonitoringConfig;
+  sftp_storage: SftpStorageConfig;
+  local_storage: LocalStorageConfig;
+  state: StateConfig;
+  http: HttpConfig;
+  simulator: SimulatorConfig;
+}
+
+export type TokenVersion = "v2" | "v3";
+export type SubjectPathFamily = "subjects" | "duns";
+export type FileFormat = "json" | "ndjson" | "csv" | "xml";
+
+export interface DnbApiConfig {
+  base_url: string;
+  client_id: string;
+  client_secret: Secret;
+  /** Requests per second, shared by every call. */
+  rate_limit: number;
+  token_version: TokenVersion;
+  /** Seconds before expiry at which the token is renewed. */
+  token_refresh_buffer: number;
+  /** Seconds one HTTP request may take. */
+  timeout: number;
+  /** Retries after the first attempt, for 429, 5xx, timeouts and network errors. */
+  max_retries: number;
+  /** Seconds: the first backoff ceiling; it doubles per attempt up to `retry_max_delay`. */
+  retry_base_delay: number;
+  retry_max_delay: number;
+  circuit_breaker: CircuitBreakerConfig;
+  subject_paths: SubjectPathFamily;
+}
+
+export interface CircuitBreakerConfig {
+  /** Consecutive failures that open the breaker. */
+  failure_threshold: number;
+  /** Seconds the breaker stays open before one trial call (half-open). */
+  reset_timeout: number;
+}
+
+export interface DatabaseConfig {
+  enabled: boolean;
+  /** `sqlite:<path>` (absolute after resolution) or `postgres://…`; may hold a password. */
+  url: Secret;
+  pool_size: number;
+  migrate_on_start: boolean;
+}
+
+export interface MonitoringConfig {
+  /** Seconds between ticks. */
+  polling_interval: number;
+  /** A cron expression that replaces `polling_interval` when set. */
+  schedule: string | null;
+  /** Per pull request, 1–100. */
+  max_notifications: number;
+  notification_batch_size: number;
+  /** Registration references to monitor; empty means every one the account lists. */
+  registrations: string[];
+  /** Pull requests per registration per tick at most. */
+  max_pulls_per_tick: number;
+}
+
+export interface SftpStorageConfig {
+  enabled: boolean;
+  hostname: string;
+  port: number;
+  username: string;
+  private_key_path: string | null;
+  passphrase: Secret | null;
+  password: Secret | null;
+  /** `SHA256:…` as `ssh-keygen -lf` prints it. */
+  host_key_fingerprint: string | null;
+  known_hosts_path: string | null;
+  remote_base_path: string;
+  file_format: FileFormat;
+  compress: boolean;
+  organize_by_date: boolean;
+  /** Seconds. */
+  timeout: number;
+  connections: number;
+  /** Seconds between SSH keepalives. */
+  keepalive_interval: number;
+}
+
+export interface LocalStorageConfig {
+  enabled: boolean;
+  base_path: string;
+  file_format: FileFormat;
+  organize_by_date: boolean;
+  compress: boolean;
+  /** Octal mode, e.g. 0o640. */
+  file_permissions: number;
+}
+
+export interface StateConfig {
+  kv_path: string;
+  retention_days: number;
+}
+
+export interface HttpConfig {
+  enabled: boolean;
+  hostname: string;
+  port: number;
+  auth_token: Secret | null;
+}
+
+export interface SimulatorRegistrationConfig {
+  reference: string;
+  duns: string[];
+}
+
+export interface SimulatorConfig {
+  /** Run the Direct+ simulator in-process and point the client at it. */
+  enabled: boolean;
+  hostname: string;
+  /** 0 picks a free port. */
+  port: number;
+  registrations: SimulatorRegistrationConfig[];
+  /** Generated notifications per minute, per registration. */
+  notifications_per_minute: number;
+  /** The simulator's own 429 threshold, requests per second. */
+  rate_limit: number;
+}

@@ -1,0 +1,182 @@
+import { isAbsolute, resolve } from "node:path";
+import type { Config, SimulatorRegistrationConfig } from "./config.ts";
+import { ConfigError, type ConfigIssue } from "./errors.ts";
+import { DEFAULTS, type FileConfig, SIMULATOR_CREDENTIALS } from "./schema.ts";
+import { Secret } from "./secret.ts";
+
+/** Options of `resolveConfig`. */
+export interface ResolveOptions {
+  /** Relative paths in the file are taken relative to this directory. */
+  cwd: string;
+  /** What a leading `~/` stands for; null when unknown, which makes `~/` an error. */
+  home: string | null;
+  /** The file the configuration came from, recorded in `Config.source`. */
+  source: string | null;
+}
+
+/**
+ * Joins a validated file with the defaults into the configuration the program uses: every
+ * default filled in, every local path absolute, every secret wrapped. Pure: the same file and
+ * options always give the same result, without touching the disk or the environment.
+ */
+export function resolveConfig(file: FileConfig, options: ResolveOptions): Config {
+  const issues: ConfigIssue[] = [];
+  const path = (value: string, key: string) => resolvePath(value, key, { ...options, issues });
+  const optionalPath = (value: string | null | undefined, key: string) =>
+    value == null ? null : path(value, key);
+
+  const dnb = file.dnb_api ?? {};
+  const breaker = dnb.circuit_breaker ?? {};
+  const database = file.database ?? {};
+  const monitoring = file.monitoring ?? {};
+  const sftp = file.sftp_storage ?? {};
+  const local = file.local_storage ?? {};
+  const state = file.state ?? {};
+  const http = file.http ?? {};
+  const simulator = file.simulator ?? {};
+  const simulatorEnabled = simulator.enabled ?? DEFAULTS.simulator.enabled;
+  // Outside simulator mode validation has already demanded real credentials.
+  const credentials = simulatorEnabled
+    ? SIMULATOR_CREDENTIALS
+    : { client_id: "", client_secret: "" };
+
+  const config: Config = {
+    environment: file.environment ?? DEFAULTS.environment,
+    debug: file.debug ?? DEFAULTS.debug,
+    source: options.source,
+    dnb_api: {
+      base_url: (dnb.base_url ?? DEFAULTS.dnb_api.base_url).replace(/\/+$/, ""),
+      client_id: dnb.client_id ?? credentials.client_id,
+      client_secret: new Secret(dnb.client_secret ?? credentials.client_secret),
+      rate_limit: dnb.rate_limit ?? DEFAULTS.dnb_api.rate_limit,
+      token_version: dnb.token_version ?? DEFAULTS.dnb_api.token_version,
+      token_refresh_buffer: dnb.token_refresh_buffer ?? DEFAULTS.dnb_api.token_refresh_buffer,
+      timeout: dnb.timeout ?? DEFAULTS.dnb_api.timeout,
+      max_retries: dnb.max_retries ?? DEFAULTS.dnb_api.max_retries,
+      retry_base_delay: dnb.retry_base_delay ?? DEFAULTS.dnb_api.retry_base_delay,
+      retry_max_delay: dnb.retry_max_delay ?? DEFAULTS.dnb_api.retry_max_delay,
+      circuit_breaker: {
+        failure_threshold: breaker.failure_threshold ??
+          DEFAULTS.dnb_api.circuit_breaker.failure_threshold,
+        reset_timeout: breaker.reset_timeout ?? DEFAULTS.dnb_api.circuit_breaker.reset_timeout,
+      },
+      subject_paths: dnb.subject_paths ?? DEFAULTS.dnb_api.subject_paths,
+    },
+    database: {
+      enabled: database.enabled ?? DEFAULTS.database.enabled,
+      url: new Secret(resolveDatabaseUrl(database.url ?? DEFAULTS.database.url, path)),
+      pool_size: database.pool_size ?? DEFAULTS.database.pool_size,
+      migrate_on_start: database.migrate_on_start ?? DEFAULTS.database.migrate_on_start,
+    },
+    monitoring: {
+      polling_interval: monitoring.polling_interval ?? DEFAULTS.monitoring.polling_interval,
+      schedule: monitoring.schedule?.trim() ?? DEFAULTS.monitoring.schedule,
+      max_notifications: monitoring.max_notifications ?? DEFAULTS.monitoring.max_notifications,
+      notification_batch_size: monitoring.notification_batch_size ??
+        DEFAULTS.monitoring.notification_batch_size,
+      registrations: [...(monitoring.registrations ?? DEFAULTS.monitoring.registrations)],
+      max_pulls_per_tick: monitoring.max_pulls_per_tick ?? DEFAULTS.monitoring.max_pulls_per_tick,
+    },
+    sftp_storage: {
+      enabled: sftp.enabled ?? DEFAULTS.sftp_storage.enabled,
+      hostname: sftp.hostname ?? DEFAULTS.sftp_storage.hostname,
+      port: sftp.port ?? DEFAULTS.sftp_storage.port,
+      username: sftp.username ?? DEFAULTS.sftp_storage.username,
+      private_key_path: optionalPath(sftp.private_key_path, "sftp_storage.private_key_path"),
+      passphrase: optionalSecret(sftp.passphrase),
+      password: optionalSecret(sftp.password),
+      host_key_fingerprint: sftp.host_key_fingerprint ?? null,
+      known_hosts_path: optionalPath(sftp.known_hosts_path, "sftp_storage.known_hosts_path"),
+      remote_base_path: sftp.remote_base_path ?? DEFAULTS.sftp_storage.remote_base_path,
+      file_format: sftp.file_format ?? DEFAULTS.sftp_storage.file_format,
+      compress: sftp.compress ?? DEFAULTS.sftp_storage.compress,
+      organize_by_date: sftp.organize_by_date ?? DEFAULTS.sftp_storage.organize_by_date,
+      timeout: sftp.timeout ?? DEFAULTS.sftp_storage.timeout,
+      connections: sftp.connections ?? DEFAULTS.sftp_storage.connections,
+      keepalive_interval: sftp.keepalive_interval ?? DEFAULTS.sftp_storage.keepalive_interval,
+    },
+    local_storage: {
+      enabled: local.enabled ?? DEFAULTS.local_storage.enabled,
+      base_path: path(
+        local.base_path ?? DEFAULTS.local_storage.base_path,
+        "local_storage.base_path",
+      ),
+      file_format: local.file_format ?? DEFAULTS.local_storage.file_format,
+      organize_by_date: local.organize_by_date ?? DEFAULTS.local_storage.organize_by_date,
+      compress: local.compress ?? DEFAULTS.local_storage.compress,
+      file_permissions: parseFileMode(
+        local.file_permissions ?? DEFAULTS.local_storage.file_permissions,
+      ),
+    },
+    state: {
+      kv_path: resolveKvPath(state.kv_path ?? DEFAULTS.state.kv_path, path),
+      retention_days: state.retention_days ?? DEFAULTS.state.retention_days,
+    },
+    http: {
+      enabled: http.enabled ?? DEFAULTS.http.enabled,
+      hostname: http.hostname ?? DEFAULTS.http.hostname,
+      port: http.port ?? DEFAULTS.http.port,
+      auth_token: optionalSecret(http.auth_token),
+    },
+    simulator: {
+      enabled: simulatorEnabled,
+      hostname: simulator.hostname ?? DEFAULTS.simulator.hostname,
+      port: simulator.port ?? DEFAULTS.simulator.port,
+      registrations: (simulator.registrations ?? []).map((
+        registration,
+      ): SimulatorRegistrationConfig => ({
+        reference: registration.reference,
+        duns: [...registration.duns],
+      })),
+      notifications_per_minute: simulator.notifications_per_minute ??
+        DEFAULTS.simulator.notifications_per_minute,
+      rate_limit: simulator.rate_limit ?? DEFAULTS.simulator.rate_limit,
+    },
+  };
+  if (issues.length > 0) throw new ConfigError(issues, { source: options.source });
+  return config;
+}
+
+/** `"0640"`, `"640"` or `"0o640"` → `0o640`. The schema has already checked the form. */
+export function parseFileMode(text: string): number {
+  return Number.parseInt(text.replace(/^0o?/, ""), 8);
+}
+
+interface PathContext extends ResolveOptions {
+  issues: ConfigIssue[];
+}
+
+function resolvePath(value: string, key: string, context: PathContext): string {
+  if (value === "~" || value.startsWith("~/")) {
+    if (context.home === null) {
+      context.issues.push({
+        path: key,
+        message:
+          `cannot expand "~": the home directory is unknown (set HOME, or give an absolute path)`,
+      });
+      return value;
+    }
+    return resolve(context.home, value.slice(2));
+  }
+  return isAbsolute(value) ? resolve(value) : resolve(context.cwd, value);
+}
+
+type PathResolver = (value: string, key: string) => string;
+
+function resolveDatabaseUrl(url: string, path: PathResolver): string {
+  if (!url.startsWith("sqlite:")) return url;
+  // `sqlite:///abs/file.db` is the URL spelling of `sqlite:/abs/file.db`.
+  const file = url.slice("sqlite:".length).replace(/^\/\/(?=[/.~]|[A-Za-z]:)/, "");
+  if (file === ":memory:") return url;
+  return `sqlite:${path(file, "database.url")}`;
+}
+
+function resolveKvPath(value: string, path: PathResolver): string {
+  // A remote KV (Deno Deploy, a shared KV Connect endpoint) and the in-memory KV are not files.
+  if (value === ":memory:" || /^https?:\/\//.test(value)) return value;
+  return path(value, "state.kv_path");
+}
+
+function optionalSecret(value: string | null | undefined): Secret | null {
+  return value == null ? null : new Secret(value);
+}

@@ -1,0 +1,536 @@
+import { z } from "zod";
+import { type ConfigIssue, formatPath } from "./errors.ts";
+
+/**
+ * What a configuration file may say. Every field is optional (`null` counts as absent, so a
+ * section whose keys are all commented out is fine); `DEFAULTS` holds what `resolveConfig` puts
+ * in their place. Unknown keys are errors: a misspelt key silently falling back to its default
+ * is the worst kind of configuration bug.
+ */
+
+/** What an error message says about a field, next to the field so the two stay in step. */
+interface FieldInfo {
+  /** What is expected, shown in parentheses after the problem. */
+  hint: string;
+  /** Never echo the value in a message. */
+  secret?: boolean;
+}
+
+const fieldInfo = z.registry<FieldInfo>();
+
+function field<T extends z.ZodType>(schema: T, hint: string, options: { secret?: boolean } = {}) {
+  const optional = schema.nullish();
+  fieldInfo.add(optional, { hint, secret: options.secret });
+  return optional;
+}
+
+function described<T extends z.ZodType>(schema: T, hint: string) {
+  fieldInfo.add(schema, { hint });
+  return schema;
+}
+
+/** A string checked by `problem`, which returns what is wrong or null. */
+function checkedString(problem: (value: string) => string | null) {
+  return z.string().check((context) => {
+    const message = problem(context.value);
+    if (message !== null) context.issues.push({ code: "custom", message, input: context.value });
+  });
+}
+
+export const ENVIRONMENTS = ["development", "test", "staging", "production"] as const;
+export const TOKEN_VERSIONS = ["v2", "v3"] as const;
+export const SUBJECT_PATH_FAMILIES = ["subjects", "duns"] as const;
+export const FILE_FORMATS = ["json", "ndjson", "csv", "xml"] as const;
+
+/** Credentials the simulator accepts; used when it is enabled and the file gives none. */
+export const SIMULATOR_CREDENTIALS = {
+  client_id: "simulator",
+  client_secret: "simulator-secret",
+} as const;
+
+/** The value of every setting a file leaves out. */
+export const DEFAULTS = {
+  environment: "development",
+  debug: false,
+  dnb_api: {
+    base_url: "https://plus.dnb.com",
+    rate_limit: 5,
+    token_version: "v3",
+    token_refresh_buffer: 300,
+    timeout: 30,
+    max_retries: 5,
+    retry_base_delay: 0.5,
+    retry_max_delay: 30,
+    circuit_breaker: { failure_threshold: 5, reset_timeout: 30 },
+    subject_paths: "subjects",
+  },
+  database: {
+    enabled: true,
+    url: "sqlite:./data/traceone.db",
+    pool_size: 10,
+    migrate_on_start: true,
+  },
+  monitoring: {
+    polling_interval: 300,
+    schedule: null,
+    max_notifications: 100,
+    notification_batch_size: 50,
+    registrations: [],
+    max_pulls_per_tick: 100,
+  },
+  sftp_storage: {
+    enabled: false,
+    hostname: "",
+    port: 22,
+    username: "",
+    remote_base_path: "/notifications",
+    file_format: "json",
+    compress: false,
+    organize_by_date: true,
+    timeout: 30,
+    connections: 4,
+    keepalive_interval: 10,
+  },
+  local_storage: {
+    enabled: true,
+    base_path: "./notifications",
+    file_format: "json",
+    organize_by_date: true,
+    compress: false,
+    file_permissions: "0640",
+  },
+  state: { kv_path: "./data/state.kv", retention_days: 14 },
+  http: { enabled: true, hostname: "127.0.0.1", port: 8080 },
+  simulator: {
+    enabled: false,
+    hostname: "127.0.0.1",
+    port: 0,
+    registrations: [],
+    notifications_per_minute: 6,
+    rate_limit: 5,
+  },
+} as const;
+
+const LOOPBACK_HOSTS = new Set(["localhost", "[::1]"]);
+
+function baseUrlProblem(value: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `not a URL: ${JSON.stringify(value)}`;
+  }
+  if (url.protocol === "https:") return null;
+  if (url.protocol !== "http:") return `must use https, got ${JSON.stringify(value)}`;
+  if (LOOPBACK_HOSTS.has(url.hostname) || url.hostname.startsWith("127.")) return null;
+  return `plain http is allowed only for loopback hosts (127.0.0.1, ::1, localhost), got ${
+    JSON.stringify(value)
+  }`;
+}
+
+// The value may hold a password, so no message quotes it.
+function databaseUrlProblem(value: string): string | null {
+  if (value.startsWith("sqlite:")) {
+    return value.length > "sqlite:".length ? null : "the sqlite: URL has no path";
+  }
+  if (!/^postgres(ql)?:\/\//.test(value)) return "not a supported database URL";
+  try {
+    new URL(value);
+    return null;
+  } catch {
+    return "not a valid PostgreSQL URL";
+  }
+}
+
+const CRON_FIELD = /^[0-9A-Za-z*,/-]+$/;
+
+function cronProblem(value: string): string | null {
+  const fields = value.trim().split(/\s+/);
+  if (fields.length === 5 && fields.every((part) => CRON_FIELD.test(part))) return null;
+  return `not a 5-field cron expression: ${JSON.stringify(value)}`;
+}
+
+// `ssh-keygen -lf` prints 43 unpadded base64 characters for the 32-byte digest.
+const FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}=?$/;
+
+function fingerprintProblem(value: string): string | null {
+  return FINGERPRINT.test(value) ? null : `not a SHA256 fingerprint: ${JSON.stringify(value)}`;
+}
+
+const FILE_MODE = /^(0o?)?[0-7]{3}$/;
+
+function fileModeProblem(value: string): string | null {
+  return FILE_MODE.test(value) ? null : `not an octal file mode: ${JSON.stringify(value)}`;
+}
+
+const DUNS = /^[0-9]{9}$/;
+
+function dunsProblem(value: string): string | null {
+  return DUNS.test(value) ? null : `not a 9-digit DUNS number: ${JSON.stringify(value)}`;
+}
+
+const seconds = (hint: string) => field(z.number().positive(), hint);
+// "expected true or false" already says all there is to say about a flag.
+const flag = () => field(z.boolean(), "");
+const text = (hint: string, options: { secret?: boolean } = {}) =>
+  field(z.string().min(1), hint, options);
+const port = (min: number, hint: string) => field(z.int().min(min).max(65535), hint);
+
+const CircuitBreakerSchema = z.strictObject({
+  failure_threshold: field(z.int().min(1), "consecutive failures that open the breaker, e.g. 5"),
+  reset_timeout: seconds("seconds the breaker stays open before a trial call, e.g. 30"),
+});
+
+const DnbApiSchema = z.strictObject({
+  base_url: field(checkedString(baseUrlProblem), "the Direct+ API root, e.g. https://plus.dnb.com"),
+  client_id: text('the Consumer Key of your D&B account, e.g. "${DNB_CLIENT_ID}"'),
+  client_secret: text('the Consumer Secret of your D&B account, e.g. "${DNB_CLIENT_SECRET}"', {
+    secret: true,
+  }),
+  rate_limit: field(z.number().positive(), "requests per second, e.g. 5"),
+  token_version: field(z.enum(TOKEN_VERSIONS), "the token endpoint version"),
+  token_refresh_buffer: field(
+    z.number().min(0),
+    "seconds before expiry at which the token is renewed, e.g. 300",
+  ),
+  timeout: seconds("seconds one request may take, e.g. 30"),
+  max_retries: field(z.int().min(0), "retries after the first attempt, e.g. 5"),
+  retry_base_delay: field(z.number().min(0), "seconds of the first backoff, e.g. 0.5"),
+  retry_max_delay: seconds("the longest backoff in seconds, e.g. 30"),
+  circuit_breaker: field(CircuitBreakerSchema, "a mapping with failure_threshold, reset_timeout"),
+  subject_paths: field(z.enum(SUBJECT_PATH_FAMILIES), "the URL family of subject endpoints"),
+});
+
+const DatabaseSchema = z.strictObject({
+  enabled: flag(),
+  url: field(
+    checkedString(databaseUrlProblem),
+    "sqlite:<path>, postgres://… or postgresql://…, e.g. sqlite:./data/traceone.db",
+    { secret: true },
+  ),
+  pool_size: field(z.int().min(1), "connections in the pool, e.g. 10"),
+  migrate_on_start: flag(),
+});
+
+const MonitoringSchema = z.strictObject({
+  polling_interval: field(z.number().min(1), "seconds between polls, e.g. 300"),
+  schedule: field(
+    checkedString(cronProblem),
+    'a 5-field cron expression such as "*/5 * * * *", or null to use polling_interval',
+  ),
+  max_notifications: field(z.int().min(1).max(100), "notifications per pull, 1 to 100"),
+  notification_batch_size: field(z.int().min(1), "notifications per batch, e.g. 50"),
+  registrations: field(
+    z.array(described(z.string().min(1), "a registration reference")),
+    "a list of registration references; empty means every registration of the account",
+  ),
+  max_pulls_per_tick: field(z.int().min(1), "pull requests per registration per tick, e.g. 100"),
+});
+
+const SftpStorageSchema = z.strictObject({
+  enabled: flag(),
+  hostname: text("the SFTP server's host name, e.g. sftp.example.com"),
+  port: port(1, "the SSH port, e.g. 22"),
+  username: text("the SSH user name"),
+  private_key_path: text("the private key file, e.g. ~/.ssh/id_ed25519"),
+  passphrase: text('the private key\'s passphrase, e.g. "${SFTP_KEY_PASSPHRASE}"', {
+    secret: true,
+  }),
+  password: text('the SSH password, e.g. "${SFTP_PASSWORD}"', { secret: true }),
+  host_key_fingerprint: field(
+    checkedString(fingerprintProblem),
+    'the server host key as "ssh-keygen -lf <key>" prints it, e.g. "SHA256:" and 43 base64 characters',
+  ),
+  known_hosts_path: text("a known_hosts file, e.g. ~/.ssh/known_hosts"),
+  remote_base_path: text("the remote directory, e.g. /notifications"),
+  file_format: field(z.enum(FILE_FORMATS), "the stored file format"),
+  compress: flag(),
+  organize_by_date: flag(),
+  timeout: seconds("seconds one SFTP operation may take, e.g. 30"),
+  connections: field(z.int().min(1).max(16), "parallel SFTP connections, 1 to 16"),
+  keepalive_interval: field(z.number().min(0), "seconds between SSH keepalives, e.g. 10"),
+});
+
+const LocalStorageSchema = z.strictObject({
+  enabled: flag(),
+  base_path: text("the directory for notification files, e.g. ./notifications"),
+  file_format: field(z.enum(FILE_FORMATS), "the stored file format"),
+  organize_by_date: flag(),
+  compress: flag(),
+  file_permissions: field(checkedString(fileModeProblem), 'an octal mode, e.g. "0640"'),
+});
+
+const StateSchema = z.strictObject({
+  kv_path: text("the Deno KV file, e.g. ./data/state.kv"),
+  retention_days: field(z.int().min(1), "days journal entries are kept, e.g. 14"),
+});
+
+const HttpSchema = z.strictObject({
+  enabled: flag(),
+  hostname: text("the address to listen on, e.g. 127.0.0.1"),
+  port: port(0, "the port to listen on, 0 to 65535, e.g. 8080"),
+  auth_token: text('the bearer token for the API, e.g. "${TRACEONE_HTTP_TOKEN}"', {
+    secret: true,
+  }),
+});
+
+const SimulatorRegistrationSchema = z.strictObject({
+  reference: described(z.string().min(1), "the registration reference, e.g. TRACEONE_DEMO"),
+  duns: described(
+    z.array(
+      described(
+        checkedString(dunsProblem),
+        'a 9-digit DUNS number, e.g. "012345678"; quotes keep leading zeros',
+      ),
+    ),
+    'a list of DUNS numbers, e.g. ["804735132"]',
+  ),
+});
+
+const SimulatorSchema = z.strictObject({
+  enabled: flag(),
+  hostname: text("the address the simulator listens on, e.g. 127.0.0.1"),
+  port: port(0, "the simulator's port, 0 for a free one"),
+  registrations: field(
+    z.array(described(SimulatorRegistrationSchema, "a mapping with reference and duns")),
+    "a list of {reference, duns} mappings",
+  ),
+  notifications_per_minute: field(
+    z.number().min(0),
+    "generated notifications per minute per registration, e.g. 6",
+  ),
+  rate_limit: field(z.number().positive(), "the simulator's requests per second, e.g. 5"),
+});
+
+export const FileConfigSchema = z.strictObject({
+  environment: field(z.enum(ENVIRONMENTS), "the deployment stage"),
+  debug: flag(),
+  dnb_api: field(DnbApiSchema, "a mapping of D&B Direct+ API settings"),
+  database: field(DatabaseSchema, "a mapping of database settings"),
+  monitoring: field(MonitoringSchema, "a mapping of polling settings"),
+  sftp_storage: field(SftpStorageSchema, "a mapping of SFTP settings"),
+  local_storage: field(LocalStorageSchema, "a mapping of local file settings"),
+  state: field(StateSchema, "a mapping of state settings"),
+  http: field(HttpSchema, "a mapping of HTTP server settings"),
+  simulator: field(SimulatorSchema, "a mapping of simulator settings"),
+});
+
+/** A configuration file's content once it passed `validateFileConfig`. */
+export type FileConfig = z.infer<typeof FileConfigSchema>;
+
+/** The outcome of `validateFileConfig`: the typed content, or every problem found. */
+export type FileConfigValidation =
+  | { ok: true; config: FileConfig }
+  | { ok: false; issues: ConfigIssue[] };
+
+/**
+ * Checks a parsed (and substituted) YAML tree against the schema and the rules that span
+ * fields, reporting every problem in user terms.
+ */
+export function validateFileConfig(tree: unknown): FileConfigValidation {
+  const result = FileConfigSchema.safeParse(tree, { reportInput: true });
+  const issues = result.success ? [] : result.error.issues.flatMap(translateIssue);
+  issues.push(...crossFieldIssues(tree));
+  if (result.success && issues.length === 0) return { ok: true, config: result.data };
+  return { ok: false, issues };
+}
+
+function crossFieldIssues(tree: unknown): ConfigIssue[] {
+  if (!isMapping(tree)) return [];
+  const issues: ConfigIssue[] = [];
+  const simulator = tree.simulator;
+  const simulatorEnabled = isMapping(simulator) ? simulator.enabled : undefined;
+
+  if (simulatorEnabled === true && tree.environment === "production") {
+    issues.push({
+      path: "simulator.enabled",
+      message:
+        "the simulator cannot run in production (set simulator.enabled: false and give the D&B credentials in dnb_api)",
+    });
+  }
+
+  // Whether credentials are needed is unknowable while simulator.enabled has the wrong type.
+  const dnbApi = tree.dnb_api ?? {};
+  if ((simulatorEnabled ?? false) === false && isMapping(dnbApi)) {
+    for (const key of ["client_id", "client_secret"]) {
+      if (dnbApi[key] == null) {
+        issues.push({
+          path: `dnb_api.${key}`,
+          message: `missing (${hintAt(["dnb_api", key])})`,
+        });
+      }
+    }
+  }
+
+  const sftp = tree.sftp_storage;
+  if (isMapping(sftp) && sftp.enabled === true) {
+    for (const key of ["hostname", "username"]) {
+      if (sftp[key] == null) {
+        issues.push({
+          path: `sftp_storage.${key}`,
+          message: `required when sftp_storage.enabled is true (${hintAt(["sftp_storage", key])})`,
+        });
+      }
+    }
+    if (sftp.private_key_path == null && sftp.password == null) {
+      issues.push({
+        path: "sftp_storage",
+        message:
+          "no way to log in (give private_key_path or password when sftp_storage.enabled is true)",
+      });
+    }
+  }
+  return issues;
+}
+
+function translateIssue(issue: z.core.$ZodIssue): ConfigIssue[] {
+  const path = formatPath(issue.path);
+  if (issue.code === "unrecognized_keys") {
+    const known = knownKeysAt(issue.path);
+    return issue.keys.map((key) => ({
+      path: path === "" ? key : `${path}.${key}`,
+      message: unknownKeyMessage(key, known),
+    }));
+  }
+  const info = infoAt(issue.path);
+  const problem = describeProblem(issue, info.secret);
+  const hint = issue.code === "invalid_value" || !info.hint ? "" : ` (${info.hint})`;
+  return [{ path, message: problem + hint }];
+}
+
+function describeProblem(issue: z.core.$ZodIssue, secret: boolean): string {
+  switch (issue.code) {
+    case "invalid_type": {
+      if (issue.input === undefined) return "missing";
+      const expected = EXPECTED_LABELS[issue.expected] ?? issue.expected;
+      const got = describeValue(issue.input, secret);
+      const quoteIt = issue.expected === "string" &&
+        (typeof issue.input === "number" || typeof issue.input === "boolean");
+      return `expected ${expected}, got ${got}${quoteIt ? "; put it in quotes" : ""}`;
+    }
+    case "too_small": {
+      if (issue.origin === "string" && Number(issue.minimum) === 1) return "must not be empty";
+      if (issue.origin === "array") return `must have at least ${issue.minimum} items`;
+      const bound = issue.inclusive ? "at least" : "greater than";
+      return `must be ${bound} ${issue.minimum}${gotSuffix(issue.input, secret)}`;
+    }
+    case "too_big": {
+      if (issue.origin === "array") return `must have at most ${issue.maximum} items`;
+      const bound = issue.inclusive ? "at most" : "less than";
+      return `must be ${bound} ${issue.maximum}${gotSuffix(issue.input, secret)}`;
+    }
+    case "invalid_value": {
+      const allowed = issue.values.map(String).join(", ");
+      const value = secret ? "" : ` ${JSON.stringify(issue.input)}`;
+      return `unknown value${value} (expected one of: ${allowed})`;
+    }
+    case "custom":
+      return issue.message;
+    default:
+      return `has the wrong form${gotSuffix(issue.input, secret)}`;
+  }
+}
+
+const EXPECTED_LABELS: Record<string, string> = {
+  string: "a string",
+  number: "a number",
+  int: "an integer",
+  boolean: "true or false",
+  object: "a mapping",
+  array: "a list",
+};
+
+function gotSuffix(input: unknown, secret: boolean): string {
+  return secret || input === undefined ? "" : `, got ${describeValue(input, false)}`;
+}
+
+function describeValue(value: unknown, secret: boolean): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  if (secret) return `a ${typeof value}`;
+  if (typeof value === "string") return `string ${JSON.stringify(truncate(value))}`;
+  return `${typeof value} ${String(value)}`;
+}
+
+function truncate(value: string): string {
+  return value.length > 60 ? `${value.slice(0, 57)}...` : value;
+}
+
+function unknownKeyMessage(key: string, known: string[]): string {
+  const close = closestKey(key, known);
+  const suggestion = close === undefined ? "" : `; did you mean ${close}?`;
+  return `unknown key (expected one of: ${known.join(", ")}${suggestion})`;
+}
+
+function closestKey(key: string, known: string[]): string | undefined {
+  const squash = (name: string) => name.toLowerCase().replace(/[-_\s]/g, "");
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of known) {
+    const distance = squash(candidate) === squash(key) ? 0 : editDistance(key, candidate);
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return bestDistance <= Math.min(2, Math.floor(key.length / 3)) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current.push(Math.min(previous[j] + 1, current[j - 1] + 1, substitution));
+    }
+    previous = current;
+  }
+  return previous[b.length];
+}
+
+/** The schema at a key path, and whether any part of that path is secret. */
+function schemaAt(path: readonly PropertyKey[]): { schema?: z.ZodType; secret: boolean } {
+  let schema: z.ZodType | undefined = FileConfigSchema;
+  let secret = false;
+  for (const segment of path) {
+    const container = unwrap(schema);
+    if (container instanceof z.ZodObject && typeof segment === "string") {
+      schema = container.shape[segment] as z.ZodType | undefined;
+    } else if (container instanceof z.ZodArray && typeof segment === "number") {
+      schema = container.element as z.ZodType;
+    } else {
+      schema = undefined;
+    }
+    if (schema === undefined) break;
+    secret ||= fieldInfo.get(schema)?.secret === true;
+  }
+  return { schema, secret };
+}
+
+function infoAt(path: readonly PropertyKey[]): { hint?: string; secret: boolean } {
+  const { schema, secret } = schemaAt(path);
+  return { hint: schema ? fieldInfo.get(schema)?.hint : undefined, secret };
+}
+
+function hintAt(path: readonly PropertyKey[]): string {
+  return infoAt(path).hint ?? "";
+}
+
+function knownKeysAt(path: readonly PropertyKey[]): string[] {
+  const container = unwrap(schemaAt(path).schema);
+  return container instanceof z.ZodObject ? Object.keys(container.shape) : [];
+}
+
+function unwrap(schema: z.ZodType | undefined): z.ZodType | undefined {
+  let current = schema;
+  while (current instanceof z.ZodOptional || current instanceof z.ZodNullable) {
+    current = current.unwrap() as z.ZodType;
+  }
+  return current;
+}
+
+function isMapping(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

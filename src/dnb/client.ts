@@ -1,0 +1,86 @@
+import type { DnbApiConfig } from "../config/config.ts";
+import {
+  type BreakerSnapshot,
+  type BreakerStateChange,
+  CircuitBreaker,
+} from "../resilience/circuit_breaker.ts";
+import { TokenBucket } from "../resilience/token_bucket.ts";
+import { AuthorizedApi } from "./authorized_api.ts";
+import { NotificationsApi } from "./notifications_api.ts";
+import { RegistrationsApi } from "./registrations_api.ts";
+import { TokenProvider, type TokenStatus } from "./token.ts";
+import { type AttemptObservation, DnbTransport, type TransportStats } from "./transport.ts";
+
+export interface DnbClientOptions {
+  kv: Deno.Kv;
+  /** Replaces `config.base_url`, e.g. with the in-process simulator's URL. */
+  baseUrl?: string;
+  fetch?: typeof fetch;
+  random?: () => number;
+  now?: () => number;
+  onAttempt?: (observation: AttemptObservation) => void;
+  onBreakerChange?: (change: BreakerStateChange) => void;
+}
+
+export interface DnbClientStatus {
+  baseUrl: string;
+  rateLimit: number;
+  authentication: TokenStatus;
+  transport: TransportStats;
+  breaker: BreakerSnapshot;
+}
+
+/** The Direct+ client: one transport (rate limit, retry, breaker) shared by every call. */
+export interface DnbClient {
+  readonly registrations: RegistrationsApi;
+  readonly notifications: NotificationsApi;
+  readonly tokens: TokenProvider;
+  readonly transport: DnbTransport;
+  status(): DnbClientStatus;
+}
+
+export function createDnbClient(config: DnbApiConfig, options: DnbClientOptions): DnbClient {
+  const baseUrl = options.baseUrl ?? config.base_url;
+  const breaker = new CircuitBreaker({
+    name: "dnb_api",
+    failureThreshold: config.circuit_breaker.failure_threshold,
+    resetTimeoutMs: config.circuit_breaker.reset_timeout * 1000,
+    now: options.now,
+    onStateChange: options.onBreakerChange,
+  });
+  const transport = new DnbTransport({
+    baseUrl,
+    limiter: new TokenBucket({ ratePerSecond: config.rate_limit, now: options.now }),
+    breaker,
+    timeoutMs: config.timeout * 1000,
+    maxRetries: config.max_retries,
+    retryBaseDelayMs: config.retry_base_delay * 1000,
+    retryMaxDelayMs: config.retry_max_delay * 1000,
+    fetch: options.fetch,
+    random: options.random,
+    onAttempt: options.onAttempt,
+  });
+  const tokens = new TokenProvider({
+    transport,
+    kv: options.kv,
+    version: config.token_version,
+    clientId: config.client_id,
+    clientSecret: config.client_secret,
+    refreshBufferMs: config.token_refresh_buffer * 1000,
+    now: options.now,
+  });
+  const api = new AuthorizedApi(transport, tokens);
+  return {
+    registrations: new RegistrationsApi(api, { family: config.subject_paths }),
+    notifications: new NotificationsApi(api),
+    tokens,
+    transport,
+    status: () => ({
+      baseUrl,
+      rateLimit: config.rate_limit,
+      authentication: tokens.status(),
+      transport: transport.stats(),
+      breaker: breaker.snapshot(),
+    }),
+  };
+}

@@ -1,0 +1,141 @@
+import { DnbProtocolError } from "./errors.ts";
+import { notificationId } from "./notification_id.ts";
+import { type Notification, NOTIFICATION_TYPES } from "./payload.ts";
+import { rawArrayElements } from "./raw_json_slices.ts";
+
+/** A notification that passed validation, with its id and its bytes as received. */
+export interface ParsedNotification {
+  id: string;
+  notification: Notification;
+  raw: string;
+  /** False for a `type` outside the nine D&B documents; such notifications are kept. */
+  knownType: boolean;
+}
+
+/** A notification that failed validation: reported with its raw JSON, never dropped. */
+export interface InvalidNotification {
+  id: string;
+  /** Position in its page. */
+  index: number;
+  raw: string;
+  reason: string;
+}
+
+export interface NotificationPage {
+  reference: string;
+  transactionID: string | null;
+  notifications: ParsedNotification[];
+  invalid: InvalidNotification[];
+}
+
+const KNOWN_TYPES: ReadonlySet<string> = new Set(NOTIFICATION_TYPES);
+
+/**
+ * Reads one pull or replay response. Each notification is validated on its own, so one
+ * malformed notification is reported in `invalid` and never costs the rest of the page.
+ */
+export function parseNotificationPage(
+  text: string,
+  options: { reference: string; path: string },
+): NotificationPage {
+  const site = { method: "GET", path: options.path, endpoint: "notifications" };
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (error) {
+    throw new DnbProtocolError(site, `body is not JSON (${(error as Error).message})`, text);
+  }
+  if (!isRecord(body) || !Array.isArray(body.notifications)) {
+    throw new DnbProtocolError(site, "body has no notifications array", text);
+  }
+  const values = body.notifications as unknown[];
+  const raws = rawArrayElements(text, "notifications") ?? values.map((v) => JSON.stringify(v));
+  const page: NotificationPage = {
+    reference: options.reference,
+    transactionID: isRecord(body.transactionDetail) &&
+        typeof body.transactionDetail.transactionID === "string"
+      ? body.transactionDetail.transactionID
+      : null,
+    notifications: [],
+    invalid: [],
+  };
+  values.forEach((value, index) => {
+    const raw = raws[index] ?? JSON.stringify(value);
+    const id = notificationId(options.reference, value);
+    const problems = notificationProblems(value);
+    if (problems.length > 0) {
+      page.invalid.push({ id, index, raw, reason: problems.join("; ") });
+      return;
+    }
+    const notification = value as Notification;
+    notification.elements ??= [];
+    page.notifications.push({
+      id,
+      notification,
+      raw,
+      knownType: KNOWN_TYPES.has(notification.type),
+    });
+  });
+  return page;
+}
+
+/** What is wrong with one notification, field by field; empty when it is valid. */
+export function notificationProblems(value: unknown): string[] {
+  if (!isRecord(value)) return [`notification: expected a JSON object, got ${kindOf(value)}`];
+  const problems: string[] = [];
+  if (typeof value.type !== "string" || value.type === "") {
+    problems.push(`type: expected a non-empty string, got ${kindOf(value.type)}`);
+  }
+  if (!isRecord(value.organization)) {
+    problems.push(`organization: expected an object, got ${kindOf(value.organization)}`);
+  } else if (
+    typeof value.organization.duns !== "string" || !/^\d{9}$/.test(value.organization.duns)
+  ) {
+    problems.push(
+      `organization.duns: expected a 9-digit string, got ${kindOf(value.organization.duns)}`,
+    );
+  }
+  const stamp = value.deliveryTimeStamp;
+  if (typeof stamp !== "string" || Number.isNaN(Date.parse(stamp))) {
+    const hint = "deliveryTimestamp" in value
+      ? " (found deliveryTimestamp: the S is upper-case)"
+      : "";
+    problems.push(`deliveryTimeStamp: expected an ISO-8601 time, got ${kindOf(stamp)}${hint}`);
+  }
+  if (value.elements !== undefined && value.elements !== null) {
+    if (!Array.isArray(value.elements)) {
+      problems.push(`elements: expected an array, got ${kindOf(value.elements)}`);
+    } else {
+      value.elements.forEach((element, i) => {
+        if (!isRecord(element)) {
+          problems.push(`elements[${i}]: expected an object, got ${kindOf(element)}`);
+        } else if (typeof element.element !== "string" || element.element === "") {
+          problems.push(
+            `elements[${i}].element: expected a JSON path string, got ${kindOf(element.element)}`,
+          );
+        } else if (
+          element.timestamp !== undefined && element.timestamp !== null &&
+          typeof element.timestamp !== "string"
+        ) {
+          problems.push(
+            `elements[${i}].timestamp: expected a string, got ${kindOf(element.timestamp)}`,
+          );
+        }
+      });
+    }
+  }
+  return problems;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function kindOf(value: unknown): string {
+  if (value === undefined) return "nothing";
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "object") return "an object";
+  const text = JSON.stringify(value);
+  return `${typeof value} ${text.length > 40 ? text.slice(0, 37) + "..." : text}`;
+}

@@ -1,0 +1,172 @@
+import type { Secret } from "../config/secret.ts";
+import { DnbProtocolError } from "./errors.ts";
+import type { DnbTransport } from "./transport.ts";
+
+export type TokenVersion = "v2" | "v3";
+
+export interface TokenProviderOptions {
+  transport: DnbTransport;
+  kv: Deno.Kv;
+  version: TokenVersion;
+  clientId: string;
+  clientSecret: Secret;
+  /** Renew this long before the token expires. */
+  refreshBufferMs: number;
+  now?: () => number;
+}
+
+export interface CachedToken {
+  accessToken: string;
+  /** ms since epoch. */
+  expiresAt: number;
+  obtainedAt: number;
+}
+
+export interface TokenStatus {
+  isAuthenticated: boolean;
+  /** Seconds until the current token expires, or null without one. */
+  tokenExpiresIn: number | null;
+  refreshes: number;
+  lastRefreshAt: number | null;
+  lastError: string | null;
+}
+
+/**
+ * The OAuth2 client-credentials token of Direct+, cached in Deno KV with its expiry so restarts
+ * and other instances reuse it (D&B asks for one token per 24 h). However many callers need a
+ * token at once, one request renews it.
+ */
+export class TokenProvider {
+  readonly #options: TokenProviderOptions;
+  readonly #now: () => number;
+  readonly #key: Deno.KvKey;
+  #current: CachedToken | null = null;
+  #inFlight: Promise<CachedToken> | null = null;
+  #refreshes = 0;
+  #lastRefreshAt: number | null = null;
+  #lastError: string | null = null;
+
+  constructor(options: TokenProviderOptions) {
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+    this.#key = [
+      "dnb",
+      "token",
+      options.transport.baseUrl,
+      options.version,
+      options.clientId,
+    ];
+  }
+
+  /** A token valid for at least the refresh buffer, from memory, KV or D&B in that order. */
+  async token(signal?: AbortSignal): Promise<string> {
+    if (this.#current && this.#fresh(this.#current)) return this.#current.accessToken;
+    if (!this.#inFlight) {
+      const stored = await this.#options.kv.get<CachedToken>(this.#key);
+      if (stored.value && this.#fresh(stored.value)) {
+        this.#current = stored.value;
+        return stored.value.accessToken;
+      }
+      // Another caller may have renewed while this one read KV.
+      if (this.#current && this.#fresh(this.#current)) return this.#current.accessToken;
+    }
+    return (await this.#refreshOnce(signal)).accessToken;
+  }
+
+  /**
+   * Called after D&B rejected `rejected` as expired. Renews unless another caller already did,
+   * in which case the newer token is returned without a second request.
+   */
+  async renew(rejected: string, signal?: AbortSignal): Promise<string> {
+    if (this.#current && this.#current.accessToken !== rejected) return this.#current.accessToken;
+    return (await this.#refreshOnce(signal)).accessToken;
+  }
+
+  status(): TokenStatus {
+    const current = this.#current;
+    const remaining = current ? Math.floor((current.expiresAt - this.#now()) / 1000) : null;
+    return {
+      isAuthenticated: current !== null && remaining !== null && remaining > 0,
+      tokenExpiresIn: remaining,
+      refreshes: this.#refreshes,
+      lastRefreshAt: this.#lastRefreshAt,
+      lastError: this.#lastError,
+    };
+  }
+
+  #fresh(token: CachedToken): boolean {
+    return token.expiresAt - this.#options.refreshBufferMs > this.#now();
+  }
+
+  #refreshOnce(signal?: AbortSignal): Promise<CachedToken> {
+    this.#inFlight ??= this.#fetchToken(signal).finally(() => {
+      this.#inFlight = null;
+    });
+    return this.#inFlight;
+  }
+
+  async #fetchToken(signal?: AbortSignal): Promise<CachedToken> {
+    const { transport, version, clientId, clientSecret, kv } = this.#options;
+    const basic = btoa(`${clientId}:${clientSecret.reveal()}`);
+    const path = `/${version}/token`;
+    try {
+      const response = await transport.send({
+        method: "POST",
+        path,
+        endpoint: "token",
+        headers: {
+          authorization: `Basic ${basic}`,
+          "content-type": version === "v2"
+            ? "application/json"
+            : "application/x-www-form-urlencoded",
+        },
+        body: version === "v2"
+          ? JSON.stringify({ grant_type: "client_credentials" })
+          : new URLSearchParams({ grant_type: "client_credentials" }),
+        signal,
+      });
+      const obtainedAt = this.#now();
+      const { accessToken, expiresIn } = readTokenBody(response.text, { version, path });
+      const token: CachedToken = {
+        accessToken,
+        expiresAt: obtainedAt + expiresIn * 1000,
+        obtainedAt,
+      };
+      await kv.set(this.#key, token, { expireIn: expiresIn * 1000 });
+      this.#current = token;
+      this.#refreshes++;
+      this.#lastRefreshAt = obtainedAt;
+      this.#lastError = null;
+      return token;
+    } catch (error) {
+      this.#lastError = error instanceof Error ? error.message : String(error);
+      throw error;
+    }
+  }
+}
+
+function readTokenBody(
+  text: string,
+  where: { version: TokenVersion; path: string },
+): { accessToken: string; expiresIn: number } {
+  const site = { method: "POST", path: where.path, endpoint: "token" };
+  let body: Record<string, unknown>;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new DnbProtocolError(site, "token response is not JSON", "");
+  }
+  // v2 says expiresIn, v3 says expires_in; accept either so a mixed-up setting still works.
+  const expiresIn = body.expires_in ?? body.expiresIn;
+  if (typeof body.access_token !== "string" || body.access_token === "") {
+    throw new DnbProtocolError(site, "token response has no access_token", "");
+  }
+  if (typeof expiresIn !== "number" || !(expiresIn > 0)) {
+    throw new DnbProtocolError(
+      site,
+      `token response has no positive ${where.version === "v2" ? "expiresIn" : "expires_in"}`,
+      "",
+    );
+  }
+  return { accessToken: body.access_token, expiresIn };
+}

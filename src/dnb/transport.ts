@@ -1,0 +1,234 @@
+import { backoffDelay, parseRetryAfter } from "../resilience/backoff.ts";
+import type { BreakerSnapshot, CircuitBreaker } from "../resilience/circuit_breaker.ts";
+import { sleep } from "../resilience/sleep.ts";
+import type { TokenBucket } from "../resilience/token_bucket.ts";
+import {
+  DnbApiError,
+  type DnbApiErrorDetails,
+  type DnbCallSite,
+  DnbCredentialsError,
+  DnbNetworkError,
+  DnbTimeoutError,
+} from "./errors.ts";
+import { readErrorBody } from "./error_body.ts";
+
+export type HttpMethod = "GET" | "POST" | "PATCH" | "DELETE";
+
+export interface TransportRequest {
+  method: HttpMethod;
+  /** Path from the base URL, starting with `/`. */
+  path: string;
+  query?: Record<string, string | number | undefined>;
+  headers?: Record<string, string>;
+  body?: string | FormData | URLSearchParams;
+  /** A stable label for metrics and logs, e.g. `pull`. */
+  endpoint: string;
+  /** Non-2xx statuses that are answers rather than errors (404 on pull means "drained"). */
+  expect?: number[];
+  signal?: AbortSignal;
+}
+
+export interface TransportResponse {
+  status: number;
+  headers: Headers;
+  text: string;
+}
+
+/** One attempt on the wire, for metrics. */
+export interface AttemptObservation {
+  endpoint: string;
+  method: HttpMethod;
+  /** The HTTP status, or what happened instead of one. */
+  outcome: number | "timeout" | "network";
+  durationMs: number;
+  limiterWaitMs: number;
+  attempt: number;
+}
+
+export interface DnbTransportOptions {
+  baseUrl: string;
+  limiter: TokenBucket;
+  breaker: CircuitBreaker;
+  timeoutMs: number;
+  maxRetries: number;
+  retryBaseDelayMs: number;
+  retryMaxDelayMs: number;
+  fetch?: typeof fetch;
+  random?: () => number;
+  onAttempt?: (observation: AttemptObservation) => void;
+}
+
+export interface TransportStats {
+  attempts: number;
+  retries: number;
+  /** Calls that ended in an error after their retries. */
+  errors: number;
+  rateLimited: number;
+  timeouts: number;
+  byOutcome: Record<string, number>;
+  breaker: BreakerSnapshot;
+  limiter: { taken: number; waitedMsTotal: number };
+}
+
+type AttemptResult =
+  | { kind: "response"; response: TransportResponse }
+  | { kind: "retry"; error: Error; retryAfterMs: number | null };
+
+/**
+ * Every Direct+ call goes through here: the shared rate limiter, a timeout, retries with
+ * exponential backoff and full jitter on 429, 5xx and network errors (honouring Retry-After),
+ * and the circuit breaker. A 4xx that cannot succeed on retry is thrown at once.
+ */
+export class DnbTransport {
+  readonly #options: DnbTransportOptions;
+  readonly #fetch: typeof fetch;
+  readonly #stats = {
+    attempts: 0,
+    retries: 0,
+    errors: 0,
+    rateLimited: 0,
+    timeouts: 0,
+    byOutcome: {} as Record<string, number>,
+  };
+
+  constructor(options: DnbTransportOptions) {
+    this.#options = options;
+    this.#fetch = options.fetch ?? fetch;
+  }
+
+  get baseUrl(): string {
+    return this.#options.baseUrl;
+  }
+
+  async send(request: TransportRequest): Promise<TransportResponse> {
+    const { maxRetries } = this.#options;
+    for (let attempt = 0;; attempt++) {
+      let result: AttemptResult;
+      try {
+        result = await this.#attempt(request, attempt);
+      } catch (error) {
+        this.#stats.errors++;
+        throw error;
+      }
+      if (result.kind === "response") return result.response;
+      if (attempt >= maxRetries) {
+        this.#stats.errors++;
+        throw result.error;
+      }
+      this.#stats.retries++;
+      const delay = result.retryAfterMs ??
+        backoffDelay(attempt, {
+          baseMs: this.#options.retryBaseDelayMs,
+          maxMs: this.#options.retryMaxDelayMs,
+          random: this.#options.random,
+        });
+      await sleep(delay, request.signal);
+    }
+  }
+
+  stats(): TransportStats {
+    return {
+      ...this.#stats,
+      byOutcome: { ...this.#stats.byOutcome },
+      breaker: this.#options.breaker.snapshot(),
+      limiter: this.#options.limiter.stats(),
+    };
+  }
+
+  async #attempt(request: TransportRequest, attempt: number): Promise<AttemptResult> {
+    const { breaker, limiter, timeoutMs } = this.#options;
+    const site: DnbCallSite = {
+      method: request.method,
+      path: request.path,
+      endpoint: request.endpoint,
+    };
+    breaker.acquire();
+    let limiterWaitMs = 0;
+    try {
+      limiterWaitMs = await limiter.take(request.signal);
+    } catch (error) {
+      breaker.recordNeutral();
+      throw error;
+    }
+    const started = performance.now();
+    const observe = (outcome: AttemptObservation["outcome"]) => {
+      this.#stats.attempts++;
+      this.#stats.byOutcome[String(outcome)] = (this.#stats.byOutcome[String(outcome)] ?? 0) + 1;
+      this.#options.onAttempt?.({
+        endpoint: request.endpoint,
+        method: request.method,
+        outcome,
+        durationMs: performance.now() - started,
+        limiterWaitMs,
+        attempt,
+      });
+    };
+
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
+    let response: TransportResponse;
+    try {
+      const answer = await this.#fetch(this.#url(request), {
+        method: request.method,
+        headers: { accept: "application/json", ...request.headers },
+        body: request.body,
+        signal,
+      });
+      response = { status: answer.status, headers: answer.headers, text: await answer.text() };
+    } catch (error) {
+      if (request.signal?.aborted) {
+        breaker.recordNeutral();
+        throw request.signal.reason;
+      }
+      if (timeout.aborted) {
+        this.#stats.timeouts++;
+        observe("timeout");
+        breaker.recordFailure();
+        return { kind: "retry", error: new DnbTimeoutError(site, timeoutMs), retryAfterMs: null };
+      }
+      observe("network");
+      breaker.recordFailure();
+      return { kind: "retry", error: new DnbNetworkError(site, error), retryAfterMs: null };
+    }
+
+    observe(response.status);
+    const { status } = response;
+    if ((status >= 200 && status < 300) || request.expect?.includes(status)) {
+      breaker.recordSuccess();
+      return { kind: "response", response };
+    }
+    const details: DnbApiErrorDetails = { ...site, status, ...readErrorBody(response.text) };
+    if (status === 429) {
+      this.#stats.rateLimited++;
+      // Rate limiting says nothing about D&B's health: it must not open the breaker.
+      breaker.recordNeutral();
+      return {
+        kind: "retry",
+        error: new DnbApiError(details, "rate limited; lower dnb_api.rate_limit"),
+        retryAfterMs: parseRetryAfter(response.headers.get("retry-after"), Date.now()),
+      };
+    }
+    if (status >= 500) {
+      breaker.recordFailure();
+      return { kind: "retry", error: new DnbApiError(details), retryAfterMs: null };
+    }
+    // A 4xx is a healthy server telling us no.
+    breaker.recordSuccess();
+    if (isCredentialsRefusal(request.endpoint, details)) throw new DnbCredentialsError(details);
+    throw new DnbApiError(details);
+  }
+
+  #url(request: TransportRequest): string {
+    const url = new URL(request.path, this.#options.baseUrl);
+    for (const [key, value] of Object.entries(request.query ?? {})) {
+      if (value !== undefined) url.searchParams.set(key, String(value));
+    }
+    return url.href;
+  }
+}
+
+function isCredentialsRefusal(endpoint: string, details: DnbApiErrorDetails): boolean {
+  return endpoint === "token" &&
+    (details.errorCode === "00041" || details.errorCode === "invalid_client" ||
+      details.status === 401);
+}

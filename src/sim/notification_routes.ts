@@ -1,0 +1,105 @@
+/**
+ * Pull and replay (dnb-direct-plus.md §3.1–3.2). Bodies are assembled from each notification's
+ * stored text, so exponent numbers and deliberately malformed items reach the wire unchanged.
+ */
+import type { Context } from "hono";
+import { Hono } from "hono";
+import { ERROR_CODES } from "../dnb/payload.ts";
+import { SIMULATED_CODES } from "./codes.ts";
+import { sendError, sendJsonText, type SimEnv, transactionDetail } from "./envelope.ts";
+import { findRegistration } from "./lookup.ts";
+import { dropExpired, replaySince, takeOldest } from "./queue.ts";
+import type { SimRegistration, StoredNotification } from "./registration.ts";
+import type { SimulatorState } from "./state.ts";
+import { parseSecondPrecision } from "./timestamps.ts";
+
+function invalidParameter(c: Context<SimEnv>, parameter: string, description: string): Response {
+  return sendError(c, 400, ERROR_CODES.invalidParameters, {
+    details: [{ parameter, description }],
+  });
+}
+
+/** maxNotifications: absent means 1; anything outside 1..limit is refused. */
+function readMax(c: Context<SimEnv>, limit: number): number | Response {
+  const text = c.req.query("maxNotifications");
+  if (text === undefined) return 1;
+  const value = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!(value >= 1 && value <= limit)) {
+    return invalidParameter(
+      c,
+      "maxNotifications",
+      `'maxNotifications' contains Invalid value: '${text}'; it must be between 1 and ${limit}.`,
+    );
+  }
+  return value;
+}
+
+/** The registration, if it exists and is delivered by API pull. */
+function pullable(c: Context<SimEnv>, state: SimulatorState): SimRegistration | Response {
+  const registration = findRegistration(c, state);
+  if (registration instanceof Response) return registration;
+  if (registration.deliveryTrigger !== "API_PULL") {
+    return sendError(c, 400, SIMULATED_CODES.notApiPull);
+  }
+  return registration;
+}
+
+function sendBatch(
+  c: Context<SimEnv>,
+  reference: string,
+  items: readonly StoredNotification[],
+): Response {
+  const head = JSON.stringify({
+    transactionDetail: transactionDetail(c),
+    inquiryDetail: { reference },
+  });
+  const list = items.map((item) => item.text).join(",");
+  return sendJsonText(c, `${head.slice(0, -1)},"notifications":[${list}]}`);
+}
+
+function nothing(c: Context<SimEnv>): Response {
+  return sendError(c, 404, SIMULATED_CODES.noNotifications);
+}
+
+export function notificationRoutes(state: SimulatorState): Hono<SimEnv> {
+  const routes = new Hono<SimEnv>();
+
+  routes.get("/:ref/notifications", (c) => {
+    const registration = pullable(c, state);
+    if (registration instanceof Response) return registration;
+    const max = readMax(c, state.maxNotificationsLimit);
+    if (max instanceof Response) return max;
+    const nowMs = state.now();
+    dropExpired(registration, nowMs);
+    if (registration.suppressed || registration.queue.length === 0) return nothing(c);
+    const items = takeOldest(registration, { max, nowMs });
+    state.counters.pulled += items.length;
+    return sendBatch(c, registration.reference, items);
+  });
+
+  routes.get("/:ref/notifications/replay", (c) => {
+    const registration = pullable(c, state);
+    if (registration instanceof Response) return registration;
+    const start = c.req.query("replayStartTimestamp");
+    if (start === undefined || start === "") {
+      return invalidParameter(c, "replayStartTimestamp", "'replayStartTimestamp' is required.");
+    }
+    const startMs = parseSecondPrecision(start);
+    if (startMs === null) {
+      return invalidParameter(
+        c,
+        "replayStartTimestamp",
+        `'replayStartTimestamp' contains Invalid value: '${start}'; expected yyyy-MM-ddTHH:mm:ssZ.`,
+      );
+    }
+    const max = readMax(c, state.maxNotificationsLimit);
+    if (max instanceof Response) return max;
+    dropExpired(registration, state.now());
+    const items = replaySince(registration, { startMs, max });
+    if (items.length === 0) return nothing(c);
+    state.counters.replayed += items.length;
+    return sendBatch(c, registration.reference, items);
+  });
+
+  return routes;
+}

@@ -1,0 +1,77 @@
+/**
+ * A registration's notification queue and replay log, with D&B's retention: unpulled items live
+ * 4 days, pulled ones are replayable for 14 days (dnb-direct-plus.md §3.1–3.2, §5).
+ */
+import type { SimRegistration, StoredNotification } from "./registration.ts";
+
+export const QUEUE_RETENTION_MS = 4 * 86400_000;
+export const REPLAY_WINDOW_MS = 14 * 86400_000;
+
+function readStamp(text: string): { duns: string | null; deliveryMs: number | null } {
+  try {
+    const value = JSON.parse(text);
+    const duns = typeof value?.organization?.duns === "string" ? value.organization.duns : null;
+    const stamp = typeof value?.deliveryTimeStamp === "string"
+      ? Date.parse(value.deliveryTimeStamp)
+      : NaN;
+    return { duns, deliveryMs: Number.isNaN(stamp) ? null : stamp };
+  } catch {
+    return { duns: null, deliveryMs: null };
+  }
+}
+
+/** Stores the text byte-exact; ordering and replay fall back to enqueue time when it has no stamp. */
+export function enqueueText(
+  registration: SimRegistration,
+  options: { text: string; nowMs: number },
+): void {
+  const { text, nowMs } = options;
+  const { duns, deliveryMs } = readStamp(text);
+  registration.queue.push({ text, duns, deliveryMs: deliveryMs ?? nowMs, enqueuedMs: nowMs });
+}
+
+export function dropExpired(registration: SimRegistration, nowMs: number): void {
+  if (!registration.suppressed) {
+    // Held (suppressed) items are not expired: D&B delivers what accumulated since the seed once
+    // the customer activates, and their 4 days only start then.
+    registration.queue = registration.queue.filter((item) =>
+      nowMs - Math.max(item.enqueuedMs, registration.activatedMs) < QUEUE_RETENTION_MS
+    );
+  }
+  registration.replayLog = registration.replayLog.filter((item) =>
+    nowMs - (item.pulledMs ?? nowMs) < REPLAY_WINDOW_MS
+  );
+}
+
+/** The destructive read: the oldest items leave the queue for the replay log. */
+export function takeOldest(
+  registration: SimRegistration,
+  options: { max: number; nowMs: number },
+): StoredNotification[] {
+  const { max, nowMs } = options;
+  const taken = registration.queue.splice(0, max);
+  for (const item of taken) {
+    item.pulledMs = nowMs;
+    registration.replayLog.push(item);
+  }
+  return taken;
+}
+
+/** Strictly after `startMs`, ascending. Start has whole seconds and stamps have ms: overlap is real. */
+export function replaySince(
+  registration: SimRegistration,
+  options: { startMs: number; max: number },
+): StoredNotification[] {
+  const { startMs, max } = options;
+  return registration.replayLog
+    .filter((item) => item.deliveryMs > startMs)
+    .sort((a, b) => a.deliveryMs - b.deliveryMs)
+    .slice(0, max);
+}
+
+/** Removing subjects by batch stops their notifications (DOC-MONAPI), so queued ones go too. */
+export function dropQueuedFor(registration: SimRegistration, duns: ReadonlySet<string>): void {
+  registration.queue = registration.queue.filter((item) =>
+    item.duns === null || !duns.has(item.duns)
+  );
+}

@@ -1,0 +1,201 @@
+import assert from "node:assert/strict";
+import { type ConfigIssue, formatIssue } from "../../src/config/errors.ts";
+import { validateFileConfig } from "../../src/config/schema.ts";
+
+const CREDENTIALS = { client_id: "id", client_secret: "secret" };
+
+/** The messages for a tree that is valid apart from `overrides`. */
+function problems(tree: Record<string, unknown>): string[] {
+  const result = validateFileConfig({ dnb_api: CREDENTIALS, ...tree });
+  return result.ok ? [] : result.issues.map(formatIssue);
+}
+
+function issuesOf(tree: unknown): ConfigIssue[] {
+  const result = validateFileConfig(tree);
+  return result.ok ? [] : result.issues;
+}
+
+Deno.test("validateFileConfig accepts an empty simulator configuration", () => {
+  const result = validateFileConfig({ simulator: { enabled: true } });
+  assert.ok(result.ok);
+});
+
+Deno.test("validateFileConfig treats null (a section with every key commented out) as absent", () => {
+  assert.deepEqual(problems({ monitoring: null, sftp_storage: { port: null } }), []);
+});
+
+Deno.test("validateFileConfig names the wrong type, the value and what is expected", () => {
+  assert.deepEqual(problems({ monitoring: { polling_interval: "often" } }), [
+    'monitoring.polling_interval: expected a number, got string "often" (seconds between polls, e.g. 300)',
+  ]);
+  assert.deepEqual(problems({ debug: "yes" }), ['debug: expected true or false, got string "yes"']);
+  assert.deepEqual(problems({ dnb_api: "plus.dnb.com" }), [
+    'dnb_api: expected a mapping, got string "plus.dnb.com" (a mapping of D&B Direct+ API settings)',
+  ]);
+  assert.deepEqual(problems({ dnb_api: { ...CREDENTIALS, max_retries: 2.5 } }), [
+    "dnb_api.max_retries: expected an integer, got number 2.5 (retries after the first attempt, e.g. 5)",
+  ]);
+});
+
+Deno.test("validateFileConfig tells to quote numbers where text is expected", () => {
+  assert.deepEqual(problems({ local_storage: { file_permissions: 640 } }), [
+    'local_storage.file_permissions: expected a string, got number 640; put it in quotes (an octal mode, e.g. "0640")',
+  ]);
+  assert.deepEqual(
+    problems({
+      simulator: { registrations: [{ reference: "R", duns: [12345678, "12345"] }] },
+    }),
+    [
+      'simulator.registrations[0].duns[0]: expected a string, got number 12345678; put it in quotes (a 9-digit DUNS number, e.g. "012345678"; quotes keep leading zeros)',
+      'simulator.registrations[0].duns[1]: not a 9-digit DUNS number: "12345" (a 9-digit DUNS number, e.g. "012345678"; quotes keep leading zeros)',
+    ],
+  );
+});
+
+Deno.test("validateFileConfig rejects unknown keys, listing the known ones", () => {
+  assert.deepEqual(problems({ dnb_api: { ...CREDENTIALS, ratelimit: 5 } }), [
+    "dnb_api.ratelimit: unknown key (expected one of: base_url, client_id, client_secret, rate_limit, token_version, token_refresh_buffer, timeout, max_retries, retry_base_delay, retry_max_delay, circuit_breaker, subject_paths; did you mean rate_limit?)",
+  ]);
+  assert.deepEqual(problems({ sftp: { enabled: true } }), [
+    "sftp: unknown key (expected one of: environment, debug, dnb_api, database, monitoring, sftp_storage, local_storage, state, http, simulator)",
+  ]);
+  assert.deepEqual(problems({ dnb_api: { ...CREDENTIALS, circuit_breaker: { treshold: 3 } } }), [
+    "dnb_api.circuit_breaker.treshold: unknown key (expected one of: failure_threshold, reset_timeout)",
+  ]);
+});
+
+Deno.test("validateFileConfig reports values out of range", () => {
+  assert.deepEqual(problems({ monitoring: { max_notifications: 500 } }), [
+    "monitoring.max_notifications: must be at most 100, got number 500 (notifications per pull, 1 to 100)",
+  ]);
+  assert.deepEqual(problems({ monitoring: { max_notifications: 0 } }), [
+    "monitoring.max_notifications: must be at least 1, got number 0 (notifications per pull, 1 to 100)",
+  ]);
+  assert.deepEqual(problems({ dnb_api: { ...CREDENTIALS, rate_limit: 0 } }), [
+    "dnb_api.rate_limit: must be greater than 0, got number 0 (requests per second, e.g. 5)",
+  ]);
+  assert.deepEqual(problems({ http: { port: 70000 } }), [
+    "http.port: must be at most 65535, got number 70000 (the port to listen on, 0 to 65535, e.g. 8080)",
+  ]);
+  assert.deepEqual(problems({ state: { kv_path: "" } }), [
+    "state.kv_path: must not be empty (the Deno KV file, e.g. ./data/state.kv)",
+  ]);
+});
+
+Deno.test("validateFileConfig lists the allowed values of an enum", () => {
+  assert.deepEqual(problems({ environment: "prod" }), [
+    'environment: unknown value "prod" (expected one of: development, test, staging, production)',
+  ]);
+  assert.deepEqual(problems({ local_storage: { file_format: "yaml" } }), [
+    'local_storage.file_format: unknown value "yaml" (expected one of: json, ndjson, csv, xml)',
+  ]);
+});
+
+Deno.test("validateFileConfig allows plain http for loopback hosts only", () => {
+  const withBase = (base_url: string) => problems({ dnb_api: { ...CREDENTIALS, base_url } });
+  assert.deepEqual(withBase("http://127.0.0.1:8081"), []);
+  assert.deepEqual(withBase("http://localhost:8081"), []);
+  assert.deepEqual(withBase("http://[::1]:8081"), []);
+  assert.deepEqual(withBase("http://plus.dnb.com"), [
+    'dnb_api.base_url: plain http is allowed only for loopback hosts (127.0.0.1, ::1, localhost), got "http://plus.dnb.com" (the Direct+ API root, e.g. https://plus.dnb.com)',
+  ]);
+  assert.deepEqual(withBase("plus.dnb.com"), [
+    'dnb_api.base_url: not a URL: "plus.dnb.com" (the Direct+ API root, e.g. https://plus.dnb.com)',
+  ]);
+});
+
+Deno.test("validateFileConfig checks cron schedules, fingerprints and database URLs", () => {
+  assert.deepEqual(problems({ monitoring: { schedule: "*/5 * * * *" } }), []);
+  assert.deepEqual(problems({ monitoring: { schedule: "every 5 minutes" } }), [
+    'monitoring.schedule: not a 5-field cron expression: "every 5 minutes" (a 5-field cron expression such as "*/5 * * * *", or null to use polling_interval)',
+  ]);
+  const fingerprint = "SHA256:nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5SY8";
+  const sftp = { enabled: true, hostname: "h", username: "u", password: "p" };
+  assert.deepEqual(problems({ sftp_storage: { ...sftp, host_key_fingerprint: fingerprint } }), []);
+  assert.deepEqual(problems({ sftp_storage: { ...sftp, host_key_fingerprint: "MD5:ab:cd" } }), [
+    'sftp_storage.host_key_fingerprint: not a SHA256 fingerprint: "MD5:ab:cd" (the server host key as "ssh-keygen -lf <key>" prints it, e.g. "SHA256:" and 43 base64 characters)',
+  ]);
+  for (const url of ["sqlite:./x.db", "postgres://u:p@h/db", "postgresql://h/db"]) {
+    assert.deepEqual(problems({ database: { url } }), [], url);
+  }
+  assert.deepEqual(problems({ database: { url: "mysql://u:p@h/db" } }), [
+    "database.url: not a supported database URL (sqlite:<path>, postgres://… or postgresql://…, e.g. sqlite:./data/traceone.db)",
+  ]);
+});
+
+Deno.test("validateFileConfig demands D&B credentials unless the simulator is enabled", () => {
+  assert.deepEqual(issuesOf({}), [
+    {
+      path: "dnb_api.client_id",
+      message: 'missing (the Consumer Key of your D&B account, e.g. "${DNB_CLIENT_ID}")',
+    },
+    {
+      path: "dnb_api.client_secret",
+      message: 'missing (the Consumer Secret of your D&B account, e.g. "${DNB_CLIENT_SECRET}")',
+    },
+  ]);
+  assert.deepEqual(issuesOf({ simulator: { enabled: false }, dnb_api: { client_id: "id" } }), [
+    {
+      path: "dnb_api.client_secret",
+      message: 'missing (the Consumer Secret of your D&B account, e.g. "${DNB_CLIENT_SECRET}")',
+    },
+  ]);
+  assert.deepEqual(issuesOf({ simulator: { enabled: true } }), []);
+});
+
+Deno.test("validateFileConfig refuses the simulator in production", () => {
+  assert.deepEqual(issuesOf({ environment: "production", simulator: { enabled: true } }), [{
+    path: "simulator.enabled",
+    message:
+      "the simulator cannot run in production (set simulator.enabled: false and give the D&B credentials in dnb_api)",
+  }]);
+});
+
+Deno.test("validateFileConfig demands host, user and a login method for an enabled SFTP", () => {
+  assert.deepEqual(problems({ sftp_storage: { enabled: true } }), [
+    "sftp_storage.hostname: required when sftp_storage.enabled is true (the SFTP server's host name, e.g. sftp.example.com)",
+    "sftp_storage.username: required when sftp_storage.enabled is true (the SSH user name)",
+    "sftp_storage: no way to log in (give private_key_path or password when sftp_storage.enabled is true)",
+  ]);
+  // No host key pin is required (yet).
+  const withKey = { enabled: true, hostname: "h", username: "u", private_key_path: "~/.ssh/k" };
+  assert.deepEqual(problems({ sftp_storage: withKey }), []);
+  assert.deepEqual(problems({ sftp_storage: { hostname: "h" } }), []);
+});
+
+Deno.test("validateFileConfig never repeats a secret's value", () => {
+  const secret = 918273645546372;
+  const messages = problems({
+    dnb_api: { client_id: "id", client_secret: secret },
+    http: { auth_token: ["Tok-51c7e7-list"] },
+    database: { url: "mysql://user:Pw-8d1e4b@host/db" },
+    sftp_storage: { password: true, passphrase: 123456789012 },
+  });
+  assert.deepEqual(messages, [
+    'dnb_api.client_secret: expected a string, got a number; put it in quotes (the Consumer Secret of your D&B account, e.g. "${DNB_CLIENT_SECRET}")',
+    "database.url: not a supported database URL (sqlite:<path>, postgres://… or postgresql://…, e.g. sqlite:./data/traceone.db)",
+    'sftp_storage.passphrase: expected a string, got a number; put it in quotes (the private key\'s passphrase, e.g. "${SFTP_KEY_PASSPHRASE}")',
+    'sftp_storage.password: expected a string, got a boolean; put it in quotes (the SSH password, e.g. "${SFTP_PASSWORD}")',
+    'http.auth_token: expected a string, got a list (the bearer token for the API, e.g. "${TRACEONE_HTTP_TOKEN}")',
+  ]);
+  const all = messages.join("\n");
+  for (const value of [String(secret), "Tok-51c7e7", "Pw-8d1e4b", "123456789012"]) {
+    assert.ok(!all.includes(value), `${value} leaked`);
+  }
+});
+
+Deno.test("validateFileConfig reports every problem at once", () => {
+  const messages = problems({
+    environment: "prod",
+    monitoring: { polling_interval: "often", max_notifications: 500 },
+    colour: "blue",
+    sftp_storage: { enabled: true, hostname: "h", username: "u" },
+  });
+  assert.deepEqual(messages, [
+    'environment: unknown value "prod" (expected one of: development, test, staging, production)',
+    'monitoring.polling_interval: expected a number, got string "often" (seconds between polls, e.g. 300)',
+    "monitoring.max_notifications: must be at most 100, got number 500 (notifications per pull, 1 to 100)",
+    "colour: unknown key (expected one of: environment, debug, dnb_api, database, monitoring, sftp_storage, local_storage, state, http, simulator)",
+    "sftp_storage: no way to log in (give private_key_path or password when sftp_storage.enabled is true)",
+  ]);
+});

@@ -1,0 +1,134 @@
+import assert from "node:assert/strict";
+import { DnbProtocolError } from "../../src/dnb/errors.ts";
+import { canonicalJson, notificationId } from "../../src/dnb/notification_id.ts";
+import { notificationProblems, parseNotificationPage } from "../../src/dnb/notification_page.ts";
+import { NOTIFICATION_TYPES } from "../../src/dnb/payload.ts";
+import { rawArrayElements } from "../../src/dnb/raw_json_slices.ts";
+
+const fixture = await Deno.readTextFile(new URL("../fixtures/dnb/pull_page.json", import.meta.url));
+const where = {
+  reference: "ACME_CMPELK_PULL_01",
+  path: "/v1/monitoring/registrations/X/notifications",
+};
+
+Deno.test("a page with one malformed notification keeps the others and reports that one", () => {
+  const page = parseNotificationPage(fixture, where);
+  assert.equal(page.transactionID, "rrt-0daa1ee1e57942d41-b-eu-10744-52962362-14");
+  assert.deepEqual(page.notifications.map((n) => n.notification.organization.duns), [
+    "081466849",
+    "268909075",
+    "000000017",
+  ]);
+  assert.equal(page.invalid.length, 1);
+  const [bad] = page.invalid;
+  assert.equal(bad.index, 2);
+  assert.equal(
+    bad.reason,
+    "organization.duns: expected a 9-digit string, got nothing; deliveryTimeStamp: expected an " +
+      "ISO-8601 time, got nothing (found deliveryTimestamp: the S is upper-case)",
+  );
+  assert.deepEqual(JSON.parse(bad.raw).organization, { name: "no duns here" });
+});
+
+Deno.test("raw JSON of each notification is kept byte-exact, exponent numbers included", () => {
+  const page = parseNotificationPage(fixture, where);
+  const update = page.notifications[0];
+  assert.match(update.raw, /"current": 3\.0251016094E8/);
+  assert.equal(update.notification.elements[2].current, 302510160.94);
+  assert.deepEqual(JSON.parse(update.raw), update.notification);
+});
+
+Deno.test("previous/current keep scalars, objects, arrays and nulls; timestamp is optional", () => {
+  const [update] = parseNotificationPage(fixture, where).notifications;
+  const elements = update.notification.elements;
+  assert.deepEqual(elements.map((e) => e.timestamp), [
+    "2024-02-22T11:07:46Z",
+    "2024-02-22T11:07:46Z",
+    undefined,
+    "2024-02-23T02:34:56Z",
+    undefined,
+  ]);
+  assert.deepEqual(elements[3].previous, []);
+  assert.deepEqual(elements[3].current, { legalForm: "Corporation" });
+  assert.equal(elements[4].previous, null);
+  assert.deepEqual(update.notification.vendorExtension, { kept: true }, "unknown fields kept");
+});
+
+Deno.test("unknown types are kept and flagged; missing elements become an empty list", () => {
+  const page = parseNotificationPage(fixture, where);
+  const enter = page.notifications[2];
+  assert.equal(enter.notification.type, "ENTER");
+  assert.equal(enter.knownType, false);
+  assert.deepEqual(enter.notification.elements, []);
+  assert.equal(page.notifications[1].knownType, true);
+});
+
+Deno.test("all nine documented types are known", () => {
+  for (const type of NOTIFICATION_TYPES) {
+    const body = JSON.stringify({
+      notifications: [{
+        type,
+        organization: { duns: "123456789" },
+        elements: [],
+        deliveryTimeStamp: "2024-01-01T00:00:00.000Z",
+      }],
+    });
+    const page = parseNotificationPage(body, where);
+    assert.equal(page.notifications[0].knownType, true, type);
+  }
+  assert.equal(NOTIFICATION_TYPES.length, 9);
+});
+
+Deno.test("a body that is not a page is a protocol error, not a silent empty page", () => {
+  assert.throws(() => parseNotificationPage("<html>", where), DnbProtocolError);
+  assert.throws(() => parseNotificationPage('{"notes":[]}', where), /no notifications array/);
+});
+
+Deno.test("element-level problems are named with their position", () => {
+  assert.deepEqual(
+    notificationProblems({
+      type: 7,
+      organization: { duns: "12345678" },
+      deliveryTimeStamp: "2024-01-01T00:00:00Z",
+      elements: [{ element: "organization.x" }, "oops", { element: "", previous: 1 }, {
+        element: "a",
+        timestamp: 5,
+      }],
+    }),
+    [
+      "type: expected a non-empty string, got number 7",
+      'organization.duns: expected a 9-digit string, got string "12345678"',
+      'elements[1]: expected an object, got string "oops"',
+      'elements[2].element: expected a JSON path string, got string ""',
+      "elements[3].timestamp: expected a string, got number 5",
+    ],
+  );
+  assert.deepEqual(notificationProblems([1]), [
+    "notification: expected a JSON object, got an array",
+  ]);
+});
+
+Deno.test("notification id: same content in any key order gives the same id", () => {
+  const a = { type: "UPDATE", organization: { duns: "123456789" }, elements: [] };
+  const b = { elements: [], organization: { duns: "123456789" }, type: "UPDATE" };
+  assert.equal(notificationId("REF", a), notificationId("REF", b));
+  assert.notEqual(notificationId("REF", a), notificationId("OTHER", a));
+  assert.match(notificationId("REF", a), /^[0-9a-f]{32}$/);
+  assert.equal(
+    canonicalJson({ b: [1, { d: null, c: "x" }], a: 1.5e20 }),
+    '{"a":150000000000000000000,"b":[1,{"c":"x","d":null}]}',
+  );
+});
+
+Deno.test("raw slices survive strings with brackets, quotes and escapes", () => {
+  const text = '{"a":"]}","notifications":[ {"x":"a\\"]}[{"} , [1,2] ,"s",3.5E2,null ]}';
+  assert.deepEqual(rawArrayElements(text, "notifications"), [
+    '{"x":"a\\"]}[{"}',
+    "[1,2]",
+    '"s"',
+    "3.5E2",
+    "null",
+  ]);
+  assert.equal(rawArrayElements('{"notifications":{}}', "notifications"), null);
+  assert.deepEqual(rawArrayElements('{"notifications":[]}', "notifications"), []);
+});

@@ -1,0 +1,139 @@
+import assert from "node:assert/strict";
+import type { NotificationPage } from "../../src/dnb/notification_page.ts";
+import type { ReplayPage } from "../../src/dnb/notifications_api.ts";
+import { withSimulator } from "../helpers/dnb_client.ts";
+
+const REG = { reference: "REF_PULL", duns: ["081466849", "268909075"] };
+
+async function collect<T>(pages: AsyncIterable<T>): Promise<T[]> {
+  const all: T[] = [];
+  for await (const page of pages) all.push(page);
+  return all;
+}
+
+Deno.test("pull drains the queue page by page until D&B answers 404", async () => {
+  await withSimulator({ registrations: [REG] }, async (h) => {
+    await h.admin("POST", "/_sim/registrations/REF_PULL/notifications", { generate: 250 });
+    const client = h.client();
+    const pages = await collect(client.notifications.drain("REF_PULL", { maxNotifications: 100 }));
+    assert.deepEqual(pages.map((p) => p.notifications.length + p.invalid.length), [100, 100, 50]);
+    const ids = new Set(pages.flatMap((p) => p.notifications.map((n) => n.id)));
+    assert.equal(ids.size, 250 - pages.reduce((n, p) => n + p.invalid.length, 0));
+    assert.equal(await client.notifications.pull("REF_PULL"), null, "the queue is empty: 404");
+    assert.equal((await h.counters()).pulled, 250);
+  });
+});
+
+Deno.test("pull without maxNotifications asks for one; values above 100 are clamped", async () => {
+  await withSimulator({ registrations: [REG] }, async (h) => {
+    await h.admin("POST", "/_sim/registrations/REF_PULL/notifications", { generate: 150 });
+    const client = h.client();
+    const one = await client.notifications.pull("REF_PULL");
+    assert.equal(one!.notifications.length + one!.invalid.length, 1);
+    const clamped = await client.notifications.pull("REF_PULL", { maxNotifications: 5000 });
+    assert.equal(clamped!.notifications.length + clamped!.invalid.length, 100);
+  });
+});
+
+Deno.test("drain stops at the per-tick cap even when more is queued", async () => {
+  await withSimulator({ registrations: [REG] }, async (h) => {
+    await h.admin("POST", "/_sim/registrations/REF_PULL/notifications", { generate: 30 });
+    const pages = await collect(
+      h.client().notifications.drain("REF_PULL", { maxNotifications: 10, maxPulls: 2 }),
+    );
+    assert.equal(pages.length, 2);
+    assert.equal((await h.counters()).pulled, 20);
+  });
+});
+
+/** Notifications 40 ms apart: 25 share each second, as a busy registration's would. */
+function spreadNotifications(count: number, startMs: number, stepMs: number) {
+  return Array.from({ length: count }, (_, i) => ({
+    type: "UPDATE",
+    organization: { duns: i % 2 ? "081466849" : "268909075" },
+    elements: [{ element: "organization.numberOfEmployees", previous: i, current: i + 1 }],
+    deliveryTimeStamp: new Date(startMs + i * stepMs).toISOString(),
+  }));
+}
+
+Deno.test("replay re-reads pulled notifications once each despite second-precision overlap", async () => {
+  await withSimulator({ registrations: [REG] }, async (h) => {
+    const startMs = Date.now() - 60_000;
+    await h.admin("POST", "/_sim/registrations/REF_PULL/notifications", {
+      notifications: spreadNotifications(250, startMs, 40),
+    });
+    const client = h.client();
+    const pulled: NotificationPage[] = await collect(
+      client.notifications.drain("REF_PULL", { maxNotifications: 100 }),
+    );
+    const pulledIds = pulled.flatMap((p) => p.notifications.map((n) => n.id));
+    assert.equal(pulledIds.length, 250);
+
+    const replayed: ReplayPage[] = await collect(
+      client.notifications.replay("REF_PULL", new Date(startMs - 5_000), { maxNotifications: 30 }),
+    );
+    const replayedIds = replayed.flatMap((p) => p.notifications.map((n) => n.id));
+    assert.equal(
+      replayedIds.length,
+      new Set(replayedIds).size,
+      "no duplicates after de-duplication",
+    );
+    assert.deepEqual(new Set(replayedIds), new Set(pulledIds), "the same notifications, same ids");
+    assert.ok(
+      replayed.reduce((n, p) => n + p.duplicates, 0) > 0,
+      "the simulator really produced overlap that had to be removed",
+    );
+    assert.ok(replayed.every((p) => p.skippedSecond === null));
+    assert.equal(
+      (await h.counters()).replayed,
+      replayed.reduce((n, p) => n + p.notifications.length + p.duplicates, 0),
+    );
+  });
+});
+
+Deno.test("replay reports a second it cannot page through instead of looping or hiding it", async () => {
+  await withSimulator({ registrations: [REG] }, async (h) => {
+    const secondMs = Math.floor((Date.now() - 60_000) / 1000) * 1000;
+    await h.admin("POST", "/_sim/registrations/REF_PULL/notifications", {
+      notifications: [
+        ...spreadNotifications(40, secondMs + 100, 5),
+        ...spreadNotifications(3, secondMs + 2_000, 100),
+      ],
+    });
+    const client = h.client();
+    await collect(client.notifications.drain("REF_PULL", { maxNotifications: 100 }));
+    const replayed = await collect(
+      client.notifications.replay("REF_PULL", new Date(secondMs - 1_000), { maxNotifications: 10 }),
+    );
+    const skipped = replayed.map((p) => p.skippedSecond).filter(Boolean);
+    assert.deepEqual(skipped, [new Date(secondMs).toISOString().replace(".000Z", "Z")]);
+    const ids = replayed.flatMap((p) => p.notifications.map((n) => n.id));
+    assert.equal(ids.length, 13, "the first page of the crowded second, then the later three");
+  });
+});
+
+Deno.test("one malformed notification is reported with its raw JSON; the page's others are kept", async () => {
+  await withSimulator({ registrations: [REG] }, async (h) => {
+    const good = {
+      type: "UPDATE",
+      organization: { duns: "081466849" },
+      elements: [{ element: "organization.primaryName", previous: "A", current: "B" }],
+    };
+    await h.admin("POST", "/_sim/registrations/REF_PULL/notifications", { notifications: [good] });
+    const broken = '{"type":"UPDATE","organization":{"duns":123},"elements":"oops",' +
+      '"deliveryTimeStamp":"2024-02-25T16:21:07.593Z","revenue":3.0251016094E8}';
+    await h.admin("POST", "/_sim/registrations/REF_PULL/notifications", { raw: [broken] });
+    await h.admin("POST", "/_sim/registrations/REF_PULL/notifications", {
+      notifications: [good, good],
+    });
+    const page = await h.client().notifications.pull("REF_PULL", { maxNotifications: 10 });
+    assert.equal(page!.notifications.length, 3);
+    assert.equal(page!.invalid.length, 1);
+    assert.equal(page!.invalid[0].raw, broken, "byte-exact, exponent number included");
+    assert.equal(
+      page!.invalid[0].reason,
+      "organization.duns: expected a 9-digit string, got number 123; elements: expected an array, " +
+        'got string "oops"',
+    );
+  });
+});

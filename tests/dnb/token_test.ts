@@ -1,0 +1,72 @@
+import assert from "node:assert/strict";
+import { DnbCredentialsError } from "../../src/dnb/errors.ts";
+import { SIM_CLIENT_SECRET, withSimulator } from "../helpers/dnb_client.ts";
+
+for (const version of ["v2", "v3"] as const) {
+  Deno.test(`token ${version}: one token serves many concurrent callers`, async () => {
+    await withSimulator({ registrations: [{ reference: "REF_A", duns: [] }] }, async (h) => {
+      const client = h.client({ token_version: version });
+      const lists = await Promise.all(
+        Array.from({ length: 20 }, () => client.registrations.list()),
+      );
+      assert.ok(lists.every((refs) => refs.includes("REF_A")));
+      assert.equal((await h.counters()).tokensIssued, 1);
+      const status = client.tokens.status();
+      assert.equal(status.isAuthenticated, true);
+      assert.ok(status.tokenExpiresIn! > 86_000);
+    });
+  });
+}
+
+Deno.test("token is cached in Deno KV: a new client on the same KV asks for none", async () => {
+  await withSimulator({}, async (h) => {
+    await h.client().registrations.list();
+    await h.client().registrations.list();
+    assert.equal((await h.counters()).tokensIssued, 1);
+  });
+});
+
+Deno.test("an expired token (401 00040) is renewed once for all concurrent callers", async () => {
+  await withSimulator({ registrations: [{ reference: "REF_A", duns: [] }] }, async (h) => {
+    const client = h.client();
+    await client.registrations.list();
+    await h.admin("POST", "/_sim/tokens/expire");
+    const lists = await Promise.all(Array.from({ length: 10 }, () => client.registrations.list()));
+    assert.equal(lists.length, 10);
+    assert.equal((await h.counters()).tokensIssued, 2);
+    assert.equal(client.tokens.status().refreshes, 2);
+  });
+});
+
+Deno.test("the token is renewed the refresh buffer before it expires, without a 401", async () => {
+  await withSimulator({}, async (h) => {
+    let skew = 0;
+    const client = h.client({ token_refresh_buffer: 600 }, { now: () => Date.now() + skew });
+    await client.registrations.list();
+    skew = (86_400 - 600 + 5) * 1000;
+    await client.registrations.list();
+    const counters = await h.counters();
+    assert.equal(counters.tokensIssued, 2);
+    assert.equal(client.transport.stats().byOutcome["401"], undefined, "no 401 was needed");
+  });
+});
+
+for (const version of ["v2", "v3"] as const) {
+  Deno.test(`bad credentials (${version}) stop at once with a message without the secret`, async () => {
+    await withSimulator({}, async (h) => {
+      const client = h.client({ token_version: version, client_id: "wrong-id" });
+      const error = await client.registrations.list().then(
+        () => assert.fail("expected a credentials error"),
+        (e: unknown) => e,
+      );
+      assert.ok(error instanceof DnbCredentialsError, String(error));
+      assert.equal(error.code, "DNB_BAD_CREDENTIALS");
+      assert.equal(error.errorCode, "00041");
+      assert.match(error.message, /check dnb_api\.client_id and dnb_api\.client_secret/);
+      assert.ok(!error.message.includes(SIM_CLIENT_SECRET));
+      assert.ok(!JSON.stringify(client.status()).includes(SIM_CLIENT_SECRET));
+      assert.equal(client.transport.stats().attempts, 1, "a refused credential is not retried");
+      assert.match(client.tokens.status().lastError ?? "", /00041/);
+    });
+  });
+}

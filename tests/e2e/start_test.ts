@@ -1,0 +1,55 @@
+import assert from "node:assert/strict";
+import { readLinesUntil, spawnMain } from "../helpers/cli.ts";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+Deno.test("start on the embedded default: says SIMULATOR, where data goes and the URL; authenticates, lists registrations, stays up, stops on SIGTERM", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "traceone-start-" });
+  // The embedded default with its fixed ports freed, so the test never collides with a
+  // developer's running instance.
+  const defaults = await Deno.readTextFile(`${ROOT}config/default.yaml`);
+  await Deno.writeTextFile(
+    `${dir}/config.yaml`,
+    defaults.replace(/port: 8181/, "port: 0").replace(/port: 8080/, "port: 0"),
+  );
+  const child = spawnMain(["run", "--config", `${dir}/config.yaml`], { cwd: dir });
+  const stderr = readLinesUntil(child.stderr, () => false, 60_000);
+  try {
+    const { lines, finished } = await readLinesUntil(
+      child.stdout,
+      (seen) => seen.some((line) => line.startsWith("registrations:")),
+    );
+    const banner = lines.slice(0, 4).join("\n");
+    assert.match(banner, /D&B API: SIMULATOR at http:\/\/127\.0\.0\.1:\d+/);
+    assert.match(banner, new RegExp(`state: ${dir}/data/state\\.kv`));
+    const sinks = lines.find((line) => line.startsWith("sinks:")) ?? "";
+    assert.match(sinks, new RegExp(`local files \\(${dir}/notifications, json\\)`));
+    assert.match(sinks, new RegExp(`SQL \\(sqlite:${dir}/data/traceone\\.db\\)`));
+    const url = /HTTP: (http:\/\/\S+)/.exec(lines.join("\n"))?.[1];
+    assert.ok(url, lines.join("\n"));
+    assert.ok(lines.some((line) => /^authenticated with token v3/.test(line)));
+    assert.ok(lines.includes("registrations: TRACEONE_DEMO_SUPPLIERS, TRACEONE_DEMO_CUSTOMERS"));
+
+    const health = await fetch(`${url}healthz`);
+    assert.equal(await health.text(), "ok");
+    const status = await (await fetch(`${url}status`)).json();
+    assert.equal(status.service.simulator, true);
+    assert.equal(status.authentication.is_authenticated, true);
+    assert.doesNotMatch(JSON.stringify(status), /simulator-secret/);
+
+    child.kill("SIGTERM");
+    const { code } = await child.status;
+    await finished;
+    assert.equal(code, 0);
+    assert.ok(lines.includes("stopping"));
+  } finally {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // already exited
+    }
+    await child.status;
+    await (await stderr).finished;
+    await Deno.remove(dir, { recursive: true });
+  }
+});

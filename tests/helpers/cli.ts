@@ -1,0 +1,122 @@
+const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `main.ts` as its own process, as a user would, with a bounded run time. */
+export async function runMain(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<CliResult> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", "--cached-only", MAIN, ...args],
+    cwd: options.cwd,
+    env: { ...inheritedEnv(), NO_COLOR: "1", ...options.env },
+    clearEnv: true,
+    stdin: "null",
+    signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
+  }).output();
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}
+
+/** Starts `main.ts` as a long-running process; the caller reads its output and stops it. */
+export function spawnMain(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string> } = {},
+): Deno.ChildProcess {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", "--cached-only", MAIN, ...args],
+    cwd: options.cwd,
+    env: { ...inheritedEnv(), NO_COLOR: "1", ...options.env },
+    clearEnv: true,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+}
+
+/**
+ * Reads lines from a stream until `done` says so or the time runs out, and returns them. The
+ * rest of the stream keeps being read into `lines`, so the child never blocks on a full pipe.
+ */
+export async function readLinesUntil(
+  stream: ReadableStream<Uint8Array>,
+  done: (lines: string[]) => boolean,
+  timeoutMs = 20_000,
+): Promise<{ lines: string[]; finished: Promise<void> }> {
+  const lines: string[] = [];
+  let resolveReady!: () => void;
+  const ready = new Promise<void>((resolve) => resolveReady = resolve);
+  const finished = (async () => {
+    let buffer = "";
+    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+      buffer += chunk;
+      const parts = buffer.split("\n");
+      buffer = parts.pop() ?? "";
+      lines.push(...parts);
+      if (done(lines)) resolveReady();
+    }
+    if (buffer) lines.push(buffer);
+    resolveReady();
+  })();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    ready,
+    new Promise<void>((resolve) => timer = setTimeout(resolve, timeoutMs)),
+  ]);
+  clearTimeout(timer);
+  return { lines, finished };
+}
+
+/**
+ * The child starts from a clean environment, so a developer's own DNB_CLIENT_ID and the like
+ * cannot change a test, but it keeps what Deno itself needs: PATH, its cache (pinned, because a
+ * test may change HOME) and the machine's CA and proxy settings.
+ */
+function inheritedEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(Deno.env.toObject())) {
+    if (name === "PATH" || name === "HOME" || /CERT|SSL|PROXY|CA_BUNDLE/i.test(name)) {
+      env[name] = value;
+    }
+  }
+  env.DENO_DIR = Deno.env.get("DENO_DIR") ?? `${Deno.env.get("HOME")}/.cache/deno`;
+  return env;
+}
+
+/** A config file pointing at a running simulator, everything else in `dir`. */
+export async function writeSimulatorClientConfig(
+  dir: string,
+  options: { simulatorUrl: string; clientId: string; clientSecret: string },
+): Promise<string> {
+  const path = `${dir}/config.yaml`;
+  await Deno.writeTextFile(
+    path,
+    [
+      "environment: test",
+      "dnb_api:",
+      `  base_url: "${options.simulatorUrl}"`,
+      `  client_id: "${options.clientId}"`,
+      `  client_secret: "${options.clientSecret}"`,
+      "  retry_base_delay: 0.01",
+      "  retry_max_delay: 0.05",
+      "state:",
+      `  kv_path: "${dir}/state.kv"`,
+      "database:",
+      `  url: "sqlite:${dir}/traceone.db"`,
+      "local_storage:",
+      `  base_path: "${dir}/notifications"`,
+      "http:",
+      "  port: 0",
+    ].join("\n") + "\n",
+  );
+  return path;
+}
