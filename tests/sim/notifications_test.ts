@@ -1,40 +1,15 @@
 import assert from "node:assert/strict";
 import { SimulatorAdmin } from "../../src/sim/admin_client.ts";
+import { api, type Json } from "../helpers/sim_api.ts";
 import {
   type RunningSimulator,
   type SimulatorOptions,
   startSimulator,
 } from "../../src/sim/server.ts";
 
-// Tests read responses field by field; a precise type per body would add nothing.
-// deno-lint-ignore no-explicit-any
-type Json = any;
-
-interface Reply {
-  status: number;
-  headers: Headers;
-  text: string;
-  body: Json;
-}
-
 const REF = "/v1/monitoring/registrations/PULL";
 const DAY = 86400;
 const T0 = Date.parse("2024-02-25T16:21:07.500Z");
-
-async function api(sim: RunningSimulator, path: string, init: RequestInit = {}): Promise<Reply> {
-  const token = sim.state.tokens.issue(sim.state.now(), 30 * DAY);
-  const headers = new Headers(init.headers);
-  headers.set("authorization", `Bearer ${token}`);
-  const response = await fetch(`${sim.url}${path}`, { ...init, headers });
-  const text = await response.text();
-  let body: Json = null;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // Malformed bodies are the point of some tests; they inspect `text`.
-  }
-  return { status: response.status, headers: response.headers, text, body };
-}
 
 function start(options: SimulatorOptions = {}): Promise<RunningSimulator> {
   return startSimulator({

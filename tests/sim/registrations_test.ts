@@ -1,28 +1,11 @@
 import assert from "node:assert/strict";
 import { SimulatorAdmin } from "../../src/sim/admin_client.ts";
+import { api, type Json } from "../helpers/sim_api.ts";
 import { createSimulatorApp } from "../../src/sim/app.ts";
-import { type RunningSimulator, startSimulator } from "../../src/sim/server.ts";
+import { startSimulator } from "../../src/sim/server.ts";
 import { SimulatorState } from "../../src/sim/state.ts";
 
-// Tests read responses field by field; a precise type per body would add nothing.
-// deno-lint-ignore no-explicit-any
-type Json = any;
-
-interface Reply {
-  status: number;
-  headers: Headers;
-  body: Json;
-}
-
 const BASE = "/v1/monitoring/registrations";
-
-async function api(sim: RunningSimulator, path: string, init: RequestInit = {}): Promise<Reply> {
-  const token = sim.state.tokens.issue(sim.state.now(), 3600);
-  const headers = new Headers(init.headers);
-  headers.set("authorization", `Bearer ${token}`);
-  const response = await fetch(`${sim.url}${path}`, { ...init, headers });
-  return { status: response.status, headers: response.headers, body: await response.json() };
-}
 
 function createForm(fields: Record<string, string>, duns?: string): FormData {
   const form = new FormData();

@@ -1,26 +1,9 @@
 import assert from "node:assert/strict";
 import { SimulatorAdmin } from "../../src/sim/admin_client.ts";
+import { api } from "../helpers/sim_api.ts";
 import { type RunningSimulator, startSimulator } from "../../src/sim/server.ts";
 
-// Tests read responses field by field; a precise type per body would add nothing.
-// deno-lint-ignore no-explicit-any
-type Json = any;
-
-interface Reply {
-  status: number;
-  headers: Headers;
-  body: Json;
-}
-
 const REF = "/v1/monitoring/registrations/SUBJ";
-
-async function api(sim: RunningSimulator, path: string, init: RequestInit = {}): Promise<Reply> {
-  const token = sim.state.tokens.issue(sim.state.now(), 3600);
-  const headers = new Headers(init.headers);
-  headers.set("authorization", `Bearer ${token}`);
-  const response = await fetch(`${sim.url}${path}`, { ...init, headers });
-  return { status: response.status, headers: response.headers, body: await response.json() };
-}
 
 function fileForm(field: string, lines: string): FormData {
   const form = new FormData();
