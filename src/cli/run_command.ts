@@ -6,6 +6,7 @@ import { VERSION } from "../version.ts";
 import { enabledSinks } from "./config_commands.ts";
 import type { CliIo } from "./io.ts";
 import type { Runtime } from "./runtime.ts";
+import { openServiceSession, setupCommandLogging } from "./service_session.ts";
 
 export interface RunCommandDeps {
   io: CliIo;
@@ -26,23 +27,27 @@ export function registerRunCommand(program: Command, deps: RunCommandDeps): void
 
 async function runService(config: Config, deps: RunCommandDeps): Promise<void> {
   const { io } = deps;
+  setupCommandLogging(config, io);
   const runtime = await deps.openRuntime(config);
+  io.out(`TraceOne Monitor ${VERSION} (${config.environment})`);
+  if (runtime.simulator) {
+    io.out(
+      `D&B API: SIMULATOR at ${runtime.dnbUrl} (${runtime.simulator.replace("_", "-")}; ` +
+        "generated data, not D&B)",
+    );
+  } else {
+    io.out(`D&B API: ${runtime.dnbUrl}`);
+  }
+  io.out(`state: ${config.state.kv_path}`);
+  io.out(`sinks: ${enabledSinks(config).join("; ") || "none"}`);
   let http: RunningHttpServer | null = null;
+  let session: Awaited<ReturnType<typeof openServiceSession>> | null = null;
   try {
-    io.out(`TraceOne Monitor ${VERSION} (${config.environment})`);
-    if (runtime.simulator) {
-      io.out(
-        `D&B API: SIMULATOR at ${runtime.dnbUrl} (${runtime.simulator.replace("_", "-")}; ` +
-          "generated data, not D&B)",
-      );
-    } else {
-      io.out(`D&B API: ${runtime.dnbUrl}`);
-    }
-    io.out(`state: ${config.state.kv_path}`);
-    io.out(`sinks: ${enabledSinks(config).join("; ") || "none"}`);
+    session = await openServiceSession(runtime);
+    const { service } = session;
     if (config.http.enabled) {
       http = await startHttpServer(
-        createHttpApp({ status: () => serviceStatus(runtime, config) }),
+        createHttpApp({ status: () => service.getServiceStatus() }),
         { hostname: config.http.hostname, port: config.http.port },
       );
       io.out(`HTTP: ${http.url} (status: ${http.url}status)`);
@@ -53,40 +58,18 @@ async function runService(config: Config, deps: RunCommandDeps): Promise<void> {
       `authenticated with token ${config.dnb_api.token_version} (expires in ${auth.tokenExpiresIn} s)`,
     );
     const listed = await runtime.client.registrations.list();
-    const wanted = config.monitoring.registrations;
-    const monitored = wanted.length ? wanted.filter((ref) => listed.includes(ref)) : listed;
-    for (const missing of wanted.filter((ref) => !listed.includes(ref))) {
+    const references = await service.registrations();
+    for (const missing of references.filter((ref) => !listed.includes(ref))) {
       io.err(`monitoring.registrations: ${missing} is not a registration of this account`);
     }
-    io.out(`registrations: ${monitored.join(", ") || "none"}`);
+    io.out(`registrations: ${references.join(", ") || "none"}`);
+    await service.start();
     await deps.stopRequested();
-    io.out("stopping");
+    io.out("stopping: finishing the batch in hand and the sinks' deliveries");
   } finally {
     await http?.shutdown();
+    await session?.close();
     await runtime.close();
   }
-}
-
-function serviceStatus(runtime: Runtime, config: Config) {
-  const client = runtime.client.status();
-  return {
-    service: {
-      running: true,
-      environment: config.environment,
-      version: VERSION,
-      simulator: runtime.simulator !== null,
-    },
-    authentication: {
-      is_authenticated: client.authentication.isAuthenticated,
-      token_expires_in: client.authentication.tokenExpiresIn,
-    },
-    api_client: {
-      base_url: client.baseUrl,
-      rate_limit: client.rateLimit,
-      breaker: client.breaker.state,
-      requests: client.transport.attempts,
-      errors: client.transport.errors,
-      rate_limited: client.transport.rateLimited,
-    },
-  };
+  io.out("stopped");
 }

@@ -44,6 +44,9 @@ export async function openRuntime(config: Config): Promise<Runtime> {
         });
         dnbUrl = simulator.url;
         mode = "in_process";
+        for (const registration of simulator.state.registrations.values()) {
+          simulator.state.generate(registration, { count: config.simulator.initial_backlog });
+        }
       }
     }
   } catch (error) {

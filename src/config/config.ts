@@ -16,6 +16,7 @@ export interface Config {
   sftp_storage: SftpStorageConfig;
   local_storage: LocalStorageConfig;
   state: StateConfig;
+  pipeline: PipelineConfig;
   http: HttpConfig;
   simulator: SimulatorConfig;
 }
@@ -110,6 +111,26 @@ export interface StateConfig {
   retention_days: number;
 }
 
+/** How journaled batches reach the sinks. */
+export interface PipelineConfig {
+  /** Seconds: first retry delay of a failing sink; doubles up to `sink_retry_max_delay`. */
+  sink_retry_base_delay: number;
+  sink_retry_max_delay: number;
+  /** Consecutive failures that open a sink's breaker. */
+  sink_failure_threshold: number;
+  /** Seconds a sink's open breaker waits before a trial delivery. */
+  sink_reset_timeout: number;
+  /**
+   * Failures of the same batch after which the notifications a sink refuses as such go to that
+   * sink's dead letters. An unreachable sink is never dead-lettered around.
+   */
+  dead_letter_after: number;
+  /** Seconds sinks get to finish on shutdown. */
+  shutdown_timeout: number;
+  /** Seconds a registration lease lasts without renewal. */
+  lease_ttl: number;
+}
+
 export interface HttpConfig {
   enabled: boolean;
   hostname: string;
@@ -131,6 +152,8 @@ export interface SimulatorConfig {
   registrations: SimulatorRegistrationConfig[];
   /** Generated notifications per minute, per registration. */
   notifications_per_minute: number;
+  /** Notifications queued per registration when the simulator starts, so the first tick has work. */
+  initial_backlog: number;
   /** The simulator's own 429 threshold, requests per second. */
   rate_limit: number;
 }

@@ -32,6 +32,7 @@ export function resolveConfig(file: FileConfig, options: ResolveOptions): Config
   const sftp = file.sftp_storage ?? {};
   const local = file.local_storage ?? {};
   const state = file.state ?? {};
+  const pipeline = file.pipeline ?? {};
   const http = file.http ?? {};
   const simulator = file.simulator ?? {};
   const simulatorEnabled = simulator.enabled ?? DEFAULTS.simulator.enabled;
@@ -112,6 +113,17 @@ export function resolveConfig(file: FileConfig, options: ResolveOptions): Config
       kv_path: resolveKvPath(state.kv_path ?? DEFAULTS.state.kv_path, path),
       retention_days: state.retention_days ?? DEFAULTS.state.retention_days,
     },
+    pipeline: {
+      sink_retry_base_delay: pipeline.sink_retry_base_delay ??
+        DEFAULTS.pipeline.sink_retry_base_delay,
+      sink_retry_max_delay: pipeline.sink_retry_max_delay ?? DEFAULTS.pipeline.sink_retry_max_delay,
+      sink_failure_threshold: pipeline.sink_failure_threshold ??
+        DEFAULTS.pipeline.sink_failure_threshold,
+      sink_reset_timeout: pipeline.sink_reset_timeout ?? DEFAULTS.pipeline.sink_reset_timeout,
+      dead_letter_after: pipeline.dead_letter_after ?? DEFAULTS.pipeline.dead_letter_after,
+      shutdown_timeout: pipeline.shutdown_timeout ?? DEFAULTS.pipeline.shutdown_timeout,
+      lease_ttl: pipeline.lease_ttl ?? DEFAULTS.pipeline.lease_ttl,
+    },
     http: {
       enabled: http.enabled ?? DEFAULTS.http.enabled,
       hostname: http.hostname ?? DEFAULTS.http.hostname,
@@ -130,6 +142,7 @@ export function resolveConfig(file: FileConfig, options: ResolveOptions): Config
       })),
       notifications_per_minute: simulator.notifications_per_minute ??
         DEFAULTS.simulator.notifications_per_minute,
+      initial_backlog: simulator.initial_backlog ?? DEFAULTS.simulator.initial_backlog,
       rate_limit: simulator.rate_limit ?? DEFAULTS.simulator.rate_limit,
     },
   };

@@ -100,6 +100,15 @@ export const DEFAULTS = {
     file_permissions: "0640",
   },
   state: { kv_path: "./data/state.kv", retention_days: 14 },
+  pipeline: {
+    sink_retry_base_delay: 1,
+    sink_retry_max_delay: 60,
+    sink_failure_threshold: 5,
+    sink_reset_timeout: 30,
+    dead_letter_after: 5,
+    shutdown_timeout: 10,
+    lease_ttl: 60,
+  },
   http: { enabled: true, hostname: "127.0.0.1", port: 8080 },
   simulator: {
     enabled: false,
@@ -107,6 +116,7 @@ export const DEFAULTS = {
     port: 0,
     registrations: [],
     notifications_per_minute: 6,
+    initial_backlog: 0,
     rate_limit: 5,
   },
 } as const;
@@ -265,6 +275,22 @@ const StateSchema = z.strictObject({
   retention_days: field(z.int().min(1), "days journal entries are kept, e.g. 14"),
 });
 
+const PipelineSchema = z.strictObject({
+  sink_retry_base_delay: field(z.number().min(0), "seconds of a sink's first retry delay, e.g. 1"),
+  sink_retry_max_delay: seconds("the longest delay between a sink's retries, e.g. 60"),
+  sink_failure_threshold: field(
+    z.int().min(1),
+    "consecutive failures that open a sink's breaker, e.g. 5",
+  ),
+  sink_reset_timeout: seconds("seconds a sink's open breaker waits before a trial, e.g. 30"),
+  dead_letter_after: field(
+    z.int().min(1),
+    "failures of one batch before what a sink refuses goes to dead letters, e.g. 5",
+  ),
+  shutdown_timeout: seconds("seconds sinks get to finish on shutdown, e.g. 10"),
+  lease_ttl: seconds("seconds a registration lease lasts without renewal, e.g. 60"),
+});
+
 const HttpSchema = z.strictObject({
   enabled: flag(),
   hostname: text("the address to listen on, e.g. 127.0.0.1"),
@@ -299,6 +325,11 @@ const SimulatorSchema = z.strictObject({
     z.number().min(0),
     "generated notifications per minute per registration, e.g. 6",
   ),
+  initial_backlog: field(
+    z.int().min(0),
+    "notifications queued per registration at start, e.g. 20",
+  ),
+
   rate_limit: field(z.number().positive(), "the simulator's requests per second, e.g. 5"),
 });
 
@@ -311,6 +342,7 @@ export const FileConfigSchema = z.strictObject({
   sftp_storage: field(SftpStorageSchema, "a mapping of SFTP settings"),
   local_storage: field(LocalStorageSchema, "a mapping of local file settings"),
   state: field(StateSchema, "a mapping of state settings"),
+  pipeline: field(PipelineSchema, "a mapping of delivery settings"),
   http: field(HttpSchema, "a mapping of HTTP server settings"),
   simulator: field(SimulatorSchema, "a mapping of simulator settings"),
 });

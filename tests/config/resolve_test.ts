@@ -48,7 +48,17 @@ Deno.test("resolveConfig fills every default", () => {
     port: 0,
     registrations: [],
     notifications_per_minute: 6,
+    initial_backlog: 0,
     rate_limit: 5,
+  });
+  assert.deepEqual(config.pipeline, {
+    sink_retry_base_delay: 1,
+    sink_retry_max_delay: 60,
+    sink_failure_threshold: 5,
+    sink_reset_timeout: 30,
+    dead_letter_after: 5,
+    shutdown_timeout: 10,
+    lease_ttl: 60,
   });
 });
 

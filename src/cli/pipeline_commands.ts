@@ -1,0 +1,203 @@
+import type { Command } from "commander";
+import type { DeadLetterSummary } from "../pipeline/dead_letters.ts";
+import { VALIDATION } from "../pipeline/dead_letters.ts";
+import type { RecoveryResult } from "../pipeline/monitor.ts";
+import type { MonitoringService } from "../pipeline/service.ts";
+import type { CliIo } from "./io.ts";
+import type { Runtime } from "./runtime.ts";
+import { openServiceSession, setupCommandLogging } from "./service_session.ts";
+import { UsageError } from "./usage_error.ts";
+
+export interface PipelineCommandDeps {
+  io: CliIo;
+  withRuntime<T>(command: Command, work: (runtime: Runtime) => Promise<T>): Promise<T>;
+}
+
+export function registerPipelineCommands(program: Command, deps: PipelineCommandDeps): void {
+  const { io } = deps;
+  const withService = <T>(command: Command, work: (service: MonitoringService) => Promise<T>) =>
+    deps.withRuntime(command, async (runtime) => {
+      setupCommandLogging(runtime.config, io);
+      const session = await openServiceSession(runtime);
+      try {
+        return await work(session.service);
+      } finally {
+        await session.close();
+      }
+    });
+
+  program.command("pull <ref>")
+    .description("one drain of a registration through the journal into every sink")
+    .action((ref: string, _options, command: Command) =>
+      withService(command, async (service) => {
+        const [tick] = await service.tick(ref);
+        if (tick.recovery) io.out(describeRecovery(tick.recovery));
+        io.out(
+          `${ref}: ${tick.outcome}; ${tick.pulls} pull request(s), ${tick.received} received, ` +
+            `${tick.journaled} journaled, ${tick.duplicates} duplicate(s), ` +
+            `${tick.deadLettered} dead-lettered`,
+        );
+        if (tick.error) io.err(`error: ${tick.error}`);
+        const ok = await reportDelivery(service, io);
+        if (tick.outcome === "failed" || !ok) io.setExitCode(1);
+      })
+    );
+
+  program.command("replay <ref>")
+    .description("re-fetch notifications through D&B's replay API (14-day window)")
+    .requiredOption("--since <time>", "an ISO time (2026-11-20T08:00:00Z) or an age: 3d, 12h, 30m")
+    .action((ref: string, options: { since: string }, command: Command) => {
+      const since = parseSince(options.since, Date.now());
+      return withService(command, async (service) => {
+        const result = await service.replay(ref, {
+          since,
+          onProgress: (progress) =>
+            io.progress(
+              `replay ${ref}: ${progress.received} received, ${progress.journaled} new, ` +
+                `${progress.duplicates} already journaled`,
+            ),
+        });
+        io.progress("");
+        io.out(describeRecovery(result));
+        if (!(await reportDelivery(service, io))) io.setExitCode(1);
+      });
+    });
+
+  const letters = program.command("deadletters").alias("dl")
+    .description("notifications that failed validation or that a sink refused");
+
+  letters.command("list").option("--sink <name>", "only this sink's (or validation)")
+    .action((options: { sink?: string }, command: Command) =>
+      withService(command, async (service) => {
+        const all = await service.deadLetters.list({ sink: options.sink });
+        if (all.length === 0) io.out("no dead letters");
+        for (const letter of all) io.out(summaryLine(letter));
+      })
+    );
+
+  letters.command("show <id>").description("one dead letter with its raw JSON")
+    .action((id: string, _options, command: Command) =>
+      withService(command, async (service) => {
+        const letter = await findOne(service, id);
+        const full = await service.deadLetters.read(letter);
+        io.out(summaryLine(letter));
+        io.out(`reason: ${letter.reason}`);
+        io.out(`raw JSON (${letter.rawBytes} bytes):`);
+        io.out(full?.raw ?? "(missing)");
+      })
+    );
+
+  letters.command("retry <id>")
+    .description("validate again and journal it, or deliver its batch to the sink again")
+    .action((id: string, _options, command: Command) =>
+      withService(command, async (service) => {
+        const letter = await findOne(service, id);
+        const outcome = await retryDeadLetter(service, letter);
+        io.out(`${letter.key}: ${outcome.message}`);
+        if (!outcome.ok) io.setExitCode(1);
+      })
+    );
+}
+
+async function retryDeadLetter(
+  service: MonitoringService,
+  letter: DeadLetterSummary,
+): Promise<{ ok: boolean; message: string }> {
+  const full = await service.deadLetters.read(letter);
+  if (!full) return { ok: false, message: "gone (retried or removed meanwhile)" };
+  if (letter.sink === VALIDATION) {
+    const result = await service.processNotifications([full.raw], {
+      registration: letter.registration,
+    });
+    if (result.deadLettered > 0) {
+      const again = await service.deadLetters.read(letter);
+      return { ok: false, message: `still invalid: ${again?.reason ?? letter.reason}` };
+    }
+    await service.deadLetters.remove(letter);
+    await service.dispatcher.deliverPending();
+    return {
+      ok: true,
+      message: result.sequence === null
+        ? "valid now; it was already journaled"
+        : `valid now; journaled as batch ${result.sequence} and handed to the sinks`,
+    };
+  }
+  const sink = service.dispatcher.sinks.find((s) => s.name === letter.sink);
+  if (!sink) {
+    return { ok: false, message: `sink ${letter.sink} is not enabled in this configuration` };
+  }
+  const batch = letter.batchSequence === null
+    ? null
+    : await service.journal.read(letter.registration, letter.batchSequence);
+  if (!batch) {
+    return {
+      ok: false,
+      message:
+        `its batch is no longer in the journal; "deadletters show ${letter.notificationId}" ` +
+        "prints the raw JSON",
+    };
+  }
+  try {
+    await sink.deliver(batch);
+  } catch (error) {
+    return { ok: false, message: `${sink.name} refused again: ${(error as Error).message}` };
+  }
+  await service.deadLetters.remove(letter);
+  return { ok: true, message: `delivered to ${sink.name} with batch ${batch.sequence}` };
+}
+
+async function findOne(service: MonitoringService, query: string): Promise<DeadLetterSummary> {
+  const found = await service.deadLetters.find(query);
+  if (found.length === 0) throw new UsageError(`no dead letter matches "${query}"`);
+  if (found.length > 1) {
+    throw new UsageError(
+      `"${query}" matches ${found.length} dead letters; give more of the id:\n  ` +
+        found.slice(0, 10).map((l) => l.key).join("\n  "),
+    );
+  }
+  return found[0];
+}
+
+async function reportDelivery(service: MonitoringService, io: CliIo): Promise<boolean> {
+  const results = await service.dispatcher.deliverPending();
+  let ok = true;
+  for (const [sink, result] of Object.entries(results)) {
+    io.out(`${sink}: ${result.current ? "current" : `behind (${result.error})`}`);
+    ok &&= result.current;
+  }
+  return ok;
+}
+
+function describeRecovery(result: RecoveryResult): string {
+  const lines = [
+    `replayed since ${result.since} (${result.reason}): ${result.received} received, ` +
+    `${result.journaled} journaled, ${result.duplicates} already journaled, ` +
+    `${result.deadLettered} dead-lettered`,
+  ];
+  if (result.gap) lines.push(`WARNING: ${result.gap.message}`);
+  for (const second of result.skippedSeconds) {
+    lines.push(`WARNING: more notifications share ${second} than one replay response holds`);
+  }
+  return lines.join("\n");
+}
+
+function summaryLine(letter: DeadLetterSummary): string {
+  const batch = letter.batchSequence === null ? "" : ` batch ${letter.batchSequence}`;
+  return `${letter.key}  ${letter.at}  ${letter.registration}${batch}  ${letter.reason}`;
+}
+
+/** `--since`: an ISO time, or an age such as `3d`, `12h`, `30m`. */
+export function parseSince(text: string, nowMs: number): Date {
+  const age = /^(\d+(?:\.\d+)?)([dhm])$/.exec(text.trim());
+  if (age) {
+    const unit = { d: 86_400_000, h: 3_600_000, m: 60_000 }[age[2] as "d" | "h" | "m"];
+    return new Date(nowMs - Number(age[1]) * unit);
+  }
+  const at = Date.parse(text);
+  if (Number.isNaN(at) || !/^\d{4}-\d\d-\d\d/.test(text)) {
+    throw new UsageError(
+      `--since: expected an ISO time or an age like 3d, 12h, 30m; got "${text}"`,
+    );
+  }
+  return new Date(at);
+}

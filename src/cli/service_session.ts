@@ -1,0 +1,65 @@
+import type { Config } from "../config/config.ts";
+import { setupLogging } from "../log.ts";
+import { MonitoringService } from "../pipeline/service.ts";
+import { VERSION } from "../version.ts";
+import type { CliIo } from "./io.ts";
+import type { Runtime } from "./runtime.ts";
+import { type OpenedSinks, openSinks } from "./sinks.ts";
+
+export interface ServiceSession {
+  runtime: Runtime;
+  sinks: OpenedSinks;
+  service: MonitoringService;
+  /** Shuts the service down, then closes what it borrowed, in reverse order of opening. */
+  close(): Promise<void>;
+}
+
+/** Logging for a command: JSON lines, text on a terminal or with `debug`; secrets blanked. */
+export function setupCommandLogging(config: Config, io: CliIo): void {
+  setupLogging({
+    debug: config.debug,
+    format: io.isTerminal ? "text" : "json",
+    secrets: configSecrets(config),
+  });
+}
+
+/** The service over an open runtime, with the sinks the configuration enables. */
+export async function openServiceSession(runtime: Runtime): Promise<ServiceSession> {
+  const sinks = await openSinks(runtime.config);
+  let service: MonitoringService;
+  try {
+    service = await MonitoringService.create({
+      config: runtime.config,
+      kv: runtime.kv,
+      client: runtime.client,
+      sinks: sinks.sinks,
+      simulator: runtime.simulator !== null,
+      version: VERSION,
+    });
+  } catch (error) {
+    await sinks.close();
+    throw error;
+  }
+  return {
+    runtime,
+    sinks,
+    service,
+    close: async () => {
+      await service.shutdown();
+      await sinks.close();
+    },
+  };
+}
+
+function configSecrets(config: Config): string[] {
+  const secrets = [
+    config.dnb_api.client_secret,
+    config.sftp_storage.password,
+    config.sftp_storage.passphrase,
+    config.http.auth_token,
+  ].flatMap((secret) => secret && !secret.isEmpty ? [secret.reveal()] : []);
+  const url = config.database.url.reveal();
+  const password = /^[a-z]+:\/\/[^:/@]*:([^@]*)@/i.exec(url)?.[1];
+  if (password) secrets.push(password, decodeURIComponent(password));
+  return secrets;
+}

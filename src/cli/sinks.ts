@@ -1,0 +1,40 @@
+import type { Config } from "../config/config.ts";
+import { type Database, openDatabase } from "../db/database.ts";
+import { migrateToLatest } from "../db/migrate.ts";
+import { createLocalSink } from "../sinks/local.ts";
+import type { Sink } from "../sinks/sink.ts";
+import { createSqlSink } from "../sinks/sql.ts";
+
+export interface OpenedSinks {
+  sinks: Sink[];
+  database: Database | null;
+  /** Closes what the sinks borrow (the database); the service closes the sinks themselves. */
+  close(): Promise<void>;
+}
+
+/** The sinks the configuration enables, opened; the database migrated unless told not to. */
+export async function openSinks(config: Config): Promise<OpenedSinks> {
+  const sinks: Sink[] = [];
+  let database: Database | null = null;
+  if (config.local_storage.enabled) sinks.push(createLocalSink(config.local_storage));
+  if (config.database.enabled) {
+    database = await openDatabase(config.database);
+    try {
+      if (config.database.migrate_on_start) {
+        const report = await migrateToLatest(database);
+        if (report.error) throw report.error;
+      }
+    } catch (error) {
+      await database.close();
+      throw error;
+    }
+    sinks.push(createSqlSink(database));
+  }
+  return {
+    sinks,
+    database,
+    close: async () => {
+      await database?.close();
+    },
+  };
+}

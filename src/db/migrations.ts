@@ -1,0 +1,69 @@
+import { type Kysely, sql } from "kysely";
+import type { Migration, MigrationProvider } from "kysely/migration";
+import type { DialectName } from "./dialect.ts";
+
+/**
+ * Every migration, in code rather than files: nothing is read from disk, so a compiled binary
+ * carries its schema. Names sort in application order. A migration, once released, never
+ * changes: fix forward with a new one.
+ */
+export function createMigrationProvider(dialect: DialectName): MigrationProvider {
+  const migrations: Record<string, Migration> = {
+    "001_notifications": notificationsMigration(dialect),
+  };
+  return { getMigrations: () => Promise.resolve(migrations) };
+}
+
+function notificationsMigration(dialect: DialectName): Migration {
+  // Element values are JSON; PostgreSQL can hold them as jsonb and query into them. `raw_json`
+  // stays text on both: jsonb would rewrite the bytes (key order, number spelling).
+  const json = dialect === "postgres" ? "jsonb" : "text";
+  return {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable("notifications")
+        .addColumn("id", "text", (column) => column.primaryKey().check(sql`length(id) = 32`))
+        .addColumn("registration", "text", (column) => column.notNull())
+        .addColumn("duns", "text", (column) => column.notNull())
+        .addColumn("type", "text", (column) => column.notNull())
+        .addColumn("delivery_timestamp", "text", (column) => column.notNull())
+        .addColumn("pulled_at", "text", (column) => column.notNull())
+        .addColumn("batch_sequence", "integer", (column) => column.notNull())
+        .addColumn("element_count", "integer", (column) => column.notNull())
+        .addColumn("raw_json", "text", (column) => column.notNull())
+        .addColumn("stored_at", "text", (column) => column.notNull())
+        .execute();
+
+      await db.schema
+        .createTable("notification_elements")
+        .addColumn(
+          "notification_id",
+          "text",
+          (column) => column.notNull().references("notifications.id").onDelete("cascade"),
+        )
+        .addColumn("position", "integer", (column) => column.notNull())
+        .addColumn("element", "text", (column) => column.notNull())
+        .addColumn("previous_json", json)
+        .addColumn("current_json", json)
+        .addColumn("change_timestamp", "text")
+        .addPrimaryKeyConstraint("notification_elements_pkey", ["notification_id", "position"])
+        .execute();
+
+      // The questions the table answers: one company's history, changes of a kind over time,
+      // one registration's batches in order, and which companies changed a given field.
+      await db.schema.createIndex("notifications_duns_delivery_idx")
+        .on("notifications").columns(["duns", "delivery_timestamp"]).execute();
+      await db.schema.createIndex("notifications_type_delivery_idx")
+        .on("notifications").columns(["type", "delivery_timestamp"]).execute();
+      await db.schema.createIndex("notifications_registration_sequence_idx")
+        .on("notifications").columns(["registration", "batch_sequence"]).execute();
+      await db.schema.createIndex("notification_elements_element_idx")
+        .on("notification_elements").column("element").execute();
+    },
+
+    async down(db: Kysely<unknown>): Promise<void> {
+      await db.schema.dropTable("notification_elements").execute();
+      await db.schema.dropTable("notifications").execute();
+    },
+  };
+}

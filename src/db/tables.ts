@@ -1,0 +1,45 @@
+/**
+ * The row shapes Kysely checks queries against. Column types are the portable subset: text,
+ * integer and nullable text, so SQLite and PostgreSQL read back the same JavaScript values.
+ */
+export interface Tables {
+  notifications: NotificationsTable;
+  notification_elements: NotificationElementsTable;
+}
+
+/** One notification, keyed by its id; the row never changes once written. */
+export interface NotificationsTable {
+  /** 32 hex characters; see `notificationId`. */
+  id: string;
+  registration: string;
+  duns: string;
+  type: string;
+  /** `deliveryTimeStamp` exactly as D&B sent it. */
+  delivery_timestamp: string;
+  /** The batch's pull time, UTC ISO-8601. */
+  pulled_at: string;
+  batch_sequence: number;
+  element_count: number;
+  /** The notification's JSON byte for byte as received. */
+  raw_json: string;
+  /** When this database first stored it, UTC ISO-8601. */
+  stored_at: string;
+}
+
+/** One changed JSON path of a notification, in the order D&B listed them. */
+export interface NotificationElementsTable {
+  notification_id: string;
+  /** 0-based index in the notification's `elements`. */
+  position: number;
+  /** The changed JSON path, e.g. `organization.primaryName`. */
+  element: string;
+  /**
+   * JSON text of `previous`/`current`: NULL when the key was absent, `'null'` for JSON null.
+   * On PostgreSQL the column is jsonb; the dialect must read jsonb back as text (pg type parser)
+   * so both dialects return the same string.
+   */
+  previous_json: string | null;
+  current_json: string | null;
+  /** The element's `timestamp`, or NULL when D&B omitted it. */
+  change_timestamp: string | null;
+}

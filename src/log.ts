@@ -1,0 +1,59 @@
+import {
+  configureSync,
+  getJsonLinesFormatter,
+  getLogger,
+  getTextFormatter,
+  type Logger,
+  type LogRecord,
+  resetSync,
+} from "@logtape/logtape";
+import { AsyncLocalStorage } from "node:async_hooks";
+
+export type { Logger };
+
+export interface LoggingOptions {
+  /** Debug level and human-readable lines. */
+  debug: boolean;
+  /** `text` on a terminal, `json` (one object per line) otherwise. */
+  format: "json" | "text";
+  /** Values that must never be printed, whatever code logs them: replaced by `***`. */
+  secrets?: string[];
+  /** Where lines go; standard error by default, so command output on stdout stays clean. */
+  write?: (line: string) => void;
+}
+
+const ROOT = "traceone";
+
+/** The logger of one module, e.g. `logger("monitor")` → category `traceone.monitor`. */
+export function logger(...category: string[]): Logger {
+  return getLogger([ROOT, ...category]);
+}
+
+/**
+ * Configures LogTape once per process: structured JSON lines by default, text on a terminal
+ * or with `debug`, context (registration, sink, request id) carried through async calls, and a
+ * last line of defence that blanks known secret values in every formatted line.
+ */
+export function setupLogging(options: LoggingOptions): void {
+  const secrets = (options.secrets ?? []).filter((s) => s.length >= 4);
+  const formatter = options.format === "text" || options.debug
+    ? getTextFormatter({ timestamp: "date-time-tz" })
+    : getJsonLinesFormatter();
+  const write = options.write ?? ((line: string) => console.error(line.replace(/\n$/, "")));
+  const redacting = (record: LogRecord) => write(redact(formatter(record), secrets));
+  resetSync();
+  configureSync({
+    sinks: { main: redacting },
+    loggers: [
+      { category: [ROOT], lowestLevel: options.debug ? "debug" : "info", sinks: ["main"] },
+      { category: ["logtape", "meta"], lowestLevel: "warning", sinks: ["main"] },
+    ],
+    contextLocalStorage: new AsyncLocalStorage(),
+  });
+}
+
+export function redact(line: string, secrets: string[]): string {
+  let out = line;
+  for (const secret of secrets) out = out.replaceAll(secret, "***");
+  return out;
+}

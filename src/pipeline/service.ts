@@ -1,0 +1,541 @@
+import type { Config } from "../config/config.ts";
+import type { DnbClient } from "../dnb/client.ts";
+import { notificationId } from "../dnb/notification_id.ts";
+import { notificationProblems } from "../dnb/notification_page.ts";
+import type { Notification } from "../dnb/payload.ts";
+import type { Information, RegistrationSpec } from "../dnb/registrations_api.ts";
+import { logger } from "../log.ts";
+import type { JournaledNotification, Sink } from "../sinks/sink.ts";
+import { type Clock, systemClock } from "./clock.ts";
+import { type DeadLetter, DeadLetters, VALIDATION } from "./dead_letters.ts";
+import { Dispatcher, type SinkStatus, type StartAt } from "./dispatch.ts";
+import { HANDLER_PREFIX, handlerSink, type NotificationHandler } from "./handler_sink.ts";
+import { Journal } from "./journal.ts";
+import { Leases } from "./lease.ts";
+import { Monitor, type RecoveryResult, type TickResult } from "./monitor.ts";
+import { type ScheduleHandle, startSchedule } from "./schedule.ts";
+
+export interface ServiceOptions {
+  config: Config;
+  kv: Deno.Kv;
+  client: DnbClient;
+  /** The configured destinations, already open; the service closes them on shutdown. */
+  sinks: Sink[];
+  /** True when the D&B API in use is the simulator (shown in status). */
+  simulator: boolean;
+  version: string;
+  clock?: Clock;
+  /** Unique per process; names this instance's leases. */
+  instanceId?: string;
+  /** Deno.cron for schedules; false for a timer (tests). */
+  useDenoCron?: boolean;
+}
+
+export interface ProcessResult {
+  sequence: number | null;
+  journaled: number;
+  duplicates: number;
+  deadLettered: number;
+}
+
+const log = logger("service");
+
+/**
+ * The monitoring service, with the names users of the original Python service know. Pulling
+ * journals; the dispatcher delivers from the journal to every sink; the schedule ticks every
+ * monitored registration.
+ */
+export class MonitoringService {
+  readonly journal: Journal;
+  readonly deadLetters: DeadLetters;
+  readonly monitor: Monitor;
+  readonly dispatcher: Dispatcher;
+  readonly #options: ServiceOptions;
+  readonly #clock: Clock;
+  readonly #startedAt: number;
+  readonly #background = new Map<
+    string,
+    { controller: AbortController; schedule: ScheduleHandle }
+  >();
+  readonly #activeTicks = new Set<Promise<unknown>>();
+  #registrations: string[] | null = null;
+  #running = false;
+
+  private constructor(options: ServiceOptions) {
+    this.#options = options;
+    this.#clock = options.clock ?? systemClock;
+    this.#startedAt = this.#clock.now();
+    const { kv, config } = options;
+    this.journal = new Journal(kv);
+    this.deadLetters = new DeadLetters(kv);
+    this.dispatcher = new Dispatcher({
+      kv,
+      journal: this.journal,
+      deadLetters: this.deadLetters,
+      config: config.pipeline,
+      clock: this.#clock,
+      onDelivered: (event) =>
+        log.debug(
+          "{sink} stored batch {sequence} of {registration}: {notifications} notifications",
+          {
+            ...event,
+          },
+        ),
+      onFailed: (event) =>
+        log.warn("{sink} failed batch {sequence} of {registration} ({failures}×): {error}", {
+          sink: event.sink,
+          sequence: event.sequence,
+          registration: event.registration,
+          failures: event.failures,
+          error: event.error instanceof Error ? event.error.message : String(event.error),
+        }),
+    });
+    this.monitor = new Monitor({
+      kv,
+      client: options.client,
+      journal: this.journal,
+      leases: new Leases(kv, {
+        owner: options.instanceId ?? crypto.randomUUID(),
+        ttlMs: config.pipeline.lease_ttl * 1000,
+        now: () => this.#clock.now(),
+      }),
+      maxNotifications: config.monitoring.max_notifications,
+      maxPullsPerTick: config.monitoring.max_pulls_per_tick,
+      leaseTtlMs: config.pipeline.lease_ttl * 1000,
+      clock: this.#clock,
+      onBatch: () => this.dispatcher.notify(),
+    });
+  }
+
+  static async create(options: ServiceOptions): Promise<MonitoringService> {
+    const service = new MonitoringService(options);
+    for (const sink of options.sinks) {
+      await service.dispatcher.addSink(sink, { startAt: "beginning" });
+    }
+    return service;
+  }
+
+  /** The references to monitor: `monitoring.registrations`, or all that the account lists. */
+  async registrations(options: { refresh?: boolean } = {}): Promise<string[]> {
+    if (this.#registrations && !options.refresh) return this.#registrations;
+    const configured = this.#options.config.monitoring.registrations;
+    if (configured.length > 0) {
+      this.#registrations = [...configured];
+    } else {
+      this.#registrations = await this.#options.client.registrations.list();
+    }
+    return this.#registrations;
+  }
+
+  /** One tick of one registration, or of every monitored one in turn. */
+  async tick(registration?: string): Promise<TickResult[]> {
+    const references = registration ? [registration] : await this.registrations();
+    const results: TickResult[] = [];
+    for (const reference of references) {
+      const result = await this.monitor.tick(reference);
+      results.push(result);
+      logTick(result);
+    }
+    return results;
+  }
+
+  /** Starts delivering and monitors every registration on the configured schedule. */
+  async start(): Promise<void> {
+    if (this.#running) return;
+    this.#running = true;
+    this.dispatcher.start();
+    const references = await this.registrations();
+    for (const reference of references) this.startBackgroundMonitoring(reference);
+  }
+
+  /**
+   * Monitors one registration in the background: a tick now, then on the schedule. `handler`,
+   * when given, is added as a notification handler (a sink of its own).
+   */
+  startBackgroundMonitoring(
+    registration: string,
+    options: { handler?: NotificationHandler; pollingInterval?: number } = {},
+  ): void {
+    if (this.#background.has(registration)) return;
+    if (options.handler) {
+      void this.addNotificationHandler(`${registration}`, options.handler).catch((error) =>
+        log.error("could not add the handler of {registration}: {error}", { registration, error })
+      );
+    }
+    if (!this.#running) {
+      this.#running = true;
+      this.dispatcher.start();
+    }
+    const controller = new AbortController();
+    const { monitoring } = this.#options.config;
+    const schedule = startSchedule({
+      name: `traceone-tick-${registration}`,
+      intervalSeconds: options.pollingInterval ?? monitoring.polling_interval,
+      cron: options.pollingInterval ? null : monitoring.schedule,
+      signal: controller.signal,
+      useDenoCron: this.#options.useDenoCron,
+      run: () =>
+        this.#track(async () => {
+          const result = await this.monitor.tick(registration, { signal: controller.signal });
+          logTick(result);
+          await this.#purge();
+        }),
+    });
+    this.#background.set(registration, { controller, schedule });
+    log.info("monitoring {registration}: {schedule}", {
+      registration,
+      schedule: schedule.description,
+    });
+  }
+
+  /** Stops the background monitoring of one registration, or of all. */
+  stopBackgroundMonitoring(registration?: string): void {
+    for (const [reference, { controller }] of this.#background) {
+      if (registration && reference !== registration) continue;
+      controller.abort(new Error("stopped"));
+      this.#background.delete(reference);
+    }
+  }
+
+  /**
+   * Ticks a registration every `pollingInterval` seconds and yields each tick's result, whose
+   * batches are already journaled and handed to the sinks.
+   */
+  async *monitorContinuously(
+    registration: string,
+    options: { pollingInterval?: number; signal?: AbortSignal } = {},
+  ): AsyncGenerator<TickResult> {
+    const interval = (options.pollingInterval ?? this.#options.config.monitoring.polling_interval) *
+      1000;
+    if (!this.#running) {
+      this.#running = true;
+      this.dispatcher.start();
+    }
+    while (!options.signal?.aborted) {
+      const started = this.#clock.now();
+      const result = await this.monitor.tick(registration, { signal: options.signal });
+      logTick(result);
+      yield result;
+      const wait = Math.max(0, interval - (this.#clock.now() - started));
+      try {
+        await this.#clock.sleep(wait, options.signal);
+      } catch {
+        return;
+      }
+    }
+  }
+
+  /** Journals one notification handed in by code (a push file line, say) and dispatches it. */
+  processNotification(
+    notification: Notification | string,
+    options: { registration: string },
+  ): Promise<ProcessResult> {
+    return this.processNotifications([notification], options);
+  }
+
+  /**
+   * Journals notifications handed in by code as one batch, each validated on its own like a
+   * pulled page: invalid ones go to dead letters, the rest to every sink.
+   */
+  async processNotifications(
+    notifications: (Notification | string)[],
+    options: { registration: string },
+  ): Promise<ProcessResult> {
+    const valid: JournaledNotification[] = [];
+    const invalid: DeadLetter[] = [];
+    const at = new Date(this.#clock.now()).toISOString();
+    for (const item of notifications) {
+      const raw = typeof item === "string" ? item : JSON.stringify(item);
+      let value: unknown;
+      try {
+        value = JSON.parse(raw);
+      } catch (error) {
+        value = raw;
+        invalid.push(deadLetter(options.registration, {
+          raw,
+          value,
+          reason: `not JSON: ${(error as Error).message}`,
+          at,
+        }));
+        continue;
+      }
+      const problems = notificationProblems(value);
+      if (problems.length > 0) {
+        invalid.push(
+          deadLetter(options.registration, { raw, value, reason: problems.join("; "), at }),
+        );
+        continue;
+      }
+      const parsed = value as Notification;
+      parsed.elements ??= [];
+      valid.push({ id: notificationId(options.registration, value), raw, notification: parsed });
+    }
+    const { batch, duplicates } = await this.journal.append(options.registration, {
+      notifications: valid,
+      deadLetters: invalid,
+      pulledAt: new Date(this.#clock.now()),
+      source: "handed_in",
+    });
+    if (batch) this.dispatcher.notify();
+    return {
+      sequence: batch?.sequence ?? null,
+      journaled: batch?.count ?? 0,
+      duplicates,
+      deadLettered: invalid.length,
+    };
+  }
+
+  /**
+   * Adds code that receives every batch from now on (`startAt: "beginning"` for the retained
+   * journal too). It runs as a sink: isolated, retried, with its own cursor.
+   */
+  async addNotificationHandler(
+    name: string,
+    handler: NotificationHandler,
+    options: { startAt?: StartAt } = {},
+  ): Promise<void> {
+    await this.dispatcher.addSink(handlerSink(name, handler), {
+      startAt: options.startAt ?? "head",
+    });
+  }
+
+  async removeNotificationHandler(name: string): Promise<void> {
+    await this.dispatcher.removeSink(`${HANDLER_PREFIX}${name}`);
+  }
+
+  createRegistration(spec: RegistrationSpec): Promise<Information> {
+    return this.#options.client.registrations.create(spec);
+  }
+
+  /** Re-fetches through the replay API; see `Monitor.replay`. */
+  replay(
+    registration: string,
+    options: { since?: Date; onProgress?: (r: RecoveryResult) => void } = {},
+  ): Promise<RecoveryResult> {
+    return this.monitor.replay(registration, options).then((result) => {
+      this.dispatcher.notify();
+      return result;
+    });
+  }
+
+  async getServiceStatus(): Promise<ServiceStatus> {
+    const { config, client } = this.#options;
+    const api = client.status();
+    const sinks = await this.dispatcher.status();
+    const references = this.#registrations ?? config.monitoring.registrations;
+    const registrations = await Promise.all(references.map(async (reference) => {
+      const last = this.monitor.lastTick(reference);
+      return {
+        reference,
+        last_tick: last?.finishedAt ?? null,
+        last_outcome: last?.outcome ?? null,
+        last_pull_count: last?.received ?? null,
+        // A tick that stopped at its cap left notifications queued at D&B.
+        backlog_estimate: last?.outcome === "cap" ? "more than one tick" : last ? 0 : null,
+        last_error: last?.error ?? null,
+        replay_gap: await this.monitor.gap(reference),
+      };
+    }));
+    const journal = await this.journal.stats();
+    const status: ServiceStatus = {
+      service: {
+        running: this.#running,
+        environment: config.environment,
+        version: this.#options.version,
+        uptime_seconds: Math.round((this.#clock.now() - this.#startedAt) / 1000),
+        simulator: this.#options.simulator,
+      },
+      authentication: {
+        is_authenticated: api.authentication.isAuthenticated,
+        token_expires_in: api.authentication.tokenExpiresIn,
+        last_error: api.authentication.lastError,
+      },
+      api_client: {
+        health_check: api.breaker.state === "closed",
+        rate_limit: api.rateLimit,
+        breaker: api.breaker.state,
+        requests: api.transport.attempts,
+        errors: api.transport.errors,
+        rate_limited: api.transport.rateLimited,
+        retries: api.transport.retries,
+      },
+      registrations: {
+        total_count: registrations.length,
+        active_count: registrations.filter((r) => this.#background.has(r.reference)).length,
+        items: registrations,
+      },
+      notification_handlers: {
+        count: sinks.filter((s) => s.name.startsWith(HANDLER_PREFIX)).length,
+      },
+      journal: {
+        batches: journal.batches,
+        notifications: journal.notifications,
+        oldest_batch_at: journal.oldestPulledAt,
+        oldest_undelivered_at: await this.#oldestUndelivered(sinks),
+      },
+      dead_letters: await this.deadLetters.countBySink(),
+    };
+    for (const sink of sinks) status[sink.name] = sinkView(sink);
+    return status;
+  }
+
+  /**
+   * Stops new ticks and lets a tick in progress journal the batch in hand (it stops between
+   * pulls), gives sinks `shutdown_timeout` to finish, and closes them.
+   */
+  async shutdown(): Promise<void> {
+    this.stopBackgroundMonitoring();
+    const timeoutMs = this.#options.config.pipeline.shutdown_timeout * 1000;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.#activeTicks]),
+      new Promise((resolve) => timer = setTimeout(resolve, timeoutMs)),
+    ]);
+    clearTimeout(timer);
+    await this.dispatcher.stop();
+    for (const sink of this.dispatcher.sinks) {
+      try {
+        await sink.close();
+      } catch (error) {
+        log.warn("closing {sink} failed: {error}", { sink: sink.name, error: String(error) });
+      }
+    }
+    this.#running = false;
+  }
+
+  async #track(work: () => Promise<void>): Promise<void> {
+    const running = work().catch((error) =>
+      log.error("tick failed: {error}", {
+        error: error instanceof Error ? error.message : String(error),
+      })
+    );
+    this.#activeTicks.add(running);
+    try {
+      await running;
+    } finally {
+      this.#activeTicks.delete(running);
+    }
+  }
+
+  async #purge(): Promise<void> {
+    const retentionMs = this.#options.config.state.retention_days * 86_400_000;
+    const purged = await this.journal.purge({
+      before: new Date(this.#clock.now() - retentionMs),
+      acknowledged: (registration) => this.dispatcher.acknowledged(registration),
+    });
+    if (purged > 0) log.info("purged {purged} delivered batches past retention", { purged });
+  }
+
+  async #oldestUndelivered(sinks: SinkStatus[]): Promise<string | null> {
+    let oldest: string | null = null;
+    for (const sink of sinks) {
+      for (const lag of sink.lag) {
+        if (lag.batches === 0) continue;
+        const header = await this.journal.readHeader(lag.registration, lag.cursor + 1);
+        if (header && (oldest === null || header.pulledAt < oldest)) oldest = header.pulledAt;
+      }
+    }
+    return oldest;
+  }
+}
+
+export interface ServiceStatus {
+  service: {
+    running: boolean;
+    environment: string;
+    version: string;
+    uptime_seconds: number;
+    simulator: boolean;
+  };
+  authentication: {
+    is_authenticated: boolean;
+    token_expires_in: number | null;
+    last_error: string | null;
+  };
+  api_client: {
+    health_check: boolean;
+    rate_limit: number;
+    breaker: string;
+    requests: number;
+    errors: number;
+    rate_limited: number;
+    retries: number;
+  };
+  registrations: { total_count: number; active_count: number; items: unknown[] };
+  notification_handlers: { count: number };
+  journal: {
+    batches: number;
+    notifications: number;
+    oldest_batch_at: string | null;
+    oldest_undelivered_at: string | null;
+  };
+  dead_letters: Record<string, number>;
+  [sink: string]: unknown;
+}
+
+function sinkView(sink: SinkStatus) {
+  return {
+    enabled: true,
+    status: sink.breaker.state === "open" ? "failing" : sink.health.status,
+    stored: sink.health.stored,
+    bytes: sink.health.bytes,
+    errors: sink.health.errors,
+    last_write_at: sink.health.lastWriteAt,
+    lag_batches: sink.lagBatches,
+    lag_seconds: Math.round(sink.lagSeconds),
+    breaker: sink.breaker.state,
+    failing_since: sink.failingSince,
+    last_error: sink.lastError,
+    dead_lettered: sink.deadLettered,
+  };
+}
+
+function deadLetter(
+  registration: string,
+  item: { raw: string; value: unknown; reason: string; at: string },
+): DeadLetter {
+  return {
+    sink: VALIDATION,
+    registration,
+    notificationId: notificationId(registration, item.value),
+    raw: item.raw,
+    reason: item.reason,
+    at: item.at,
+    batchSequence: null,
+  };
+}
+
+function logTick(result: TickResult): void {
+  const fields = {
+    registration: result.registration,
+    outcome: result.outcome,
+    pulls: result.pulls,
+    received: result.received,
+    journaled: result.journaled,
+    duplicates: result.duplicates,
+    deadLettered: result.deadLettered,
+  };
+  if (result.recovery) {
+    log.warn(
+      "{registration}: recovered after an interrupted pull: replayed since {since}, journaled {journaled}",
+      {
+        registration: result.registration,
+        since: result.recovery.since,
+        journaled: result.recovery.journaled,
+      },
+    );
+    if (result.recovery.gap) {
+      log.error("{registration}: {message}", {
+        registration: result.registration,
+        message: result.recovery.gap.message,
+      });
+    }
+  }
+  if (result.outcome === "failed") {
+    log.error("{registration}: tick failed: {error}", { ...fields, error: result.error });
+  } else if (result.received > 0 || result.deadLettered > 0) {
+    log.info("{registration}: pulled {received}, journaled {journaled}", fields);
+  } else {
+    log.debug("{registration}: {outcome}", fields);
+  }
+}

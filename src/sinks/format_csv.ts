@@ -1,0 +1,69 @@
+import type { NotificationElement } from "../dnb/payload.ts";
+import type { BatchFormat } from "./format.ts";
+import type { Batch } from "./sink.ts";
+
+/** The header row, in column order. */
+export const CSV_COLUMNS = [
+  "notification_id",
+  "registration",
+  "batch_sequence",
+  "type",
+  "duns",
+  "delivery_timestamp",
+  "element_position",
+  "element",
+  "previous",
+  "current",
+  "element_timestamp",
+] as const;
+
+/**
+ * RFC 4180 CSV (CRLF line ends, a header row), one row per changed element, so a spreadsheet
+ * shows one change per line. A notification without elements (DELETE, TRANSFER…) still gets one
+ * row, with the five element columns empty, so no notification disappears from the file.
+ *
+ * `previous` and `current` always hold the value as JSON text: `"Old Name"` with its quotes,
+ * `null`, `[]`, `{"a":1}`, `302510160.94`. An empty cell means D&B sent no such key. This keeps a
+ * string `"null"` apart from `null` and an empty string apart from nothing, so every value reads
+ * back exactly with `JSON.parse`. `element_position` is the 0-based index in `elements`;
+ * `element_timestamp` is empty when D&B sent none (or `null`).
+ */
+export const csvFormat: BatchFormat = {
+  extension: "csv",
+  encode(batch: Batch): Uint8Array {
+    const rows: string[][] = [[...CSV_COLUMNS]];
+    for (const { id, notification } of batch.notifications) {
+      const common = [
+        id,
+        batch.registration,
+        String(batch.sequence),
+        notification.type,
+        notification.organization.duns,
+        notification.deliveryTimeStamp,
+      ];
+      const elements = notification.elements ?? [];
+      if (elements.length === 0) rows.push([...common, "", "", "", "", ""]);
+      elements.forEach((element, position) => {
+        rows.push([...common, ...elementCells(element, position)]);
+      });
+    }
+    return new TextEncoder().encode(
+      rows.map((row) => row.map(csvField).join(",") + "\r\n").join(""),
+    );
+  },
+};
+
+function elementCells(element: NotificationElement, position: number): string[] {
+  return [
+    String(position),
+    element.element,
+    "previous" in element ? JSON.stringify(element.previous) ?? "" : "",
+    "current" in element ? JSON.stringify(element.current) ?? "" : "",
+    typeof element.timestamp === "string" ? element.timestamp : "",
+  ];
+}
+
+/** Quotes a field when RFC 4180 requires it, doubling inner quotes. */
+export function csvField(value: string): string {
+  return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+}

@@ -1,0 +1,195 @@
+import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
+import { Kysely } from "kysely";
+import {
+  classifySqliteError,
+  createSqliteDialect,
+  openSqliteConnection,
+  sqliteDatabaseAdapter,
+} from "../../src/db/sqlite_dialect.ts";
+import { DatabaseUnavailableError } from "../../src/db/errors.ts";
+
+interface TestTables {
+  item: { id: number; name: string; note: string | null };
+}
+
+async function withTempDir(run: (dir: string) => Promise<void> | void): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "traceone_sqlite_" });
+  try {
+    await run(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+async function withKysely(
+  run: (db: Kysely<TestTables>, path: string) => Promise<void>,
+): Promise<void> {
+  await withTempDir(async (dir) => {
+    const path = `${dir}/adapter.db`;
+    const db = new Kysely<TestTables>({ dialect: createSqliteDialect(openSqliteConnection(path)) });
+    try {
+      await db.schema.createTable("item")
+        .addColumn("id", "integer", (column) => column.primaryKey())
+        .addColumn("name", "text", (column) => column.notNull())
+        .addColumn("note", "text")
+        .execute();
+      await run(db, path);
+    } finally {
+      await db.destroy();
+    }
+  });
+}
+
+Deno.test("openSqliteConnection sets WAL, synchronous=FULL, foreign keys and a busy timeout", async () => {
+  await withTempDir((dir) => {
+    const connection = openSqliteConnection(`${dir}/pragmas.db`, { busyTimeoutMs: 1234 });
+    try {
+      const pragma = (name: string) =>
+        Object.values(connection.prepare(`PRAGMA ${name}`).get()!)[0];
+      assert.equal(pragma("journal_mode"), "wal");
+      assert.equal(pragma("synchronous"), 2); // FULL
+      assert.equal(pragma("foreign_keys"), 1);
+      assert.equal(pragma("busy_timeout"), 1234);
+    } finally {
+      connection.close();
+    }
+  });
+});
+
+Deno.test("openSqliteConnection reports a missing folder as DatabaseUnavailableError", async () => {
+  await withTempDir((dir) => {
+    const path = `${dir}/no/such/folder/x.db`;
+    assert.throws(
+      () => openSqliteConnection(path),
+      (error: unknown) =>
+        error instanceof DatabaseUnavailableError && error.code === "SQL_UNAVAILABLE" &&
+        error.message.includes(path),
+    );
+  });
+});
+
+Deno.test("the adapter runs inserts, selects and RETURNING through Kysely", async () => {
+  await withKysely(async (db) => {
+    const inserted = await db.insertInto("item")
+      .values([{ id: 1, name: "one", note: null }, { id: 2, name: "two", note: "n" }])
+      .executeTakeFirstOrThrow();
+    assert.equal(inserted.numInsertedOrUpdatedRows, 2n);
+    assert.equal(inserted.insertId, 2n);
+
+    const returned = await db.insertInto("item").values({ id: 3, name: "three", note: null })
+      .returning(["id", "name"]).execute();
+    assert.deepEqual(returned.map((row) => ({ ...row })), [{ id: 3, name: "three" }]);
+
+    const rows = await db.selectFrom("item").selectAll().where("id", ">=", 2).orderBy("id")
+      .execute();
+    assert.deepEqual(rows.map((row) => ({ ...row })), [
+      { id: 2, name: "two", note: "n" },
+      { id: 3, name: "three", note: null },
+    ]);
+
+    const updated = await db.updateTable("item").set({ note: "x" }).where("id", "<", 3)
+      .executeTakeFirstOrThrow();
+    assert.equal(updated.numUpdatedRows, 2n);
+  });
+});
+
+Deno.test("the adapter streams a select row by row", async () => {
+  await withKysely(async (db) => {
+    await db.insertInto("item").values([1, 2, 3].map((id) => ({ id, name: `n${id}`, note: null })))
+      .execute();
+    const names: string[] = [];
+    for await (const row of db.selectFrom("item").select("name").orderBy("id").stream()) {
+      names.push(row.name);
+    }
+    assert.deepEqual(names, ["n1", "n2", "n3"]);
+  });
+});
+
+Deno.test("transactions commit together and roll back together", async () => {
+  await withKysely(async (db) => {
+    await db.transaction().execute(async (trx) => {
+      await trx.insertInto("item").values({ id: 1, name: "kept", note: null }).execute();
+      await trx.insertInto("item").values({ id: 2, name: "kept too", note: null }).execute();
+    });
+    await assert.rejects(
+      db.transaction().execute(async (trx) => {
+        await trx.insertInto("item").values({ id: 3, name: "lost", note: null }).execute();
+        await trx.insertInto("item").values({ id: 1, name: "duplicate", note: null }).execute();
+      }),
+      /UNIQUE constraint failed/,
+    );
+    const names = await db.selectFrom("item").select("name").orderBy("id").execute();
+    assert.deepEqual(names.map((row) => row.name), ["kept", "kept too"]);
+  });
+});
+
+Deno.test("a committed write is visible to a second connection to the same file", async () => {
+  await withKysely(async (db, path) => {
+    await db.insertInto("item").values({ id: 7, name: "seen", note: null }).execute();
+    const other = new DatabaseSync(path);
+    try {
+      assert.deepEqual({ ...other.prepare("SELECT name FROM item WHERE id = 7").get() }, {
+        name: "seen",
+      });
+    } finally {
+      other.close();
+    }
+  });
+});
+
+Deno.test("the adapter reuses prepared statements and marks row-returning ones as readers", () => {
+  const connection = new DatabaseSync(":memory:");
+  const adapter = sqliteDatabaseAdapter(connection);
+  try {
+    connection.exec("CREATE TABLE t (a TEXT)");
+    const select = adapter.prepare("SELECT a FROM t");
+    assert.equal(adapter.prepare("SELECT a FROM t"), select);
+    assert.equal(select.reader, true);
+    assert.equal(adapter.prepare("INSERT INTO t VALUES (?)").reader, false);
+    assert.equal(adapter.prepare("INSERT INTO t VALUES (?) RETURNING a").reader, true);
+    // Far more distinct statements than the cache holds still prepare and run.
+    for (let i = 0; i < 200; i++) {
+      assert.deepEqual(
+        adapter.prepare(`SELECT ${i} AS v`).all([]).map((row) => ({ ...row as object })),
+        [{ v: i }],
+      );
+    }
+    assert.deepEqual(
+      adapter.prepare("SELECT ? AS a, ? AS b").all(["x", 2]).map((row) => ({ ...row as object })),
+      [{ a: "x", b: 2 }],
+    );
+  } finally {
+    adapter.close();
+    adapter.close(); // idempotent: Kysely and the owner may both close
+    assert.equal(connection.isOpen, false);
+  }
+});
+
+Deno.test("classifySqliteError: refused values are rejected, everything else is an outage", () => {
+  const connection = new DatabaseSync(":memory:");
+  try {
+    connection.exec("CREATE TABLE t (a TEXT NOT NULL CHECK (length(a) < 5))");
+    const errorOf = (run: () => unknown): unknown => {
+      try {
+        run();
+      } catch (error) {
+        return error;
+      }
+      assert.fail("expected an error");
+    };
+    const insert = connection.prepare("INSERT INTO t VALUES (?)");
+    assert.equal(classifySqliteError(errorOf(() => insert.run("too long"))), "rejected");
+    assert.equal(classifySqliteError(errorOf(() => insert.run(null))), "rejected");
+    connection.limits.length = 100;
+    assert.equal(classifySqliteError(errorOf(() => insert.run("x".repeat(200)))), "rejected");
+    assert.equal(
+      classifySqliteError(errorOf(() => connection.prepare("SELECT * FROM missing"))),
+      "unavailable",
+    );
+    assert.equal(classifySqliteError(new Error("connection reset")), "unavailable");
+    assert.equal(classifySqliteError(undefined), "unavailable");
+  } finally {
+    connection.close();
+  }
+});

@@ -1,0 +1,215 @@
+import assert from "node:assert/strict";
+import { notificationId } from "../../src/dnb/notification_id.ts";
+import { DeadLetters } from "../../src/pipeline/dead_letters.ts";
+import { Journal } from "../../src/pipeline/journal.ts";
+import { Leases } from "../../src/pipeline/lease.ts";
+import { Monitor } from "../../src/pipeline/monitor.ts";
+import type { RunningSimulator } from "../../src/sim/server.ts";
+import { type SimulatorHarness, withSimulator } from "../helpers/dnb_client.ts";
+
+const REF = "REG_M";
+const REG = { reference: REF, duns: ["081466849", "268909075", "000000017"] };
+
+function monitorFor(
+  h: SimulatorHarness,
+  options: { owner?: string; now?: () => number; fetch?: typeof fetch } = {},
+) {
+  const journal = new Journal(h.kv);
+  const client = h.client({}, { fetch: options.fetch });
+  const clock = { now: options.now ?? Date.now, sleep: () => Promise.resolve() };
+  const monitor = new Monitor({
+    kv: h.kv,
+    client,
+    journal,
+    leases: new Leases(h.kv, { owner: options.owner ?? "test", ttlMs: 60_000, now: clock.now }),
+    maxNotifications: 25,
+    maxPullsPerTick: 100,
+    leaseTtlMs: 60_000,
+    clock,
+  });
+  return { monitor, journal, client };
+}
+
+/** Ids of every notification the simulator has handed over by pull (its replay log). */
+function servedIds(sim: RunningSimulator, reference: string): string[] {
+  const registration = sim.state.registrations.get(reference)!;
+  return registration.replayLog.map((item) => notificationId(reference, JSON.parse(item.text)));
+}
+
+async function journaledIds(journal: Journal, reference: string): Promise<string[]> {
+  const ids: string[] = [];
+  const head = await journal.head(reference);
+  for (let seq = 1; seq <= (head?.lastSequence ?? 0); seq++) {
+    const batch = await journal.read(reference, seq);
+    ids.push(...batch!.notifications.map((n) => n.id));
+  }
+  return ids;
+}
+
+Deno.test("tick drains to 404, journaling every batch", async () => {
+  await withSimulator({ registrations: [REG] }, async (h) => {
+    await h.admin("POST", `/_sim/registrations/${REF}/notifications`, { generate: 110 });
+    const { monitor, journal } = monitorFor(h);
+    const result = await monitor.tick(REF);
+    assert.equal(result.outcome, "drained");
+    assert.equal(result.pulls, 6, "5 pages of up to 25, then the 404");
+    assert.equal(result.received, 110);
+    assert.deepEqual(result.batches, [1, 2, 3, 4, 5]);
+    const ids = await journaledIds(journal, REF);
+    assert.equal(ids.length + result.deadLettered, 110);
+    assert.deepEqual(new Set(ids), new Set(servedIds(h.sim, REF).filter((id) => ids.includes(id))));
+    assert.equal(await h.kv.get(["monitor", "inflight", REF]).then((e) => e.value), null);
+  });
+});
+
+Deno.test("invariant 1: every batch is durable in the journal before the next pull is sent", async () => {
+  await withSimulator({ registrations: [REG] }, async (h) => {
+    await h.admin("POST", `/_sim/registrations/${REF}/notifications`, { generate: 80 });
+    const journal = new Journal(h.kv);
+    let pullsAnswered = 0;
+    const checks: string[] = [];
+    const watching: typeof fetch = async (input, init) => {
+      const url = new URL(input instanceof Request ? input.url : String(input));
+      const isPull = url.pathname.endsWith(`/${REF}/notifications`);
+      if (isPull) {
+        const head = await journal.head(REF);
+        checks.push(`pull ${pullsAnswered + 1}: journal at ${head?.lastSequence ?? 0}`);
+        assert.equal(head?.lastSequence ?? 0, pullsAnswered, "the previous batch is journaled");
+      }
+      const response = await fetch(input, init);
+      if (isPull && response.status === 200) pullsAnswered++;
+      return response;
+    };
+    const { monitor } = monitorFor(h, { fetch: watching });
+    const result = await monitor.tick(REF);
+    assert.equal(result.outcome, "drained", result.error ?? "");
+    assert.equal(checks.length, 5, checks.join("\n"));
+  });
+});
+
+Deno.test("invariant 4: a pull lost in a crash is recovered through replay, de-duplicated by id", async () => {
+  await withSimulator({ registrations: [REG] }, async (h) => {
+    await h.admin("POST", `/_sim/registrations/${REF}/notifications`, { generate: 60 });
+    const { monitor, journal, client } = monitorFor(h);
+    // The first process: journals one batch, then marks a pull in flight, pulls, and dies.
+    const first = await client.notifications.pull(REF, { maxNotifications: 25 });
+    await journal.append(REF, {
+      notifications: first!.notifications,
+      pulledAt: new Date(),
+      source: "pull",
+    });
+    await h.kv.set(["monitor", "inflight", REF], {
+      since: new Date().toISOString(),
+      owner: "dead",
+    });
+    const lost = await client.notifications.pull(REF, { maxNotifications: 25 });
+    assert.equal(
+      lost!.notifications.length + lost!.invalid.length,
+      25,
+      "handed over and gone from the queue",
+    );
+
+    const result = await monitor.tick(REF);
+    assert.ok(result.recovery, "the marker triggered a recovery");
+    assert.equal(result.recovery.reason, "crash");
+    for (const n of lost!.notifications) {
+      assert.ok((await journal.known(REF, [n.id])).has(n.id), "the lost notification is journaled");
+    }
+    const ids = await journaledIds(journal, REF);
+    assert.equal(ids.length, new Set(ids).size, "nothing journaled twice");
+    const served = servedIds(h.sim, REF);
+    const letters = await new DeadLetters(h.kv).list();
+    assert.equal(
+      ids.length + letters.length,
+      new Set(served).size,
+      "every served notification is journaled or dead-lettered",
+    );
+  });
+});
+
+Deno.test("a failed pull leaves the in-flight marker, so the next tick replays", async () => {
+  await withSimulator({ registrations: [REG] }, async (h) => {
+    await h.admin("POST", `/_sim/registrations/${REF}/notifications`, { generate: 10 });
+    const { monitor } = monitorFor(h);
+    await monitor.tick(REF);
+    await h.admin("POST", `/_sim/registrations/${REF}/notifications`, { generate: 10 });
+    await h.admin("PUT", "/_sim/faults", {
+      failNext: [{ status: 400, errorCode: "00003", count: 1, pathIncludes: "/notifications" }],
+    });
+    const failed = await monitor.tick(REF);
+    assert.equal(failed.outcome, "failed");
+    assert.ok(await h.kv.get(["monitor", "inflight", REF]).then((e) => e.value));
+    const next = await monitor.tick(REF);
+    assert.equal(next.recovery?.reason, "crash");
+    assert.equal(next.outcome, "drained");
+  });
+});
+
+Deno.test("a lease held by another instance: the tick pulls nothing", async () => {
+  await withSimulator({ registrations: [REG] }, async (h) => {
+    await h.admin("POST", `/_sim/registrations/${REF}/notifications`, { generate: 5 });
+    const other = new Leases(h.kv, { owner: "other-instance", ttlMs: 60_000 });
+    const held = await other.acquire(REF);
+    assert.ok(held);
+    const { monitor } = monitorFor(h);
+    const result = await monitor.tick(REF);
+    assert.equal(result.outcome, "lease_held");
+    assert.equal((await h.counters()).pulled, 0);
+    await other.release(held);
+    assert.equal((await monitor.tick(REF)).received, 5);
+  });
+});
+
+Deno.test("two instances sharing one KV never pull the same registration at once", async () => {
+  await withSimulator({ registrations: [REG] }, async (h) => {
+    await h.admin("POST", `/_sim/registrations/${REF}/notifications`, { generate: 200 });
+    await h.admin("PUT", "/_sim/faults", { latencyMs: 5 });
+    const a = monitorFor(h, { owner: "a" });
+    const b = monitorFor(h, { owner: "b" });
+    const [ra, rb] = await Promise.all([a.monitor.tick(REF), b.monitor.tick(REF)]);
+    assert.deepEqual([ra.outcome, rb.outcome].sort(), ["drained", "lease_held"]);
+    assert.equal(ra.received + rb.received, 200);
+  });
+});
+
+Deno.test("invariant 5: a malformed notification goes to dead letters with its raw JSON; its batch is journaled", async () => {
+  await withSimulator({ registrations: [REG] }, async (h) => {
+    await h.admin("POST", `/_sim/registrations/${REF}/notifications`, {
+      generate: 3,
+      types: ["UPDATE"],
+    });
+    const broken =
+      '{"type":"UPDATE","organization":{"duns":"12"},"elements":[],"deliveryTimeStamp":"2026-11-27T09:00:00.000Z"}';
+    await h.admin("POST", `/_sim/registrations/${REF}/notifications`, { raw: [broken] });
+    await h.admin("POST", `/_sim/registrations/${REF}/notifications`, {
+      generate: 3,
+      types: ["DELETE"],
+    });
+    const { monitor, journal } = monitorFor(h);
+    const result = await monitor.tick(REF);
+    assert.equal(result.deadLettered, 1);
+    assert.equal((await journaledIds(journal, REF)).length, 6);
+    const [letter] = await new DeadLetters(h.kv).list();
+    assert.equal(letter.sink, "validation");
+    assert.equal(letter.registration, REF);
+    assert.match(letter.reason, /organization\.duns: expected a 9-digit string/);
+    assert.equal((await new DeadLetters(h.kv).read(letter))?.raw, broken);
+  });
+});
+
+Deno.test("a gap older than D&B's 14-day replay window is reported, not ignored", async () => {
+  await withSimulator({ registrations: [REG] }, async (h) => {
+    await h.admin("POST", `/_sim/registrations/${REF}/notifications`, { generate: 2 });
+    const { monitor } = monitorFor(h);
+    await monitor.tick(REF);
+    await h.kv.set(["monitor", "inflight", REF], {
+      since: new Date().toISOString(),
+      owner: "dead",
+    });
+    const later = monitorFor(h, { now: () => Date.now() + 20 * 86_400_000 });
+    const result = await later.monitor.tick(REF);
+    assert.ok(result.recovery?.gap);
+    assert.match(result.recovery.gap.message, /outside D&B's 14-day replay window/);
+    assert.deepEqual(await later.monitor.gap(REF), result.recovery.gap);
+  });
+});
