@@ -6,6 +6,9 @@ import { systemClock } from "./clock.ts";
 import { type DeadLetter, VALIDATION } from "./dead_letters.ts";
 import type { BatchHeader, BatchSource, Journal } from "./journal.ts";
 import type { Leases, LeaseValue } from "./lease.ts";
+import { logger } from "../log.ts";
+
+const log = logger("monitor");
 
 /** D&B keeps pulled notifications replayable for 14 days. */
 export const REPLAY_WINDOW_DAYS = 14;
@@ -129,12 +132,27 @@ export class Monitor {
     try {
       const marker = await kv.get<InflightMarker>(inflightKey(registration));
       if (marker.value) {
+        log.warn(
+          "{registration}: a pull was in flight when the last process stopped (since {since}); " +
+            "recovering through replay",
+          { registration, since: marker.value.since },
+        );
         result.recovery = await this.#replay(registration, {
           reason: "crash",
           since: null,
           holder,
           signal: options.signal,
         });
+        log.warn(
+          "{registration}: recovered after an interrupted pull: replayed since {since}, " +
+            "{journaled} journaled, {duplicates} already journaled",
+          {
+            registration,
+            since: result.recovery.since,
+            journaled: result.recovery.journaled,
+            duplicates: result.recovery.duplicates,
+          },
+        );
       } else {
         const value: InflightMarker = { since: this.#isoNow(), owner: leases.owner };
         await kv.set(inflightKey(registration), value);
@@ -240,6 +258,7 @@ export class Monitor {
           "and cannot be re-fetched; ask D&B for a re-seed if any were lost",
       };
       await kv.set(gapKey(registration), result.gap);
+      log.error("{registration}: {message}", { registration, message: result.gap.message });
     }
     const pages = client.notifications.replay(registration, start, {
       maxNotifications: 100,

@@ -515,22 +515,6 @@ function logTick(result: TickResult): void {
     duplicates: result.duplicates,
     deadLettered: result.deadLettered,
   };
-  if (result.recovery) {
-    log.warn(
-      "{registration}: recovered after an interrupted pull: replayed since {since}, journaled {journaled}",
-      {
-        registration: result.registration,
-        since: result.recovery.since,
-        journaled: result.recovery.journaled,
-      },
-    );
-    if (result.recovery.gap) {
-      log.error("{registration}: {message}", {
-        registration: result.registration,
-        message: result.recovery.gap.message,
-      });
-    }
-  }
   if (result.outcome === "failed") {
     log.error("{registration}: tick failed: {error}", { ...fields, error: result.error });
   } else if (result.received > 0 || result.deadLettered > 0) {
