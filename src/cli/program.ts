@@ -8,6 +8,7 @@ import { VERSION } from "../version.ts";
 import { registerConfigCommands } from "./config_commands.ts";
 import { configPath } from "./config_path.ts";
 import type { CliIo } from "./io.ts";
+import { registerNotificationCommands } from "./notification_commands.ts";
 import { registerPipelineCommands } from "./pipeline_commands.ts";
 import { registerRegistrationCommands } from "./registration_commands.ts";
 import { registerRunCommand } from "./run_command.ts";
@@ -65,6 +66,7 @@ export function buildProgram(options: CliOptions): Command {
   registerConfigCommands(program, { io, loadConfig: load });
   registerRegistrationCommands(program, { io, withRuntime, readRegistrationSpec });
   registerPipelineCommands(program, { io, withRuntime });
+  registerNotificationCommands(program, { io, loadConfig: load });
   registerSimulateCommand(program, { io, stopRequested: options.stopRequested });
   return program;
 }

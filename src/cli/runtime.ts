@@ -45,7 +45,11 @@ export async function openRuntime(config: Config): Promise<Runtime> {
         dnbUrl = simulator.url;
         mode = "in_process";
         for (const registration of simulator.state.registrations.values()) {
-          simulator.state.generate(registration, { count: config.simulator.initial_backlog });
+          // A backlog that built up over the last minutes, as a real queue would have.
+          simulator.state.generate(registration, {
+            count: config.simulator.initial_backlog,
+            spacingMs: 15_000,
+          });
         }
       }
     }

@@ -73,6 +73,19 @@ export interface SinkStatus {
   deadLettered: number;
 }
 
+interface Job {
+  registration: string;
+  sequence: number;
+  /** The registration's last journaled sequence when the job was picked. */
+  head: number;
+}
+
+type Outcome = "delivered" | "dead_lettered" | "failed";
+
+/** Group commit limits: how many batches, and notifications, one `deliverMany` takes at most. */
+const GROUP_BATCHES = 20;
+const GROUP_NOTIFICATIONS = 2_000;
+
 const cursorKey = (sink: string, registration: string): Deno.KvKey => [
   "cursor",
   sink,
@@ -335,23 +348,24 @@ class SinkWorker {
   }
 
   /** The next batch this sink lacks, taking registrations in turn so none starves another. */
-  async #nextJob(): Promise<{ registration: string; sequence: number } | null> {
+  async #nextJob(): Promise<Job | null> {
     const heads = await this.#options.journal.heads();
     for (let i = 0; i < heads.length; i++) {
       const head = heads[(this.#rotation + i) % heads.length];
       const cursor = await this.cursor(head.registration);
       if (head.lastSequence > cursor) {
         this.#rotation = (this.#rotation + i + 1) % heads.length;
-        return { registration: head.registration, sequence: cursor + 1 };
+        return { registration: head.registration, sequence: cursor + 1, head: head.lastSequence };
       }
     }
     return null;
   }
 
-  async #attempt(
-    job: { registration: string; sequence: number },
-    signal?: AbortSignal,
-  ): Promise<"delivered" | "dead_lettered" | "failed"> {
+  async #attempt(job: Job, signal?: AbortSignal): Promise<Outcome> {
+    if (this.sink.deliverMany && this.#failures === 0 && job.head > job.sequence) {
+      const grouped = await this.#attemptGroup(job, signal);
+      if (grouped !== null) return grouped;
+    }
     const { journal, config } = this.#options;
     const batchKey = `${job.registration}/${job.sequence}`;
     const batch = await journal.read(job.registration, job.sequence);
@@ -406,6 +420,59 @@ class SinkWorker {
       });
       return "failed";
     }
+  }
+
+  /**
+   * Group commit when behind: consecutive batches of one registration in one `deliverMany`.
+   * Returns null when there is nothing to group or the group failed; the caller then delivers
+   * the first batch alone, so refusals and dead letters are handled batch by batch.
+   */
+  async #attemptGroup(job: Job, signal?: AbortSignal): Promise<Outcome | null> {
+    const batches: Batch[] = [];
+    let notifications = 0;
+    for (let sequence = job.sequence; sequence <= job.head; sequence++) {
+      if (this.#excluded.has(`${job.registration}/${sequence}`)) break;
+      const batch = await this.#options.journal.read(job.registration, sequence);
+      if (!batch) break;
+      if (batches.length > 0 && notifications + batch.notifications.length > GROUP_NOTIFICATIONS) {
+        break;
+      }
+      batches.push(batch);
+      notifications += batch.notifications.length;
+      if (batches.length >= GROUP_BATCHES) break;
+    }
+    if (batches.length < 2) return null;
+    const started = this.#clock.now();
+    let receipt: DeliveryReceipt;
+    try {
+      receipt = await this.sink.deliverMany!(batches, { signal });
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      if (!(error instanceof SinkRejectedError)) {
+        this.#breaker.recordFailure();
+        this.#failures++;
+        this.#failingSince ??= started;
+        this.#lastError = error instanceof Error ? error.message : String(error);
+        return "failed";
+      }
+      return null;
+    }
+    this.#breaker.recordSuccess();
+    const last = batches[batches.length - 1];
+    await this.#advance({ registration: job.registration, sequence: last.sequence });
+    this.#delivered += batches.length;
+    const durationMs = this.#clock.now() - started;
+    for (const batch of batches) {
+      this.#options.onDelivered?.({
+        sink: this.sink.name,
+        registration: batch.registration,
+        sequence: batch.sequence,
+        notifications: batch.notifications.length,
+        receipt,
+        durationMs,
+      });
+    }
+    return "delivered";
   }
 
   async #deadLetter(batch: Batch, error: SinkRejectedError): Promise<void> {

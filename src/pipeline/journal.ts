@@ -1,7 +1,8 @@
 import type { Notification } from "../dnb/payload.ts";
 import type { Batch, JournaledNotification } from "../sinks/sink.ts";
 import { type DeadLetter, DeadLetters } from "./dead_letters.ts";
-import { joinParts, splitIntoParts } from "./kv_chunks.ts";
+import { deliverySecond, IdIndex, type IndexedItem } from "./id_index.ts";
+import { joinParts, MAX_PART_BYTES, splitIntoParts } from "./kv_chunks.ts";
 
 /** Per registration: the last journaled batch, and the newest delivery stamp journaled. */
 export interface JournalHead {
@@ -17,6 +18,8 @@ export interface BatchHeader {
   sequence: number;
   pulledAt: string;
   count: number;
+  /** KV values holding the notifications; chunks numbered beyond are leftovers of a crash. */
+  chunks: number;
   /** Where the batch came from: a pull, a replay, or notifications handed in by code. */
   source: BatchSource;
 }
@@ -52,10 +55,22 @@ export class JournalConflictError extends Error {
   }
 }
 
-interface StoredEntry {
+/** One notification inside a chunk: its first (or only) part; further parts have keys of their own. */
+interface ChunkItem {
+  index: number;
   id: string;
+  /** The delivery second: where the id sits in the index. */
+  second: number;
   parts: number;
   first: Uint8Array;
+}
+
+/**
+ * Notifications are packed into chunks of up to one KV value each, so a page of 100 small
+ * notifications costs two or three writes rather than a hundred.
+ */
+interface StoredChunk {
+  items: ChunkItem[];
 }
 
 interface PlannedSet {
@@ -76,9 +91,9 @@ const header = (registration: string, sequence: number): Deno.KvKey => [
   registration,
   sequence,
 ];
-const entryPrefix = (registration: string, sequence: number): Deno.KvKey => [
+const chunkPrefix = (registration: string, sequence: number): Deno.KvKey => [
   "journal",
-  "entry",
+  "chunk",
   registration,
   sequence,
 ];
@@ -88,12 +103,8 @@ const partPrefix = (registration: string, sequence: number): Deno.KvKey => [
   registration,
   sequence,
 ];
-const idIndex = (registration: string, id: string): Deno.KvKey => [
-  "journal",
-  "id",
-  registration,
-  id,
-];
+/** Batches just journaled, kept for the sinks that read them moments later. */
+const RECENT_BATCHES = 32;
 
 /**
  * The journal: every pulled batch, durable in Deno KV before the next pull, until every sink
@@ -102,9 +113,12 @@ const idIndex = (registration: string, id: string): Deno.KvKey => [
  */
 export class Journal {
   readonly #kv: Deno.Kv;
+  readonly #index: IdIndex;
+  readonly #recent = new Map<string, Batch>();
 
   constructor(kv: Deno.Kv) {
     this.#kv = kv;
+    this.#index = new IdIndex(kv);
   }
 
   async head(registration: string): Promise<JournalHead | null> {
@@ -119,18 +133,10 @@ export class Journal {
     return heads;
   }
 
-  /** Ids among `ids` that are already journaled for the registration. */
-  async known(registration: string, ids: string[]): Promise<Set<string>> {
-    const known = new Set<string>();
-    // getMany takes at most 10 keys.
-    for (let i = 0; i < ids.length; i += 10) {
-      const slice = ids.slice(i, i + 10);
-      const entries = await this.#kv.getMany(slice.map((id) => idIndex(registration, id)));
-      entries.forEach((entry, j) => {
-        if (entry.versionstamp !== null) known.add(slice[j]);
-      });
-    }
-    return known;
+  /** Which of `notifications` are already journaled for the registration. */
+  async known(registration: string, notifications: JournaledNotification[]): Promise<Set<string>> {
+    const snapshot = await this.#index.read(registration, notifications.map(indexed));
+    return new Set(notifications.filter((n) => snapshot.has(n.id)).map((n) => n.id));
   }
 
   /**
@@ -141,8 +147,8 @@ export class Journal {
   async append(registration: string, input: AppendInput): Promise<AppendResult> {
     const seen = new Set<string>();
     const unique = input.notifications.filter((n) => !seen.has(n.id) && seen.add(n.id));
-    const known = await this.known(registration, unique.map((n) => n.id));
-    const fresh = unique.filter((n) => !known.has(n.id));
+    const snapshot = await this.#index.read(registration, unique.map(indexed));
+    const fresh = unique.filter((n) => !snapshot.has(n.id));
     const duplicates = input.notifications.length - fresh.length;
     const deadLetters = input.deadLetters ?? [];
 
@@ -157,11 +163,13 @@ export class Journal {
 
     const previous = headEntry.value;
     const sequence = (previous?.lastSequence ?? 0) + 1;
+    const sets = [...entrySets(registration, sequence, fresh)];
     const batch: BatchHeader = {
       registration,
       sequence,
       pulledAt: input.pulledAt.toISOString(),
       count: fresh.length,
+      chunks: sets.filter((set) => set.key[1] === "chunk").length,
       source: input.source,
     };
     const newest = newestDelivery(fresh, previous?.lastDeliveryTimeStamp ?? null);
@@ -173,9 +181,10 @@ export class Journal {
     };
 
     const final = this.#guarded(this.#kv.atomic().check(headEntry), input.guard);
-    let finalMutations = 2 + fresh.length + DeadLetters.mutationCount(deadLetters);
-    let finalBytes = 1024 + fresh.length * KEY_OVERHEAD_BYTES;
-    for (const n of fresh) final.set(idIndex(registration, n.id), sequence);
+    const indexWrites = snapshot.additions(fresh.map(indexed));
+    let finalMutations = 2 + indexWrites.length + DeadLetters.mutationCount(deadLetters);
+    let finalBytes = 1024 + indexWrites.reduce((n, w) => n + 40 * (w.value?.length ?? 0), 0);
+    for (const write of indexWrites) final.set(write.key, write.value);
     DeadLetters.addTo(final, deadLetters);
     final.set(header(registration, sequence), batch);
     final.set(head(registration), nextHead);
@@ -183,7 +192,7 @@ export class Journal {
     const earlier: PlannedSet[][] = [[]];
     let earlierMutations = 0;
     let earlierBytes = 0;
-    for (const set of entrySets(registration, sequence, fresh)) {
+    for (const set of sets) {
       if (
         finalMutations + 1 <= MAX_COMMIT_MUTATIONS && finalBytes + set.bytes <= MAX_COMMIT_BYTES
       ) {
@@ -212,6 +221,12 @@ export class Journal {
       await this.#commit(operation, registration);
     }
     await this.#commit(final, registration);
+    this.#remember({
+      registration,
+      sequence,
+      pulledAt: batch.pulledAt,
+      notifications: fresh,
+    });
     return { batch, duplicates };
   }
 
@@ -235,16 +250,22 @@ export class Journal {
 
   /** The whole batch with its notifications, or null when it is not (or no longer) there. */
   async read(registration: string, sequence: number): Promise<Batch | null> {
+    // Purging forgets a batch here too, so a remembered batch is still in the journal.
+    const recent = this.#recent.get(`${registration}/${sequence}`);
+    if (recent) return recent;
     const batchHeader = await this.readHeader(registration, sequence);
     if (!batchHeader) return null;
-    const entries = new Map<number, StoredEntry>();
+    const items = new Map<number, ChunkItem>();
     for await (
-      const entry of this.#kv.list<StoredEntry>({ prefix: entryPrefix(registration, sequence) })
+      const chunk of this.#kv.list<StoredChunk>({
+        prefix: chunkPrefix(registration, sequence),
+        end: [...chunkPrefix(registration, sequence), batchHeader.chunks],
+      })
     ) {
-      entries.set(entry.key.at(-1) as number, entry.value);
+      for (const item of chunk.value.items) items.set(item.index, item);
     }
     const parts = new Map<string, Uint8Array>();
-    if ([...entries.values()].some((e) => e.parts > 1)) {
+    if ([...items.values()].some((item) => item.parts > 1)) {
       for await (
         const part of this.#kv.list<Uint8Array>({ prefix: partPrefix(registration, sequence) })
       ) {
@@ -253,12 +274,14 @@ export class Journal {
     }
     const notifications: JournaledNotification[] = [];
     for (let index = 0; index < batchHeader.count; index++) {
-      const stored = entries.get(index);
-      if (!stored) {
-        throw new Error(`journal of ${registration}: batch ${sequence} misses entry ${index}`);
+      const item = items.get(index);
+      if (!item) {
+        throw new Error(
+          `journal of ${registration}: batch ${sequence} misses notification ${index}`,
+        );
       }
-      const chunks = [stored.first];
-      for (let k = 1; k < stored.parts; k++) {
+      const chunks = [item.first];
+      for (let k = 1; k < item.parts; k++) {
         const chunk = parts.get(`${index}/${k}`);
         if (!chunk) {
           throw new Error(
@@ -268,7 +291,7 @@ export class Journal {
         chunks.push(chunk);
       }
       const raw = joinParts(chunks);
-      notifications.push({ id: stored.id, raw, notification: JSON.parse(raw) as Notification });
+      notifications.push({ id: item.id, raw, notification: JSON.parse(raw) as Notification });
     }
     return {
       registration,
@@ -315,14 +338,24 @@ export class Journal {
 
   async #deleteBatch(registration: string, sequence: number): Promise<void> {
     const keys: Deno.KvKey[] = [];
+    const items: IndexedItem[] = [];
     for await (
-      const entry of this.#kv.list<StoredEntry>({ prefix: entryPrefix(registration, sequence) })
+      const chunk of this.#kv.list<StoredChunk>({ prefix: chunkPrefix(registration, sequence) })
     ) {
-      keys.push(entry.key, idIndex(registration, entry.value.id));
+      keys.push(chunk.key);
+      items.push(...chunk.value.items.map(({ id, second }) => ({ id, second })));
     }
     for await (const entry of this.#kv.list({ prefix: partPrefix(registration, sequence) })) {
       keys.push(entry.key);
     }
+    // The index first: once the header is gone the batch cannot be found to clean it up.
+    const snapshot = await this.#index.read(registration, items);
+    const indexOperation = this.#kv.atomic();
+    for (const write of snapshot.removals(items)) {
+      if (write.value === null) indexOperation.delete(write.key);
+      else indexOperation.set(write.key, write.value);
+    }
+    await indexOperation.commit();
     // The header goes last: until then the batch is whole enough to be read.
     for (let i = 0; i < keys.length; i += MAX_COMMIT_MUTATIONS) {
       const operation = this.#kv.atomic();
@@ -330,6 +363,14 @@ export class Journal {
       await operation.commit();
     }
     await this.#kv.delete(header(registration, sequence));
+    this.#recent.delete(`${registration}/${sequence}`);
+  }
+
+  #remember(batch: Batch): void {
+    this.#recent.set(`${batch.registration}/${batch.sequence}`, batch);
+    if (this.#recent.size > RECENT_BATCHES) {
+      this.#recent.delete(this.#recent.keys().next().value!);
+    }
   }
 
   #guarded(operation: Deno.AtomicOperation, guard: Deno.KvEntryMaybe<unknown> | undefined) {
@@ -347,14 +388,25 @@ function* entrySets(
   sequence: number,
   notifications: JournaledNotification[],
 ): Generator<PlannedSet> {
+  let chunk: ChunkItem[] = [];
+  let chunkBytes = 0;
+  let chunkNumber = 0;
+  const flush = (): PlannedSet => {
+    const set: PlannedSet = {
+      key: [...chunkPrefix(registration, sequence), chunkNumber++],
+      value: { items: chunk } satisfies StoredChunk,
+      bytes: chunkBytes + KEY_OVERHEAD_BYTES,
+    };
+    chunk = [];
+    chunkBytes = 0;
+    return set;
+  };
   for (const [index, n] of notifications.entries()) {
     const parts = splitIntoParts(n.raw);
-    const entry: StoredEntry = { id: n.id, parts: parts.length, first: parts[0] };
-    yield {
-      key: [...entryPrefix(registration, sequence), index],
-      value: entry,
-      bytes: parts[0].length + KEY_OVERHEAD_BYTES,
-    };
+    const itemBytes = parts[0].length + n.id.length + 32;
+    if (chunk.length > 0 && chunkBytes + itemBytes > MAX_PART_BYTES) yield flush();
+    chunk.push({ index, ...indexed(n), parts: parts.length, first: parts[0] });
+    chunkBytes += itemBytes;
     for (let k = 1; k < parts.length; k++) {
       yield {
         key: [...partPrefix(registration, sequence), index, k],
@@ -363,6 +415,11 @@ function* entrySets(
       };
     }
   }
+  if (chunk.length > 0) yield flush();
+}
+
+function indexed(n: JournaledNotification): IndexedItem {
+  return { id: n.id, second: deliverySecond(n.notification.deliveryTimeStamp) };
 }
 
 function newestDelivery(

@@ -268,7 +268,19 @@ export class Monitor {
       await options.holder.renewIfDue();
       result.received += page.notifications.length + page.invalid.length;
       result.duplicates += page.duplicates;
-      if (page.skippedSecond) result.skippedSeconds.push(page.skippedSecond);
+      if (page.skippedSecond) {
+        result.skippedSeconds.push(page.skippedSecond);
+        const gap: ReplayGap = {
+          from: page.skippedSecond,
+          to: new Date(Date.parse(page.skippedSecond) + 1000).toISOString(),
+          message: `more notifications were delivered in the second ${page.skippedSecond} than ` +
+            "one replay response holds; those past the first page cannot be re-fetched (if any " +
+            "was lost, ask D&B for a re-seed)",
+        };
+        result.gap ??= gap;
+        await kv.set(gapKey(registration), gap);
+        log.error("{registration}: {message}", { registration, message: gap.message });
+      }
       const appended = await this.#journal(registration, {
         notifications: page.notifications,
         invalid: page.invalid,

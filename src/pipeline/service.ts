@@ -178,7 +178,7 @@ export class MonitoringService {
         this.#track(async () => {
           const result = await this.monitor.tick(registration, { signal: controller.signal });
           logTick(result);
-          await this.#purge();
+          await this.purgeJournal();
         }),
     });
     this.#background.set(registration, { controller, schedule });
@@ -417,13 +417,15 @@ export class MonitoringService {
     }
   }
 
-  async #purge(): Promise<void> {
+  /** Removes journal batches every sink has and that are past `retention_days`. */
+  async purgeJournal(): Promise<number> {
     const retentionMs = this.#options.config.state.retention_days * 86_400_000;
     const purged = await this.journal.purge({
       before: new Date(this.#clock.now() - retentionMs),
       acknowledged: (registration) => this.dispatcher.acknowledged(registration),
     });
     if (purged > 0) log.info("purged {purged} delivered batches past retention", { purged });
+    return purged;
   }
 
   async #oldestUndelivered(sinks: SinkStatus[]): Promise<string | null> {

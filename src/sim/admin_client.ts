@@ -23,7 +23,7 @@ export interface AdminRegistrationRequest {
 export type EnqueueRequest =
   | { notifications: unknown[] }
   | { raw: string[] }
-  | { generate: number; types?: string[] };
+  | { generate: number; types?: string[]; spacingMs?: number };
 
 export class SimulatorAdminError extends Error {
   override name = "SimulatorAdminError";

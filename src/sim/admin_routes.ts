@@ -90,7 +90,11 @@ function enqueueRequest(
     if (types !== undefined && !(Array.isArray(types) && types.every(isNotificationType))) {
       return "types must be a list of notification types (UPDATE, SEED, DELETE, …)";
     }
-    return state.generate(registration, { count: count as number, types });
+    const spacingMs = body.spacingMs;
+    if (spacingMs !== undefined && !(typeof spacingMs === "number" && spacingMs >= 1)) {
+      return "spacingMs must be a number of milliseconds ≥ 1";
+    }
+    return state.generate(registration, { count: count as number, types, spacingMs });
   }
   return "give one of: notifications, raw, generate";
 }

@@ -61,6 +61,11 @@ export interface GenerateRequest {
   count: number;
   /** Cycled in order, so a short run still covers every listed type. */
   types?: readonly KnownNotificationType[];
+  /**
+   * A backlog rather than a burst: delivery stamps this far apart, ending now. Without it
+   * stamps are 1 ms apart, so a burst crowds one second.
+   */
+  spacingMs?: number;
 }
 
 function zeroCounters(): Counters {
@@ -199,9 +204,9 @@ export class SimulatorState {
     registration: SimRegistration,
     duns: string,
     type: KnownNotificationType,
+    deliveryMs = this.nextDeliveryMs(),
   ): void {
     const malformed = this.faultRandom.chance(this.#faults.malformedRate);
-    const deliveryMs = this.nextDeliveryMs();
     const text = generateNotificationText(this.random, { duns, type, deliveryMs, malformed });
     enqueueText(registration, { text, nowMs: this.now() });
   }
@@ -210,10 +215,19 @@ export class SimulatorState {
   generate(registration: SimRegistration, request: GenerateRequest): number {
     const subjects = [...registration.subjects];
     const types = request.types?.length ? request.types : null;
+    const spacing = request.spacingMs;
+    const firstMs = spacing === undefined
+      ? null
+      : Math.max(this.#lastDeliveryMs + 1, this.now() - (request.count - 1) * spacing);
     for (let i = 0; i < request.count; i++) {
       const duns = subjects.length > 0 ? this.random.pick(subjects) : randomDuns(this.random);
       const type = types ? types[i % types.length] : pickNotificationType(this.random);
-      this.#enqueueGenerated(registration, duns, type);
+      let deliveryMs: number | undefined;
+      if (firstMs !== null && spacing !== undefined) {
+        deliveryMs = Math.round(firstMs + i * spacing);
+        this.#lastDeliveryMs = Math.max(this.#lastDeliveryMs, deliveryMs);
+      }
+      this.#enqueueGenerated(registration, duns, type, deliveryMs);
     }
     return request.count;
   }

@@ -60,6 +60,12 @@ export interface Sink {
   /** Stable: it names the sink's cursor and dead letters (`local_storage`, `database_storage`). */
   readonly name: string;
   deliver(batch: Batch, options?: DeliverOptions): Promise<DeliveryReceipt>;
+  /**
+   * Optional group commit: stores consecutive batches of one registration at once, all or
+   * nothing, when the sink is behind. On any error nothing may be stored; the pipeline then
+   * delivers the batches one by one through `deliver`.
+   */
+  deliverMany?(batches: Batch[], options?: DeliverOptions): Promise<DeliveryReceipt>;
   health(): SinkHealth;
   close(): Promise<void>;
 }

@@ -112,6 +112,37 @@ export function createSqlSink(database: Database, options: SqlSinkOptions = {}):
     return receipt;
   }
 
+  /** Several batches in one transaction: one commit (and fsync) for all when behind. */
+  async function deliverMany(
+    batches: Batch[],
+    deliverOptions: DeliverOptions = {},
+  ): Promise<DeliveryReceipt> {
+    const { signal } = deliverOptions;
+    signal?.throwIfAborted();
+    const storedAt = clock().toISOString();
+    const rows: NotificationRows[] = [];
+    const rejected: RejectedNotification[] = [];
+    for (const batch of batches) {
+      const of = rowsOf(batch, storedAt);
+      rows.push(...of.rows);
+      rejected.push(...of.rejected);
+    }
+    // Refusals are sorted out batch by batch, where they can be dead-lettered one by one.
+    if (rejected.length > 0) throw new SinkRejectedError(name, rejected);
+    let written: number;
+    try {
+      written = await storeBatch(database.db, rows, { chunking, signal });
+    } catch (error) {
+      if (signal?.aborted || database.classifyError(error) !== "rejected") {
+        throw failure(error, batches[0], signal);
+      }
+      throw new SinkRejectedError(name, []);
+    }
+    const receipt: DeliveryReceipt = { written, location: LOCATION };
+    stats.recordWrite(receipt);
+    return receipt;
+  }
+
   function failure(error: unknown, batch: Batch, signal: AbortSignal | undefined): unknown {
     if (signal?.aborted) return signal.reason;
     const outage = new DatabaseUnavailableError(
@@ -128,6 +159,7 @@ export function createSqlSink(database: Database, options: SqlSinkOptions = {}):
   return {
     name,
     deliver,
+    deliverMany,
     health: () => stats.health(),
     close: () => Promise.resolve(),
   };

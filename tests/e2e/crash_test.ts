@@ -45,7 +45,9 @@ Deno.test({
     });
     const dir = await Deno.makeTempDir({ prefix: "traceone-crash-" });
     try {
-      sim.state.generate(sim.state.registrations.get(REF)!, { count: BACKLOG });
+      // A backlog spread over time, 50 notifications a second: replay pages hold 100, so every
+      // second can be paged through (a crowded second is reported, see notifications_test).
+      sim.state.generate(sim.state.registrations.get(REF)!, { count: BACKLOG, spacingMs: 20 });
       // Slow enough that a kill lands in a pull, a journal commit or a sink write.
       await fetch(`${sim.url}/_sim/faults`, {
         method: "PUT",

@@ -18,6 +18,7 @@ Deno.test("a journaled batch reads back whole: sequence, pull time, ids and raw 
       sequence: 1,
       pulledAt: pulledAt.toISOString(),
       count: 3,
+      chunks: 1,
       source: "pull",
     });
     const read = await journal.read(REF, 1);
@@ -88,17 +89,15 @@ Deno.test("big notifications are split across entries and commits and read back 
 Deno.test("entries left by an interrupted multi-commit write are invisible and overwritten", async () => {
   await withKv(async (kv) => {
     const journal = new Journal(kv);
-    // What a crash between the entry commits and the final commit leaves: entries, no header.
-    await kv.set(["journal", "entry", REF, 1, 0], {
-      id: "stale",
+    // What a crash between the chunk commits and the final commit leaves: chunks, no header.
+    const stale = (index: number) => ({
+      index,
+      id: `stale${index}`,
       parts: 1,
       first: new Uint8Array([123, 125]),
     });
-    await kv.set(["journal", "entry", REF, 1, 5], {
-      id: "stale5",
-      parts: 1,
-      first: new Uint8Array([123, 125]),
-    });
+    await kv.set(["journal", "chunk", REF, 1, 0], { items: [stale(0), stale(1)] });
+    await kv.set(["journal", "chunk", REF, 1, 1], { items: [stale(0), stale(5)] });
     assert.equal(await journal.read(REF, 1), null, "no header: not a batch");
     assert.equal(await journal.head(REF), null);
     const items = journaled(REF, [makeNotification(1), makeNotification(2)]);

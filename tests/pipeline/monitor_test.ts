@@ -113,7 +113,7 @@ Deno.test("invariant 4: a pull lost in a crash is recovered through replay, de-d
     assert.ok(result.recovery, "the marker triggered a recovery");
     assert.equal(result.recovery.reason, "crash");
     for (const n of lost!.notifications) {
-      assert.ok((await journal.known(REF, [n.id])).has(n.id), "the lost notification is journaled");
+      assert.ok((await journal.known(REF, [n])).has(n.id), "the lost notification is journaled");
     }
     const ids = await journaledIds(journal, REF);
     assert.equal(ids.length, new Set(ids).size, "nothing journaled twice");

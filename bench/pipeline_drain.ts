@@ -1,0 +1,150 @@
+/**
+ * Drains a simulator backlog with its rate limit off through the whole pipeline — pull, journal
+ * (Deno KV), local JSON files and SQLite — and reports notifications per second end to end and
+ * peak memory of this process. The simulator runs as its own process so that its backlog does
+ * not count against the pipeline's memory.
+ *
+ *   deno run -A bench/pipeline_drain.ts [--notifications 100000] [--format json]
+ *
+ * Bounded: one backlog, drained once; the run stops when every sink is current.
+ */
+import { parseArgs } from "node:util";
+import { openSinks } from "../src/cli/sinks.ts";
+import { parseConfig } from "../src/config/load.ts";
+import { createDnbClient } from "../src/dnb/client.ts";
+import { MonitoringService } from "../src/pipeline/service.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    notifications: { type: "string", default: "100000" },
+    format: { type: "string", default: "json" },
+    port: { type: "string", default: "18181" },
+  },
+});
+const total = Number(values.notifications);
+const REF = "BENCH_DRAIN";
+const dir = await Deno.makeTempDir({ prefix: "traceone-bench-" });
+const simUrl = `http://127.0.0.1:${values.port}`;
+
+const simulator = new Deno.Command(Deno.execPath(), {
+  args: [
+    "run",
+    "-A",
+    new URL("../main.ts", import.meta.url).pathname,
+    "simulate",
+    "--port",
+    values.port,
+    "--rate-limit",
+    "0",
+    "--notifications-per-minute",
+    "0",
+    "--registration",
+    REF,
+  ],
+  stdout: "null",
+  stderr: "null",
+}).spawn();
+
+try {
+  await waitForSimulator();
+  const generated = await fetch(`${simUrl}/_sim/registrations/${REF}/notifications`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ generate: total }),
+  }).then((r) => r.json());
+  if (generated.enqueued !== total) throw new Error(`simulator enqueued ${generated.enqueued}`);
+
+  const config = parseConfig(
+    [
+      "environment: test",
+      "dnb_api:",
+      `  base_url: "${simUrl}"`,
+      "  client_id: simulator",
+      "  client_secret: simulator-secret",
+      "  rate_limit: 10000",
+      "monitoring:",
+      "  max_notifications: 100",
+      `  max_pulls_per_tick: ${Math.ceil(total / 100) + 10}`,
+      `  registrations: ["${REF}"]`,
+      "local_storage:",
+      `  base_path: "${dir}/notifications"`,
+      `  file_format: ${values.format}`,
+      "database:",
+      `  url: "sqlite:${dir}/traceone.db"`,
+      "state:",
+      `  kv_path: "${dir}/state.kv"`,
+    ].join("\n"),
+    { source: null, env: () => undefined, cwd: dir, home: null },
+  );
+  const kv = await Deno.openKv(config.state.kv_path);
+  const sinks = await openSinks(config);
+  const service = await MonitoringService.create({
+    config,
+    kv,
+    client: createDnbClient(config.dnb_api, { kv }),
+    sinks: sinks.sinks,
+    simulator: true,
+    version: "bench",
+  });
+
+  let peakRss = Deno.memoryUsage().rss;
+  let peakHeap = Deno.memoryUsage().heapUsed;
+  const baselineRss = peakRss;
+  const sampler = setInterval(() => {
+    const usage = Deno.memoryUsage();
+    peakRss = Math.max(peakRss, usage.rss);
+    peakHeap = Math.max(peakHeap, usage.heapUsed);
+  }, 50);
+  const started = performance.now();
+  service.dispatcher.start();
+  const [tick] = await service.tick(REF);
+  const pulledAt = performance.now();
+  for (;;) {
+    const status = await service.dispatcher.status();
+    if (status.every((s) => s.lagBatches === 0)) break;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const elapsed = (performance.now() - started) / 1000;
+  clearInterval(sampler);
+  // With --v8-flags=--expose-gc: what stays reachable after the drain, garbage collected.
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  const retainedHeap = gc ? Deno.memoryUsage().heapUsed : null;
+  const sinkStatus = await service.dispatcher.status();
+  console.log(JSON.stringify({
+    notifications: total,
+    journaled: tick.journaled,
+    dead_lettered: tick.deadLettered,
+    format: values.format,
+    seconds: Number(elapsed.toFixed(2)),
+    pull_and_journal_seconds: Number(((pulledAt - started) / 1000).toFixed(2)),
+    notifications_per_second: Math.round(total / elapsed),
+    peak_rss_mib: Math.round(peakRss / 2 ** 20),
+    rss_growth_mib: Math.round((peakRss - baselineRss) / 2 ** 20),
+    peak_heap_used_mib: Math.round(peakHeap / 2 ** 20),
+    retained_heap_mib: retainedHeap === null ? null : Math.round(retainedHeap / 2 ** 20),
+    sinks: Object.fromEntries(sinkStatus.map((s) => [s.name, s.health.stored])),
+  }));
+  await service.shutdown();
+  await sinks.close();
+  kv.close();
+} finally {
+  simulator.kill("SIGTERM");
+  await simulator.status;
+  await Deno.remove(dir, { recursive: true });
+}
+
+async function waitForSimulator(): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    try {
+      const response = await fetch(`${simUrl}/_sim/counters`);
+      await response.body?.cancel();
+      if (response.ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error("the simulator did not start");
+}

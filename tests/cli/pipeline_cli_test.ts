@@ -1,0 +1,132 @@
+import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
+import { parseSince } from "../../src/cli/pipeline_commands.ts";
+import { startSimulator } from "../../src/sim/server.ts";
+import { runMain, writeSimulatorClientConfig } from "../helpers/cli.ts";
+
+const CLIENT = { clientId: "cli-pipe", clientSecret: "cli-pipe-secret" };
+const REF = "PIPE_REG";
+
+async function withCli(
+  work: (
+    cli: (...args: string[]) => ReturnType<typeof runMain>,
+    dir: string,
+    simUrl: string,
+  ) => Promise<void>,
+) {
+  const sim = await startSimulator({
+    ...CLIENT,
+    rateLimit: 0,
+    registrations: [{ reference: REF, duns: ["081466849"] }],
+  });
+  const dir = await Deno.makeTempDir({ prefix: "traceone-cli-pipe-" });
+  try {
+    const config = await writeSimulatorClientConfig(dir, { simulatorUrl: sim.url, ...CLIENT });
+    await work((...args) => runMain([...args, "--config", config]), dir, sim.url);
+  } finally {
+    await sim.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+function enqueue(simUrl: string, body: unknown) {
+  return fetch(`${simUrl}/_sim/registrations/${REF}/notifications`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  }).then((r) => r.text());
+}
+
+function sqliteCount(dir: string): number {
+  const db = new DatabaseSync(`${dir}/traceone.db`);
+  try {
+    return (db.prepare("SELECT count(*) AS n FROM notifications").get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
+Deno.test("pull: one drain into the journal, local files and SQLite, with counts", async () => {
+  await withCli(async (cli, dir, simUrl) => {
+    await enqueue(simUrl, { generate: 130, types: ["UPDATE", "DELETE", "SEED"] });
+    const pulled = await cli("pull", REF);
+    assert.equal(pulled.code, 0, pulled.stderr);
+    assert.match(
+      pulled.stdout,
+      /PIPE_REG: drained; 3 pull request\(s\), 130 received, 130 journaled, 0 duplicate\(s\), 0 dead-lettered/,
+    );
+    assert.match(pulled.stdout, /local_storage: current/);
+    assert.match(pulled.stdout, /database_storage: current/);
+    assert.equal(sqliteCount(dir), 130);
+    const again = await cli("pull", REF);
+    assert.match(again.stdout, /1 pull request\(s\), 0 received/);
+
+    const recent = await cli("notifications", "recent", "--limit", "3");
+    assert.equal(recent.code, 0, recent.stderr);
+    const headers = recent.stdout.split("\n").filter((line) => /^\d{4}-\d\d-\d\dT/.test(line));
+    assert.equal(headers.length, 3);
+    assert.match(headers[0], /\b081466849 {2}PIPE_REG$/);
+    const history = await cli("notifications", "history", "081466849");
+    assert.match(history.stdout, /UPDATE {7}081466849/);
+    assert.match(
+      history.stdout,
+      /^ {4}organization\.\S+: .+ → .+$/m,
+      "previous → current per element",
+    );
+  });
+});
+
+Deno.test("replay --since: re-fetches, journals nothing twice, and reports", async () => {
+  await withCli(async (cli, dir, simUrl) => {
+    await enqueue(simUrl, { generate: 40 });
+    await cli("pull", REF);
+    const replay = await cli("replay", REF, "--since", "1h");
+    assert.equal(replay.code, 0, replay.stderr);
+    assert.match(replay.stdout, /replayed since .* \(operator\): 40 received, 0 journaled/);
+    assert.equal(sqliteCount(dir), 40);
+    const bad = await cli("replay", REF, "--since", "yesterday");
+    assert.equal(bad.code, 2);
+    assert.match(
+      bad.stderr,
+      /--since: expected an ISO time or an age like 3d, 12h, 30m; got "yesterday"/,
+    );
+  });
+});
+
+Deno.test("deadletters list, show and retry", async () => {
+  await withCli(async (cli, _dir, simUrl) => {
+    const broken =
+      '{"type":"UPDATE","organization":{"duns":"81466849"},"elements":[],"deliveryTimeStamp":"2026-11-27T09:00:00.000Z"}';
+    await enqueue(simUrl, { raw: [broken] });
+    await enqueue(simUrl, { generate: 2 });
+    const pulled = await cli("pull", REF);
+    assert.match(pulled.stdout, /3 received, 2 journaled, 0 duplicate\(s\), 1 dead-lettered/);
+
+    const list = await cli("deadletters", "list");
+    const key = /^(validation\/[0-9a-f]{32})/m.exec(list.stdout)?.[1];
+    assert.ok(key, list.stdout);
+    assert.match(list.stdout, /organization\.duns: expected a 9-digit string/);
+
+    const show = await cli(
+      "deadletters",
+      "show",
+      key.slice("validation/".length, "validation/".length + 8),
+    );
+    assert.equal(show.code, 0, show.stderr);
+    assert.ok(show.stdout.includes(broken), "the raw JSON as received");
+
+    const retry = await cli("deadletters", "retry", key);
+    assert.equal(retry.code, 1);
+    assert.match(retry.stdout, /still invalid: organization\.duns/);
+    const none = await cli("deadletters", "show", "ffff");
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /no dead letter matches "ffff"/);
+  });
+});
+
+Deno.test("--since reads ISO times and ages", () => {
+  const now = Date.parse("2026-11-27T12:00:00Z");
+  assert.equal(parseSince("3d", now).toISOString(), "2026-11-24T12:00:00.000Z");
+  assert.equal(parseSince("90m", now).toISOString(), "2026-11-27T10:30:00.000Z");
+  assert.equal(parseSince("2026-11-20T08:00:00Z", now).toISOString(), "2026-11-20T08:00:00.000Z");
+});

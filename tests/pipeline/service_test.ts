@@ -1,0 +1,247 @@
+import assert from "node:assert/strict";
+import type { Config } from "../../src/config/config.ts";
+import { parseConfig } from "../../src/config/load.ts";
+import type { TickResult } from "../../src/pipeline/monitor.ts";
+import { MonitoringService } from "../../src/pipeline/service.ts";
+import type { Batch, DeliveryReceipt, Sink } from "../../src/sinks/sink.ts";
+import { SinkStats } from "../../src/sinks/sink.ts";
+import {
+  SIM_CLIENT_ID,
+  SIM_CLIENT_SECRET,
+  type SimulatorHarness,
+  withSimulator,
+} from "../helpers/dnb_client.ts";
+import { MemorySink } from "../helpers/memory_sink.ts";
+import { makeNotification } from "../helpers/notifications.ts";
+
+const REF = "REG_S";
+const REG = { reference: REF, duns: ["081466849", "268909075"] };
+
+function testConfig(simUrl: string, dir: string, extra = ""): Config {
+  return parseConfig(
+    [
+      "environment: test",
+      "dnb_api:",
+      `  base_url: "${simUrl}"`,
+      `  client_id: "${SIM_CLIENT_ID}"`,
+      `  client_secret: "${SIM_CLIENT_SECRET}"`,
+      "  retry_base_delay: 0.01",
+      "  retry_max_delay: 0.05",
+      "monitoring:",
+      "  max_notifications: 20",
+      `  registrations: ["${REF}"]`,
+      "pipeline:",
+      "  sink_retry_base_delay: 0.01",
+      "  sink_retry_max_delay: 0.05",
+      "  shutdown_timeout: 1",
+      extra,
+    ].join("\n"),
+    { source: null, env: () => undefined, cwd: dir, home: null },
+  );
+}
+
+async function withService(
+  h: SimulatorHarness,
+  sinks: Sink[],
+  work: (service: MonitoringService) => Promise<void>,
+  options: { extra?: string; now?: () => number } = {},
+): Promise<void> {
+  const dir = await Deno.makeTempDir();
+  const config = testConfig(h.sim.url, dir, options.extra);
+  const service = await MonitoringService.create({
+    config,
+    kv: h.kv,
+    client: h.client(),
+    sinks,
+    simulator: true,
+    version: "test",
+    useDenoCron: false,
+    clock: options.now
+      ? { now: options.now, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) }
+      : undefined,
+  });
+  try {
+    await work(service);
+  } finally {
+    await service.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+async function until(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}
+
+/** A sink whose deliveries hang until the test lets them go. */
+class HangingSink implements Sink {
+  readonly name = "hanging";
+  #release: (() => void) | null = null;
+  readonly #gate = new Promise<void>((resolve) => this.#release = resolve);
+  readonly stats = new SinkStats();
+  delivered = 0;
+  async deliver(batch: Batch): Promise<DeliveryReceipt> {
+    await this.#gate;
+    this.delivered += batch.notifications.length;
+    return { written: batch.notifications.length };
+  }
+  release() {
+    this.#release?.();
+  }
+  health() {
+    return this.stats.health();
+  }
+  close() {
+    this.release();
+    return Promise.resolve();
+  }
+}
+
+Deno.test("processNotifications journals valid notifications for every sink and dead-letters the rest", async () => {
+  await withSimulator({ registrations: [REG] }, async (h) => {
+    const sink = new MemorySink("memory");
+    await withService(h, [sink], async (service) => {
+      const result = await service.processNotifications(
+        [
+          makeNotification(1),
+          JSON.stringify(makeNotification(2)),
+          "{not json",
+          { type: "UPDATE" } as never,
+        ],
+        { registration: REF },
+      );
+      assert.deepEqual(result, { sequence: 1, journaled: 2, duplicates: 0, deadLettered: 2 });
+      await service.dispatcher.deliverPending();
+      assert.equal(sink.stored.size, 2);
+      const letters = await service.deadLetters.list();
+      assert.equal(letters.length, 2);
+      assert.ok(letters.some((l) => l.reason.startsWith("not JSON")));
+      const single = await service.processNotification(makeNotification(1), { registration: REF });
+      assert.deepEqual(single, { sequence: null, journaled: 0, duplicates: 1, deadLettered: 0 });
+    });
+  });
+});
+
+Deno.test("a notification handler is a sink: it gets batches, and its failures touch nothing else", async () => {
+  await withSimulator({ registrations: [REG] }, async (h) => {
+    await h.admin("POST", `/_sim/registrations/${REF}/notifications`, { generate: 30 });
+    const memory = new MemorySink("memory");
+    await withService(h, [memory], async (service) => {
+      const seen: string[] = [];
+      let fail = true;
+      await service.addNotificationHandler("audit", (notifications) => {
+        if (fail) throw new Error("handler bug");
+        seen.push(...notifications.map((n) => n.id));
+      });
+      service.dispatcher.start();
+      const [tick] = await service.tick(REF);
+      await until(() => memory.stored.size === tick.journaled, "the memory sink");
+      assert.equal(seen.length, 0);
+      const status = await service.getServiceStatus();
+      assert.equal(status.notification_handlers.count, 1);
+      assert.ok((status["handler:audit"] as { errors: number }).errors > 0);
+      fail = false;
+      await until(() => seen.length === tick.journaled, "the handler to catch up");
+      assert.equal(new Set(seen).size, seen.length);
+      await service.removeNotificationHandler("audit");
+      assert.equal((await service.getServiceStatus()).notification_handlers.count, 0);
+    });
+  });
+});
+
+Deno.test("invariant 3: a sink that hangs delays neither pulling nor the other sink", async () => {
+  await withSimulator({ registrations: [REG] }, async (h) => {
+    await h.admin("POST", `/_sim/registrations/${REF}/notifications`, { generate: 60 });
+    const memory = new MemorySink("memory");
+    const hanging = new HangingSink();
+    await withService(h, [memory, hanging], async (service) => {
+      service.dispatcher.start();
+      const [tick] = await service.tick(REF);
+      assert.equal(tick.outcome, "drained");
+      assert.equal(
+        tick.received,
+        60,
+        "all of it was pulled while the hanging sink held its first batch",
+      );
+      await until(() => memory.stored.size === 60, "the healthy sink to be current");
+      assert.equal(hanging.delivered, 0);
+      const status = await service.getServiceStatus();
+      assert.equal((status.hanging as { lag_batches: number }).lag_batches, 3);
+      hanging.release();
+      await until(() => hanging.delivered === 60, "the hanging sink to catch up");
+    });
+  });
+});
+
+Deno.test("invariant 6: nothing is purged before every sink has it and retention has passed", async () => {
+  await withSimulator({ registrations: [REG] }, async (h) => {
+    await h.admin("POST", `/_sim/registrations/${REF}/notifications`, { generate: 40 });
+    const up = new MemorySink("up");
+    const down = new MemorySink("down");
+    down.failWith = () => new Error("unreachable");
+    let skew = 0;
+    await withService(h, [up, down], async (service) => {
+      await service.tick(REF);
+      await service.dispatcher.deliverPending();
+      assert.equal(await service.purgeJournal(), 0, "too recent");
+      skew = 15 * 86_400_000;
+      assert.equal(await service.purgeJournal(), 0, "old enough, but one sink does not have it");
+      assert.equal((await service.journal.stats()).notifications, 40);
+      down.failWith = null;
+      await service.dispatcher.deliverPending();
+      assert.equal(await service.purgeJournal(), 2);
+      assert.equal((await service.journal.stats()).batches, 0);
+      assert.equal(down.stored.size, 40);
+    }, { now: () => Date.now() + skew });
+  });
+});
+
+Deno.test("monitorContinuously yields each tick, already journaled and handed to the sinks", async () => {
+  await withSimulator({ registrations: [REG] }, async (h) => {
+    await h.admin("POST", `/_sim/registrations/${REF}/notifications`, { generate: 25 });
+    const memory = new MemorySink("memory");
+    await withService(h, [memory], async (service) => {
+      const controller = new AbortController();
+      const ticks: TickResult[] = [];
+      for await (
+        const tick of service.monitorContinuously(REF, {
+          pollingInterval: 0.05,
+          signal: controller.signal,
+        })
+      ) {
+        ticks.push(tick);
+        if (ticks.length === 1) {
+          assert.equal(tick.journaled, 25);
+          await h.admin("POST", `/_sim/registrations/${REF}/notifications`, { generate: 5 });
+        }
+        if (ticks.length === 2) controller.abort();
+      }
+      assert.equal(ticks[1].journaled, 5);
+      await until(() => memory.stored.size === 30, "the sink");
+    });
+  });
+});
+
+Deno.test("background monitoring ticks on its schedule; status reports measured values and no secret", async () => {
+  await withSimulator({ registrations: [REG] }, async (h) => {
+    await h.admin("POST", `/_sim/registrations/${REF}/notifications`, { generate: 12 });
+    const memory = new MemorySink("memory");
+    await withService(h, [memory], async (service) => {
+      service.startBackgroundMonitoring(REF, { pollingInterval: 1 });
+      await until(() => memory.stored.size === 12, "the first tick, at start");
+      const status = await service.getServiceStatus();
+      assert.equal(status.service.running, true);
+      assert.equal(status.registrations.active_count, 1);
+      assert.equal(status.authentication.is_authenticated, true);
+      assert.ok(status.api_client.requests >= 3);
+      assert.equal(status.journal.notifications, 12);
+      assert.equal((status.memory as { stored: number }).stored, 12);
+      assert.doesNotMatch(JSON.stringify(status), new RegExp(SIM_CLIENT_SECRET));
+      service.stopBackgroundMonitoring(REF);
+      assert.equal((await service.getServiceStatus()).registrations.active_count, 0);
+    });
+  });
+});
