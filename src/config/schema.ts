@@ -411,6 +411,17 @@ function crossFieldIssues(tree: unknown): ConfigIssue[] {
           "no way to log in (give private_key_path or password when sftp_storage.enabled is true)",
       });
     }
+    // There is no "accept any key" mode: an unverified host could receive every notification.
+    if (sftp.host_key_fingerprint == null && sftp.known_hosts_path == null) {
+      const host = typeof sftp.hostname === "string" ? sftp.hostname : "<hostname>";
+      const port = typeof sftp.port === "number" && sftp.port !== 22 ? ` -p ${sftp.port}` : "";
+      issues.push({
+        path: "sftp_storage.host_key_fingerprint",
+        message: "the SFTP server's host key must be pinned (set host_key_fingerprint to the " +
+          `"SHA256:…" that \`ssh-keyscan${port} ${host} | ssh-keygen -lf -\` prints after you ` +
+          "checked it with the server's owner, or known_hosts_path to a known_hosts file)",
+      });
+    }
   }
   return issues;
 }

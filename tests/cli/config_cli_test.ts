@@ -26,9 +26,31 @@ Deno.test("config check: the production example without its variables fails with
   assert.doesNotMatch(result.stdout + result.stderr, /SIMULATOR|simulator \(in-process\)/);
 });
 
-Deno.test("config check: the original guide's example passes with its variables set", async () => {
+Deno.test("config check: the original guide's example, with its variables set, fails only for the host key pin", async () => {
   const result = await runMain(
     ["config", "check", "--config", "tests/fixtures/config/original_guide.yaml"],
+    {
+      cwd: ROOT,
+      env: {
+        DNB_CLIENT_ID: "client-123",
+        DNB_CLIENT_SECRET: "guide-secret-5b1e",
+        DATABASE_URL: "postgresql://user:pass@host/db",
+        HOME: "/home/tester",
+      },
+    },
+  );
+  assert.equal(result.code, 2);
+  const problems = result.stderr.split("\n").filter((line) => line.startsWith("  "));
+  assert.equal(problems.length, 1, result.stderr);
+  assert.match(
+    problems[0],
+    /sftp_storage\.host_key_fingerprint: the SFTP server's host key must be pinned/,
+  );
+});
+
+Deno.test("config check: the original guide's example passes with its variables set and its host key pinned", async () => {
+  const result = await runMain(
+    ["config", "check", "--config", "tests/fixtures/config/original_guide_pinned.yaml"],
     {
       cwd: ROOT,
       env: {
@@ -45,7 +67,7 @@ Deno.test("config check: the original guide's example passes with its variables 
 
 Deno.test("config show hides secrets and a database password", async () => {
   const result = await runMain(
-    ["config", "show", "--config", "tests/fixtures/config/original_guide.yaml"],
+    ["config", "show", "--config", "tests/fixtures/config/original_guide_pinned.yaml"],
     {
       cwd: ROOT,
       env: {

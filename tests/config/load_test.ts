@@ -97,9 +97,10 @@ Deno.test("loadConfig reports substitution, schema and cross-field problems toge
       'local_storage.file_permissions: expected a string, got number 640; put it in quotes (an octal mode, e.g. "0640")',
       "sftp_storage.username: required when sftp_storage.enabled is true (the SSH user name)",
       "sftp_storage: no way to log in (give private_key_path or password when sftp_storage.enabled is true)",
+      "sftp_storage.host_key_fingerprint: the SFTP server's host key must be pinned (set host_key_fingerprint to the \"SHA256:…\" that `ssh-keyscan sftp.example.com | ssh-keygen -lf -` prints after you checked it with the server's owner, or known_hosts_path to a known_hosts file)",
     ].join("\n"),
   );
-  assert.equal(error.issues.length, 10);
+  assert.equal(error.issues.length, 11);
   assert.deepEqual(error.issues[0], {
     path: "dnb_api.client_id",
     message:
@@ -220,8 +221,20 @@ Deno.test("config/production.example.yaml loads with its variables set", async (
   assert.equal(config.source, "config/production.example.yaml");
 });
 
-Deno.test("the configuration example of the original guide loads", async () => {
-  const config = await load(`${FIXTURES}original_guide.yaml`, {
+Deno.test("the original guide's example fails for its missing host key pin alone", async () => {
+  const error = await configError(() =>
+    load(`${FIXTURES}original_guide.yaml`, {
+      DNB_CLIENT_ID: "guide-id",
+      DNB_CLIENT_SECRET: "guide-secret",
+      DATABASE_URL: "postgresql://user:pass@host/db",
+    })
+  );
+  assert.deepEqual(error.issues.map((issue) => issue.path), ["sftp_storage.host_key_fingerprint"]);
+  assert.match(error.message, /ssh-keyscan sftp\.example\.com \| ssh-keygen -lf -/);
+});
+
+Deno.test("the configuration example of the original guide loads once its host key is pinned", async () => {
+  const config = await load(`${FIXTURES}original_guide_pinned.yaml`, {
     DNB_CLIENT_ID: "guide-id",
     DNB_CLIENT_SECRET: "guide-secret",
     DATABASE_URL: "postgresql://user:pass@host/db",
@@ -235,7 +248,10 @@ Deno.test("the configuration example of the original guide loads", async () => {
   assert.equal(config.monitoring.notification_batch_size, 50);
   assert.equal(config.sftp_storage.hostname, "sftp.example.com");
   assert.equal(config.sftp_storage.private_key_path, `${HOME}/.ssh/id_rsa`);
-  assert.equal(config.sftp_storage.host_key_fingerprint, null);
+  assert.equal(
+    config.sftp_storage.host_key_fingerprint,
+    "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s",
+  );
   assert.equal(config.local_storage.base_path, `${ROOT}notifications`);
 });
 
@@ -245,5 +261,6 @@ Deno.test("the original guide example fails without its variables", async () => 
     "dnb_api.client_id",
     "dnb_api.client_secret",
     "database.url",
+    "sftp_storage.host_key_fingerprint",
   ]);
 });

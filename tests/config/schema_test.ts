@@ -156,10 +156,16 @@ Deno.test("validateFileConfig demands host, user and a login method for an enabl
     "sftp_storage.hostname: required when sftp_storage.enabled is true (the SFTP server's host name, e.g. sftp.example.com)",
     "sftp_storage.username: required when sftp_storage.enabled is true (the SSH user name)",
     "sftp_storage: no way to log in (give private_key_path or password when sftp_storage.enabled is true)",
+    "sftp_storage.host_key_fingerprint: the SFTP server's host key must be pinned (set host_key_fingerprint to the \"SHA256:…\" that `ssh-keyscan <hostname> | ssh-keygen -lf -` prints after you checked it with the server's owner, or known_hosts_path to a known_hosts file)",
   ]);
-  // No host key pin is required (yet).
   const withKey = { enabled: true, hostname: "h", username: "u", private_key_path: "~/.ssh/k" };
-  assert.deepEqual(problems({ sftp_storage: withKey }), []);
+  assert.deepEqual(problems({ sftp_storage: { ...withKey, port: 2222 } }), [
+    "sftp_storage.host_key_fingerprint: the SFTP server's host key must be pinned (set host_key_fingerprint to the \"SHA256:…\" that `ssh-keyscan -p 2222 h | ssh-keygen -lf -` prints after you checked it with the server's owner, or known_hosts_path to a known_hosts file)",
+  ]);
+  assert.deepEqual(
+    problems({ sftp_storage: { ...withKey, known_hosts_path: "~/.ssh/known_hosts" } }),
+    [],
+  );
   assert.deepEqual(problems({ sftp_storage: { hostname: "h" } }), []);
 });
 
@@ -197,5 +203,6 @@ Deno.test("validateFileConfig reports every problem at once", () => {
     "monitoring.max_notifications: must be at most 100, got number 500 (notifications per pull, 1 to 100)",
     "colour: unknown key (expected one of: environment, debug, dnb_api, database, monitoring, sftp_storage, local_storage, state, pipeline, http, simulator)",
     "sftp_storage: no way to log in (give private_key_path or password when sftp_storage.enabled is true)",
+    "sftp_storage.host_key_fingerprint: the SFTP server's host key must be pinned (set host_key_fingerprint to the \"SHA256:…\" that `ssh-keyscan h | ssh-keygen -lf -` prints after you checked it with the server's owner, or known_hosts_path to a known_hosts file)",
   ]);
 });

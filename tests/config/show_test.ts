@@ -20,6 +20,7 @@ database:
 sftp_storage:
   enabled: true
   hostname: sftp.example.com
+  host_key_fingerprint: "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s"
   username: traceone
   password: "\${SFTP_PASSWORD}"
   passphrase: "\${SFTP_PASSPHRASE}"
