@@ -14,6 +14,7 @@ import { registerRegistrationCommands } from "./registration_commands.ts";
 import { registerRunCommand } from "./run_command.ts";
 import { openRuntime, type Runtime } from "./runtime.ts";
 import { registerSimulateCommand } from "./simulate_command.ts";
+import { registerStatusCommand } from "./status_command.ts";
 import { UsageError } from "./usage_error.ts";
 
 export interface CliOptions {
@@ -67,6 +68,7 @@ export function buildProgram(options: CliOptions): Command {
   registerRegistrationCommands(program, { io, withRuntime, readRegistrationSpec });
   registerPipelineCommands(program, { io, withRuntime });
   registerNotificationCommands(program, { io, loadConfig: load });
+  registerStatusCommand(program, { io, loadConfig: load });
   registerSimulateCommand(program, { io, stopRequested: options.stopRequested });
   return program;
 }

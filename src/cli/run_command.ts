@@ -1,6 +1,9 @@
 import type { Command } from "commander";
 import type { Config } from "../config/config.ts";
 import { createHttpApp } from "../http/app.ts";
+import { createDashboardSource } from "../http/dashboard_provider.ts";
+import { dashboardRoutes } from "../http/dashboard_routes.tsx";
+import { ServiceMetrics } from "../pipeline/metrics.ts";
 import { type RunningHttpServer, startHttpServer } from "../http/server.ts";
 import { VERSION } from "../version.ts";
 import { enabledSinks } from "./config_commands.ts";
@@ -11,7 +14,10 @@ import { openServiceSession, setupCommandLogging } from "./service_session.ts";
 export interface RunCommandDeps {
   io: CliIo;
   loadConfig(command: Command): Promise<Config>;
-  openRuntime(config: Config): Promise<Runtime>;
+  openRuntime(
+    config: Config,
+    options?: { onAttempt?: ServiceMetrics["onAttempt"] },
+  ): Promise<Runtime>;
   /** Resolves when the process is asked to stop (SIGINT/SIGTERM). */
   stopRequested(): Promise<void>;
 }
@@ -28,7 +34,8 @@ export function registerRunCommand(program: Command, deps: RunCommandDeps): void
 async function runService(config: Config, deps: RunCommandDeps): Promise<void> {
   const { io } = deps;
   setupCommandLogging(config, io);
-  const runtime = await deps.openRuntime(config);
+  const metrics = new ServiceMetrics();
+  const runtime = await deps.openRuntime(config, { onAttempt: metrics.onAttempt });
   io.out(`TraceOne Monitor ${VERSION} (${config.environment})`);
   if (runtime.simulator) {
     io.out(
@@ -43,14 +50,23 @@ async function runService(config: Config, deps: RunCommandDeps): Promise<void> {
   let http: RunningHttpServer | null = null;
   let session: Awaited<ReturnType<typeof openServiceSession>> | null = null;
   try {
-    session = await openServiceSession(runtime);
+    session = await openServiceSession(runtime, { metrics });
     const { service } = session;
     if (config.http.enabled) {
-      http = await startHttpServer(
-        createHttpApp({ status: () => service.getServiceStatus() }),
-        { hostname: config.http.hostname, port: config.http.port },
+      const source = createDashboardSource({ service, database: session.sinks.database });
+      const app = createHttpApp({
+        views: {
+          status: () => service.getServiceStatus(),
+          readiness: () => service.readiness({ failingFor: config.http.readiness_sink_failure }),
+          metrics: () => metrics.registry.render(),
+        },
+        authToken: config.http.auth_token,
+        dashboard: dashboardRoutes(source),
+      });
+      http = await startHttpServer(app, { hostname: config.http.hostname, port: config.http.port });
+      io.out(
+        `HTTP: ${http.url} (dashboard; status: ${http.url}status, metrics: ${http.url}metrics)`,
       );
-      io.out(`HTTP: ${http.url} (status: ${http.url}status)`);
     }
     await runtime.client.tokens.token();
     const auth = runtime.client.tokens.status();

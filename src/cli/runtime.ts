@@ -1,6 +1,7 @@
 import { dirname } from "node:path";
 import type { Config } from "../config/config.ts";
 import { createDnbClient, type DnbClient } from "../dnb/client.ts";
+import type { AttemptObservation } from "../dnb/transport.ts";
 import { type RunningSimulator, startSimulator } from "../sim/server.ts";
 
 /** What a command needs at run time, opened from the configuration, and how to close it. */
@@ -20,7 +21,10 @@ export interface Runtime {
  * unless one already answers on the configured fixed port (a running `start`), which is then
  * shared so that CLI commands see the same registrations as the service.
  */
-export async function openRuntime(config: Config): Promise<Runtime> {
+export async function openRuntime(
+  config: Config,
+  options: { onAttempt?: (observation: AttemptObservation) => void } = {},
+): Promise<Runtime> {
   await Deno.mkdir(dirname(config.state.kv_path), { recursive: true });
   const kv = await Deno.openKv(config.state.kv_path);
   let simulator: RunningSimulator | null = null;
@@ -57,7 +61,11 @@ export async function openRuntime(config: Config): Promise<Runtime> {
     kv.close();
     throw error;
   }
-  const client = createDnbClient(config.dnb_api, { kv, baseUrl: dnbUrl });
+  const client = createDnbClient(config.dnb_api, {
+    kv,
+    baseUrl: dnbUrl,
+    onAttempt: options.onAttempt,
+  });
   return {
     config,
     kv,

@@ -1,5 +1,6 @@
 import type { Config } from "../config/config.ts";
 import { setupLogging } from "../log.ts";
+import type { ServiceMetrics } from "../pipeline/metrics.ts";
 import { MonitoringService } from "../pipeline/service.ts";
 import { VERSION } from "../version.ts";
 import type { CliIo } from "./io.ts";
@@ -24,7 +25,10 @@ export function setupCommandLogging(config: Config, io: CliIo): void {
 }
 
 /** The service over an open runtime, with the sinks the configuration enables. */
-export async function openServiceSession(runtime: Runtime): Promise<ServiceSession> {
+export async function openServiceSession(
+  runtime: Runtime,
+  options: { metrics?: ServiceMetrics } = {},
+): Promise<ServiceSession> {
   const sinks = await openSinks(runtime.config);
   let service: MonitoringService;
   try {
@@ -35,6 +39,7 @@ export async function openServiceSession(runtime: Runtime): Promise<ServiceSessi
       sinks: sinks.sinks,
       simulator: runtime.simulator !== null,
       version: VERSION,
+      metrics: options.metrics,
     });
   } catch (error) {
     await sinks.close();

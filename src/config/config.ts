@@ -136,6 +136,8 @@ export interface HttpConfig {
   hostname: string;
   port: number;
   auth_token: Secret | null;
+  /** Seconds a sink may keep failing before /readyz answers 503. */
+  readiness_sink_failure: number;
 }
 
 export interface SimulatorRegistrationConfig {

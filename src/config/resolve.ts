@@ -129,6 +129,7 @@ export function resolveConfig(file: FileConfig, options: ResolveOptions): Config
       hostname: http.hostname ?? DEFAULTS.http.hostname,
       port: http.port ?? DEFAULTS.http.port,
       auth_token: optionalSecret(http.auth_token),
+      readiness_sink_failure: http.readiness_sink_failure ?? DEFAULTS.http.readiness_sink_failure,
     },
     simulator: {
       enabled: simulatorEnabled,

@@ -109,7 +109,7 @@ export const DEFAULTS = {
     shutdown_timeout: 10,
     lease_ttl: 60,
   },
-  http: { enabled: true, hostname: "127.0.0.1", port: 8080 },
+  http: { enabled: true, hostname: "127.0.0.1", port: 8080, readiness_sink_failure: 300 },
   simulator: {
     enabled: false,
     hostname: "127.0.0.1",
@@ -298,6 +298,9 @@ const HttpSchema = z.strictObject({
   auth_token: text('the bearer token for the API, e.g. "${TRACEONE_HTTP_TOKEN}"', {
     secret: true,
   }),
+  readiness_sink_failure: seconds(
+    "seconds a sink may keep failing before /readyz answers 503, e.g. 300",
+  ),
 });
 
 const SimulatorRegistrationSchema = z.strictObject({

@@ -8,17 +8,12 @@ import {
 } from "./database_url.ts";
 import type { DatabaseErrorKind, DialectDefinition, DialectName } from "./dialect.ts";
 import { DatabaseConfigError } from "./errors.ts";
+import { postgresDialect } from "./postgres_dialect.ts";
 import { sqliteDialect } from "./sqlite_dialect.ts";
 import type { Tables } from "./tables.ts";
 
 /** The dialects this build holds, looked up by URL scheme. A new family is one entry here. */
-const DIALECTS: readonly DialectDefinition[] = [sqliteDialect];
-
-/** Schemes the configuration accepts whose dialect this build does not hold yet. */
-const PLANNED_SCHEMES: Readonly<Record<string, string>> = {
-  "postgres:": "PostgreSQL",
-  "postgresql:": "PostgreSQL",
-};
+const DIALECTS: readonly DialectDefinition[] = [sqliteDialect, postgresDialect];
 
 const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 
@@ -38,7 +33,10 @@ export interface Database {
 
 /** Options of `openDatabase`. */
 export interface OpenDatabaseOptions {
-  /** Milliseconds SQLite waits for another process's lock; default 5000. */
+  /**
+   * Milliseconds to wait for a lock another connection or process holds (SQLite's busy timeout,
+   * PostgreSQL's `lock_timeout`); default 5000.
+   */
   busyTimeoutMs?: number;
 }
 
@@ -59,7 +57,7 @@ export async function openDatabase(
   const location = redactDatabaseUrl(url);
   const scheme = databaseUrlScheme(url);
   const definition = DIALECTS.find((entry) => scheme !== null && entry.schemes.includes(scheme));
-  if (definition === undefined) throw unsupportedUrl(scheme, location);
+  if (definition === undefined) throw unsupportedUrl(scheme);
 
   const opened = await definition.open(url, {
     poolSize: config.pool_size,
@@ -87,15 +85,7 @@ export async function openDatabase(
   };
 }
 
-function unsupportedUrl(scheme: string | null, location: string): DatabaseConfigError {
-  const family = scheme === null ? undefined : PLANNED_SCHEMES[scheme];
-  if (family !== undefined) {
-    return new DatabaseConfigError(
-      `database.url (${location}): ${family} is not yet supported in this build ` +
-        "(use a sqlite: URL such as sqlite:./data/traceone.db, or a build with the " +
-        `${family} dialect)`,
-    );
-  }
+function unsupportedUrl(scheme: string | null): DatabaseConfigError {
   // Only the scheme is quoted: an unparsable URL may hold a password anywhere.
   return new DatabaseConfigError(
     `database.url: ${

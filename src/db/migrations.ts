@@ -15,9 +15,12 @@ export function createMigrationProvider(dialect: DialectName): MigrationProvider
 }
 
 function notificationsMigration(dialect: DialectName): Migration {
-  // Element values are JSON; PostgreSQL can hold them as jsonb and query into them. `raw_json`
-  // stays text on both: jsonb would rewrite the bytes (key order, number spelling).
-  const json = dialect === "postgres" ? "jsonb" : "text";
+  // Element values are JSON. On PostgreSQL `json` validates them and can be queried into
+  // (`->`, `->>`, a cast to jsonb for an index) while keeping the exact text the sink wrote, so
+  // both dialects read back the same strings. jsonb would not: it reorders keys, respaces,
+  // respells numbers (1e-7 as 0.0000001) and refuses `\u0000` and lone surrogates, which D&B
+  // data may hold. `raw_json` stays text on both, byte for byte as received.
+  const json = dialect === "postgres" ? "json" : "text";
   return {
     async up(db: Kysely<unknown>): Promise<void> {
       await db.schema

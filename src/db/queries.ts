@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
 import type { Tables } from "./tables.ts";
 
 /** One changed element of one notification; a notification without elements gives one row. */
@@ -60,4 +60,26 @@ function changes(db: Kysely<Tables>) {
       "e.current_json",
       "e.change_timestamp",
     ]);
+}
+
+export interface HourlyCount {
+  /** `YYYY-MM-DDTHH` of the delivery time (UTC). */
+  hour: string;
+  type: string;
+  count: number;
+}
+
+/** Notifications per delivery hour and type since `since` (portable: text prefix of the ISO time). */
+export async function hourlyCounts(
+  db: Kysely<Tables>,
+  options: { since: Date },
+): Promise<HourlyCount[]> {
+  const hour = sql<string>`substr(delivery_timestamp, 1, 13)`;
+  const rows = await db.selectFrom("notifications")
+    .select([hour.as("hour"), "type", (eb) => eb.fn.countAll<number | string>().as("count")])
+    .where("delivery_timestamp", ">=", options.since.toISOString())
+    .groupBy([hour, "type"])
+    .execute();
+  // PostgreSQL counts as bigint, which pg returns as a string.
+  return rows.map((row) => ({ hour: row.hour, type: row.type, count: Number(row.count) }));
 }

@@ -1,18 +1,63 @@
 import { Hono } from "hono";
+import { requestId } from "hono/request-id";
+import type { Secret } from "../config/secret.ts";
+import { logger } from "../log.ts";
+import { requireToken } from "./auth.ts";
 
 /** Read-only views of the running service that the HTTP surface shows. */
 export interface HttpViews {
-  status(): unknown | Promise<unknown>;
+  status(): Promise<unknown>;
+  readiness(): Promise<{ ready: boolean; reasons: string[] }>;
+  /** Prometheus text exposition. */
+  metrics(): Promise<string>;
 }
 
-export function createHttpApp(views: HttpViews): Hono {
+export interface HttpAppOptions {
+  views: HttpViews;
+  /** When set, everything but /healthz and /readyz requires it. */
+  authToken: Secret | null;
+  /** The dashboard pages, mounted at `/` behind the same token. */
+  dashboard?: Hono | null;
+}
+
+const log = logger("http");
+
+/**
+ * The operations surface: liveness and readiness (always open, for orchestrators), status and
+ * metrics (token-protected when `http.auth_token` is set) and the dashboard.
+ */
+export function createHttpApp(options: HttpAppOptions): Hono {
   const app = new Hono();
+  app.use(requestId());
+  app.onError((error, c) => {
+    log.error("{method} {path} failed: {error}", {
+      method: c.req.method,
+      path: c.req.path,
+      requestId: c.get("requestId"),
+      error: error.message,
+    });
+    return c.json({
+      error: "internal",
+      message: "see the service log",
+      request_id: c.get("requestId"),
+    }, 500);
+  });
+
   app.get("/healthz", (c) => c.text("ok"));
-  app.get("/status", async (c) => c.json(await views.status()));
-  app.get("/", (c) =>
-    c.html(
-      "<!doctype html><title>TraceOne Monitor</title>" +
-        "<h1>TraceOne Monitor</h1><p>Running. Status: <a href=/status>/status</a></p>",
-    ));
+  app.get("/readyz", async (c) => {
+    const readiness = await options.views.readiness();
+    return c.json(readiness, readiness.ready ? 200 : 503);
+  });
+
+  const token = options.authToken;
+  const guarded = new Hono();
+  if (token && !token.isEmpty) guarded.use(requireToken(token, { realm: "TraceOne Monitor" }));
+  guarded.get("/status", async (c) => c.json(await options.views.status()));
+  guarded.get("/metrics", async (c) =>
+    c.body(await options.views.metrics(), 200, {
+      "content-type": "text/plain; version=0.0.4; charset=utf-8",
+    }));
+  if (options.dashboard) guarded.route("/", options.dashboard);
+  app.route("/", guarded);
   return app;
 }

@@ -8,6 +8,7 @@ import {
   type SinkHealth,
   SinkRejectedError,
 } from "../sinks/sink.ts";
+import { inSpan } from "../tracing.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import type { DeadLetter, DeadLetters } from "./dead_letters.ts";
 import type { Journal, JournalHead } from "./journal.ts";
@@ -381,7 +382,14 @@ class SinkWorker {
     const started = this.#clock.now();
     try {
       const receipt = toDeliver.notifications.length > 0
-        ? await this.sink.deliver(toDeliver, { signal })
+        ? await inSpan("traceone.deliver", {
+          attributes: {
+            "traceone.sink": this.sink.name,
+            "traceone.registration": job.registration,
+            "traceone.sequence": job.sequence,
+            "traceone.notifications": toDeliver.notifications.length,
+          },
+        }, () => this.sink.deliver(toDeliver, { signal }))
         : { written: 0 };
       this.#breaker.recordSuccess();
       await this.#advance(job);
@@ -445,7 +453,15 @@ class SinkWorker {
     const started = this.#clock.now();
     let receipt: DeliveryReceipt;
     try {
-      receipt = await this.sink.deliverMany!(batches, { signal });
+      receipt = await inSpan("traceone.deliver", {
+        attributes: {
+          "traceone.sink": this.sink.name,
+          "traceone.registration": job.registration,
+          "traceone.sequence": batches[0].sequence,
+          "traceone.batches": batches.length,
+          "traceone.notifications": notifications,
+        },
+      }, () => this.sink.deliverMany!(batches, { signal }));
     } catch (error) {
       if (signal?.aborted) throw error;
       if (!(error instanceof SinkRejectedError)) {

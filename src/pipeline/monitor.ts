@@ -7,6 +7,7 @@ import { type DeadLetter, VALIDATION } from "./dead_letters.ts";
 import type { BatchHeader, BatchSource, Journal } from "./journal.ts";
 import type { Leases, LeaseValue } from "./lease.ts";
 import { logger } from "../log.ts";
+import { inSpan } from "../tracing.ts";
 
 const log = logger("monitor");
 
@@ -105,7 +106,22 @@ export class Monitor {
    * Drains one registration. `signal` ends the tick between pulls (a pull in progress is
    * finished and journaled first), so shutdown never abandons what D&B already handed over.
    */
-  async tick(registration: string, options: { signal?: AbortSignal } = {}): Promise<TickResult> {
+  tick(registration: string, options: { signal?: AbortSignal } = {}): Promise<TickResult> {
+    return inSpan("traceone.tick", {
+      attributes: { "traceone.registration": registration },
+      describe: (result) => ({
+        "traceone.outcome": result.outcome,
+        "traceone.pulls": result.pulls,
+        "traceone.received": result.received,
+        "traceone.journaled": result.journaled,
+        "traceone.duplicates": result.duplicates,
+        "traceone.dead_lettered": result.deadLettered,
+        "traceone.recovered": result.recovery !== null,
+      }),
+    }, () => this.#tick(registration, options));
+  }
+
+  async #tick(registration: string, options: { signal?: AbortSignal }): Promise<TickResult> {
     const { kv, client, leases } = this.#options;
     const result: TickResult = {
       registration,

@@ -12,6 +12,8 @@ import { Dispatcher, type SinkStatus, type StartAt } from "./dispatch.ts";
 import { HANDLER_PREFIX, handlerSink, type NotificationHandler } from "./handler_sink.ts";
 import { Journal } from "./journal.ts";
 import { Leases } from "./lease.ts";
+import { ServiceHistory } from "./history.ts";
+import { ServiceMetrics } from "./metrics.ts";
 import { Monitor, type RecoveryResult, type TickResult } from "./monitor.ts";
 import { type ScheduleHandle, startSchedule } from "./schedule.ts";
 
@@ -29,6 +31,10 @@ export interface ServiceOptions {
   instanceId?: string;
   /** Deno.cron for schedules; false for a timer (tests). */
   useDenoCron?: boolean;
+  /** Prometheus metrics; the D&B client's `onAttempt` should feed the same instance. */
+  metrics?: ServiceMetrics;
+  /** Seconds between the dashboard's history samples. */
+  historyIntervalSeconds?: number;
 }
 
 export interface ProcessResult {
@@ -50,6 +56,8 @@ export class MonitoringService {
   readonly deadLetters: DeadLetters;
   readonly monitor: Monitor;
   readonly dispatcher: Dispatcher;
+  readonly metrics: ServiceMetrics;
+  readonly history: ServiceHistory;
   readonly #options: ServiceOptions;
   readonly #clock: Clock;
   readonly #startedAt: number;
@@ -60,12 +68,14 @@ export class MonitoringService {
   readonly #activeTicks = new Set<Promise<unknown>>();
   #registrations: string[] | null = null;
   #running = false;
+  #historyTimer: ReturnType<typeof setInterval> | null = null;
 
   private constructor(options: ServiceOptions) {
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
     this.#startedAt = this.#clock.now();
     const { kv, config } = options;
+    this.metrics = options.metrics ?? new ServiceMetrics();
     this.journal = new Journal(kv);
     this.deadLetters = new DeadLetters(kv);
     this.dispatcher = new Dispatcher({
@@ -74,13 +84,13 @@ export class MonitoringService {
       deadLetters: this.deadLetters,
       config: config.pipeline,
       clock: this.#clock,
-      onDelivered: (event) =>
+      onDelivered: (event) => {
+        this.metrics.onDelivered(event);
         log.debug(
           "{sink} stored batch {sequence} of {registration}: {notifications} notifications",
-          {
-            ...event,
-          },
-        ),
+          { ...event },
+        );
+      },
       onFailed: (event) =>
         log.warn("{sink} failed batch {sequence} of {registration} ({failures}×): {error}", {
           sink: event.sink,
@@ -104,6 +114,39 @@ export class MonitoringService {
       leaseTtlMs: config.pipeline.lease_ttl * 1000,
       clock: this.#clock,
       onBatch: () => this.dispatcher.notify(),
+    });
+    const client = options.client;
+    this.history = new ServiceHistory({
+      now: () => this.#clock.now(),
+      api: () => {
+        const transport = client.transport.stats();
+        return {
+          requests: transport.attempts,
+          rateLimited: transport.rateLimited,
+          errors: Object.entries(transport.byOutcome)
+            .filter(([outcome]) => !/^[23]\d\d$/.test(outcome) && outcome !== "404")
+            .reduce((n, [, count]) => n + count, 0),
+        };
+      },
+      sinks: async () =>
+        (await this.dispatcher.status()).map((sink) => ({
+          name: sink.name,
+          lagBatches: sink.lagBatches,
+          errors: sink.health.errors,
+        })),
+    });
+    this.metrics.attach({
+      dnbBreaker: () => client.status().breaker.state,
+      tokenRefreshes: () => client.tokens.status().refreshes,
+      sinks: async () =>
+        (await this.dispatcher.status()).map((sink) => ({
+          name: sink.name,
+          lagBatches: sink.lagBatches,
+          lagSeconds: sink.lagSeconds,
+          breaker: sink.breaker.state,
+        })),
+      journal: () => this.journal.stats(),
+      deadLetters: () => this.deadLetters.countBySink(),
     });
   }
 
@@ -134,7 +177,7 @@ export class MonitoringService {
     for (const reference of references) {
       const result = await this.monitor.tick(reference);
       results.push(result);
-      logTick(result);
+      this.#recordTick(result);
     }
     return results;
   }
@@ -144,6 +187,9 @@ export class MonitoringService {
     if (this.#running) return;
     this.#running = true;
     this.dispatcher.start();
+    const intervalMs = (this.#options.historyIntervalSeconds ?? 30) * 1000;
+    void this.history.sample();
+    this.#historyTimer = setInterval(() => void this.history.sample().catch(() => {}), intervalMs);
     const references = await this.registrations();
     for (const reference of references) this.startBackgroundMonitoring(reference);
   }
@@ -177,7 +223,7 @@ export class MonitoringService {
       run: () =>
         this.#track(async () => {
           const result = await this.monitor.tick(registration, { signal: controller.signal });
-          logTick(result);
+          this.#recordTick(result);
           await this.purgeJournal();
         }),
     });
@@ -214,7 +260,7 @@ export class MonitoringService {
     while (!options.signal?.aborted) {
       const started = this.#clock.now();
       const result = await this.monitor.tick(registration, { signal: options.signal });
-      logTick(result);
+      this.#recordTick(result);
       yield result;
       const wait = Math.max(0, interval - (this.#clock.now() - started));
       try {
@@ -380,11 +426,42 @@ export class MonitoringService {
   }
 
   /**
+   * Ready when KV answers, the last token fetch succeeded (or none was due yet) and no sink has
+   * been failing longer than `failingFor` seconds. Otherwise the reasons, one per problem.
+   */
+  async readiness(options: { failingFor: number }): Promise<Readiness> {
+    const reasons: string[] = [];
+    try {
+      await this.#options.kv.get(["readiness"]);
+    } catch (error) {
+      reasons.push(`state store (Deno KV) unreadable: ${(error as Error).message}`);
+    }
+    const auth = this.#options.client.tokens.status();
+    if (auth.lastError !== null && !auth.isAuthenticated) {
+      reasons.push(`D&B authentication failed: ${auth.lastError}`);
+    }
+    const now = this.#clock.now();
+    for (const sink of await this.dispatcher.status()) {
+      if (sink.failingSince === null) continue;
+      const seconds = Math.round((now - Date.parse(sink.failingSince)) / 1000);
+      if (seconds >= options.failingFor) {
+        reasons.push(
+          `${sink.name} has been failing for ${seconds} s (since ${sink.failingSince}): ` +
+            `${sink.lastError ?? "unknown error"}`,
+        );
+      }
+    }
+    return { ready: reasons.length === 0, reasons };
+  }
+
+  /**
    * Stops new ticks and lets a tick in progress journal the batch in hand (it stops between
    * pulls), gives sinks `shutdown_timeout` to finish, and closes them.
    */
   async shutdown(): Promise<void> {
     this.stopBackgroundMonitoring();
+    if (this.#historyTimer !== null) clearInterval(this.#historyTimer);
+    this.#historyTimer = null;
     const timeoutMs = this.#options.config.pipeline.shutdown_timeout * 1000;
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([
@@ -401,6 +478,11 @@ export class MonitoringService {
       }
     }
     this.#running = false;
+  }
+
+  #recordTick(result: TickResult): void {
+    this.metrics.onTick(result);
+    logTick(result);
   }
 
   async #track(work: () => Promise<void>): Promise<void> {
@@ -439,6 +521,11 @@ export class MonitoringService {
     }
     return oldest;
   }
+}
+
+export interface Readiness {
+  ready: boolean;
+  reasons: string[];
 }
 
 export interface ServiceStatus {

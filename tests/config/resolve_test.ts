@@ -41,6 +41,7 @@ Deno.test("resolveConfig fills every default", () => {
     hostname: "127.0.0.1",
     port: 8080,
     auth_token: null,
+    readiness_sink_failure: 300,
   });
   assert.deepEqual(config.simulator, {
     enabled: false,

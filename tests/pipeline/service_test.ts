@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import type { Config } from "../../src/config/config.ts";
 import { parseConfig } from "../../src/config/load.ts";
 import type { TickResult } from "../../src/pipeline/monitor.ts";
+import { ServiceMetrics } from "../../src/pipeline/metrics.ts";
 import { MonitoringService } from "../../src/pipeline/service.ts";
+import parsePrometheusTextFormat from "parse-prometheus-text-format";
 import type { Batch, DeliveryReceipt, Sink } from "../../src/sinks/sink.ts";
 import { SinkStats } from "../../src/sinks/sink.ts";
 import {
@@ -243,5 +245,70 @@ Deno.test("background monitoring ticks on its schedule; status reports measured 
       service.stopBackgroundMonitoring(REF);
       assert.equal((await service.getServiceStatus()).registrations.active_count, 0);
     });
+  });
+});
+
+Deno.test("readiness turns false while a sink has been failing too long, and true when it recovers", async () => {
+  await withSimulator({ registrations: [REG] }, async (h) => {
+    await h.admin("POST", `/_sim/registrations/${REF}/notifications`, { generate: 5 });
+    const sink = new MemorySink("flaky");
+    sink.failWith = () => new Error("disk full");
+    await withService(h, [sink], async (service) => {
+      assert.deepEqual(await service.readiness({ failingFor: 0 }), { ready: true, reasons: [] });
+      await service.tick(REF);
+      await service.dispatcher.deliverPending();
+      const failing = await service.readiness({ failingFor: 0 });
+      assert.equal(failing.ready, false);
+      assert.match(
+        failing.reasons[0],
+        /^flaky has been failing for \d+ s \(since .*\): disk full$/,
+      );
+      assert.equal((await service.readiness({ failingFor: 3600 })).ready, true, "not for long yet");
+      sink.failWith = null;
+      await service.dispatcher.deliverPending();
+      assert.deepEqual(await service.readiness({ failingFor: 0 }), { ready: true, reasons: [] });
+    });
+  });
+});
+
+Deno.test("metrics count D&B requests, ticks and deliveries, and read lag and breakers when scraped", async () => {
+  await withSimulator({ registrations: [REG] }, async (h) => {
+    await h.admin("POST", `/_sim/registrations/${REF}/notifications`, { generate: 30 });
+    const sink = new MemorySink("memory");
+    const dir = await Deno.makeTempDir();
+    const metrics = new ServiceMetrics();
+    const service = await MonitoringService.create({
+      config: testConfig(h.sim.url, dir),
+      kv: h.kv,
+      client: h.client({}, { onAttempt: metrics.onAttempt }),
+      sinks: [sink],
+      simulator: true,
+      version: "test",
+      metrics,
+    });
+    try {
+      await service.tick(REF);
+      await service.dispatcher.deliverPending();
+      const families = parsePrometheusTextFormat(await metrics.registry.render()) as {
+        name: string;
+        metrics: { labels?: Record<string, string>; value?: string }[];
+      }[];
+      const value = (name: string, labels: Record<string, string> = {}) =>
+        families.find((f) => f.name === name)?.metrics.find((m) =>
+          Object.entries(labels).every(([k, v]) => m.labels?.[k] === v)
+        )?.value;
+      assert.equal(value("traceone_notifications_pulled_total", { registration: REF }), "30");
+      assert.equal(value("traceone_notifications_delivered_total", { sink: "memory" }), "30");
+      assert.equal(value("traceone_dnb_requests_total", { endpoint: "pull", status: "200" }), "2");
+      assert.equal(value("traceone_dnb_requests_total", { endpoint: "pull", status: "404" }), "1");
+      assert.equal(value("traceone_ticks_total", { registration: REF, outcome: "drained" }), "1");
+      assert.equal(value("traceone_sink_lag_batches", { sink: "memory" }), "0");
+      assert.equal(value("traceone_breaker_state", { breaker: "dnb_api" }), "0");
+      assert.equal(value("traceone_journal_notifications"), "30");
+      assert.ok(Number(value("traceone_process_resident_memory_bytes")) > 0);
+    } finally {
+      await service.shutdown();
+      await Deno.remove(dir, { recursive: true });
+    }
   });
 });
