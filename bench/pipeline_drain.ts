@@ -5,6 +5,14 @@
  * not count against the pipeline's memory.
  *
  *   deno run -A bench/pipeline_drain.ts [--notifications 100000] [--format json]
+ *       [--sinks local,sqlite]          any of local, sqlite, sftp, postgres
+ *
+ * `sftp` and `postgres` start a private OpenSSH server and PostgreSQL cluster on loopback (the
+ * test harness's), so they need root and Debian's openssh-server and postgresql. Each sink's
+ * rate is its notifications over the time until it was current.
+ *
+ * `--catch-up` journals the whole backlog first and only then starts the sinks, so each sink's
+ * rate is what it sustains on its own (a sink catching up after an outage), not the pull rate.
  *
  * Bounded: one backlog, drained once; the run stops when every sink is current.
  */
@@ -13,6 +21,8 @@ import { openSinks } from "../src/cli/sinks.ts";
 import { parseConfig } from "../src/config/load.ts";
 import { createDnbClient } from "../src/dnb/client.ts";
 import { MonitoringService } from "../src/pipeline/service.ts";
+import { startPostgres } from "../tests/helpers/postgres.ts";
+import { startSshd } from "../tests/helpers/sshd.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -20,9 +30,13 @@ const { values } = parseArgs({
     notifications: { type: "string", default: "100000" },
     format: { type: "string", default: "json" },
     port: { type: "string", default: "18181" },
+    sinks: { type: "string", default: "local,sqlite" },
+    "catch-up": { type: "boolean", default: false },
   },
 });
 const total = Number(values.notifications);
+const wanted = new Set(values.sinks.split(",").map((s) => s.trim()));
+if (wanted.has("sqlite") && wanted.has("postgres")) throw new Error("choose sqlite or postgres");
 const REF = "BENCH_DRAIN";
 const dir = await Deno.makeTempDir({ prefix: "traceone-bench-" });
 const simUrl = `http://127.0.0.1:${values.port}`;
@@ -55,6 +69,9 @@ try {
   }).then((r) => r.json());
   if (generated.enqueued !== total) throw new Error(`simulator enqueued ${generated.enqueued}`);
 
+  const sshd = wanted.has("sftp") ? await startSshd() : null;
+  const postgres = wanted.has("postgres") ? await startPostgres({ durable: true }) : null;
+  const sqlUrl = postgres ? postgres.url : `sqlite:${dir}/traceone.db`;
   const config = parseConfig(
     [
       "environment: test",
@@ -68,10 +85,25 @@ try {
       `  max_pulls_per_tick: ${Math.ceil(total / 100) + 10}`,
       `  registrations: ["${REF}"]`,
       "local_storage:",
+      `  enabled: ${wanted.has("local")}`,
       `  base_path: "${dir}/notifications"`,
       `  file_format: ${values.format}`,
       "database:",
-      `  url: "sqlite:${dir}/traceone.db"`,
+      `  enabled: ${wanted.has("sqlite") || wanted.has("postgres")}`,
+      `  url: "${sqlUrl}"`,
+      ...(sshd
+        ? [
+          "sftp_storage:",
+          "  enabled: true",
+          `  hostname: "${sshd.host}"`,
+          `  port: ${sshd.port}`,
+          `  username: "${sshd.user}"`,
+          `  private_key_path: "${sshd.clientKeys.ed25519Path}"`,
+          `  host_key_fingerprint: "${sshd.hostKeyFingerprint}"`,
+          `  remote_base_path: "${sshd.root}"`,
+          `  file_format: ${values.format}`,
+        ]
+        : []),
       "state:",
       `  kv_path: "${dir}/state.kv"`,
     ].join("\n"),
@@ -96,12 +128,24 @@ try {
     peakRss = Math.max(peakRss, usage.rss);
     peakHeap = Math.max(peakHeap, usage.heapUsed);
   }, 50);
-  const started = performance.now();
-  service.dispatcher.start();
+  const catchUp = values["catch-up"];
+  let started = performance.now();
+  if (!catchUp) service.dispatcher.start();
   const [tick] = await service.tick(REF);
   const pulledAt = performance.now();
+  const pullSeconds = (pulledAt - started) / 1000;
+  if (catchUp) {
+    started = performance.now();
+    service.dispatcher.start();
+  }
+  const currentAt: Record<string, number> = {};
   for (;;) {
     const status = await service.dispatcher.status();
+    for (const sink of status) {
+      if (sink.lagBatches === 0 && !(sink.name in currentAt)) {
+        currentAt[sink.name] = performance.now();
+      }
+    }
     if (status.every((s) => s.lagBatches === 0)) break;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
@@ -118,17 +162,24 @@ try {
     dead_lettered: tick.deadLettered,
     format: values.format,
     seconds: Number(elapsed.toFixed(2)),
-    pull_and_journal_seconds: Number(((pulledAt - started) / 1000).toFixed(2)),
+    mode: catchUp ? "journal first, then sinks catch up" : "sinks run while pulling",
+    pull_and_journal_seconds: Number(pullSeconds.toFixed(2)),
+    pull_and_journal_per_second: Math.round(total / pullSeconds),
     notifications_per_second: Math.round(total / elapsed),
     peak_rss_mib: Math.round(peakRss / 2 ** 20),
     rss_growth_mib: Math.round((peakRss - baselineRss) / 2 ** 20),
     peak_heap_used_mib: Math.round(peakHeap / 2 ** 20),
     retained_heap_mib: retainedHeap === null ? null : Math.round(retainedHeap / 2 ** 20),
-    sinks: Object.fromEntries(sinkStatus.map((s) => [s.name, s.health.stored])),
+    sinks: Object.fromEntries(sinkStatus.map((s) => [s.name, {
+      stored: s.health.stored,
+      notifications_per_second: Math.round(total / ((currentAt[s.name] - started) / 1000)),
+    }])),
   }));
   await service.shutdown();
   await sinks.close();
   kv.close();
+  await sshd?.dispose();
+  await postgres?.destroy();
 } finally {
   simulator.kill("SIGTERM");
   await simulator.status;

@@ -5,6 +5,7 @@
  * re-delivery of every batch, which must insert nothing.
  *
  *   deno run -A bench/sql_sink.ts [--batches 100] [--size 100] [--elements 3] [--pool 4]
+ *     [--fsync off]   (PostgreSQL without waiting for the disk: separates disk from driver cost)
  *
  * Needs PostgreSQL's server binaries (apt-get install postgresql); without them only SQLite is
  * measured. Bounded: each database gets the batches once, then once more.
@@ -26,12 +27,14 @@ const { values } = parseArgs({
     size: { type: "string", default: "100" },
     elements: { type: "string", default: "3" },
     pool: { type: "string", default: "4" },
+    fsync: { type: "string", default: "on" },
   },
 });
 const BATCHES = Number(values.batches);
 const SIZE = Number(values.size);
 const ELEMENTS = Number(values.elements);
 const POOL = Number(values.pool);
+const FSYNC = values.fsync !== "off";
 const REGISTRATION = "BENCH_SQL";
 
 interface Measurement {
@@ -124,9 +127,10 @@ const dir = await Deno.makeTempDir({ prefix: "traceone-bench-sql-" });
 try {
   results.push(await measure("SQLite (WAL, synchronous=FULL)", `sqlite:${dir}/bench.db`, batches));
   if (postgresAvailable()) {
-    const pg = await startPostgres({ durable: true });
+    const pg = await startPostgres({ durable: FSYNC });
     try {
-      results.push(await measure("PostgreSQL (loopback, fsync on)", pg.url, batches));
+      const label = `PostgreSQL (loopback, fsync ${FSYNC ? "on" : "off"})`;
+      results.push(await measure(label, pg.url, batches));
     } finally {
       await pg.destroy();
     }

@@ -91,24 +91,22 @@ function createPool(url: string, options: DialectOpenOptions): pg.Pool {
     fallback_application_name: APPLICATION_NAME,
     // For this pool only: changing pg's global parsers would change every other pg user in the
     // process. Text keeps previous_json/current_json the strings SQLite returns.
-    types: { getTypeParser: jsonAsText },
+    types: { getTypeParser: jsonAsText as typeof pg.types.getTypeParser },
   });
   // An idle client whose server went away (restart, failover, idle kill) is emitted here after
   // the pool dropped it; without a listener the EventEmitter would throw and end the process.
   // The next query opens a new connection, and reports the outage if there is still one.
   pool.on("error", ignore);
-  // A client lent out to Kysely has no pool listener: when its connection dies between two
-  // statements of a transaction, the error would be thrown the same way. The pending or next
-  // query fails with it anyway, and the pool discards the client on release.
+  // A client lent out to Kysely has no pool listener, and pg emits a dying connection's error
+  // on the client as well as failing its pending query: it would be thrown the same way. The
+  // query's failure is what the caller sees; the pool discards the client on release.
   pool.on("connect", (client) => client.on("error", ignore));
   return pool;
 }
 
-const jsonAsText =
-  ((oid: number, format?: "text" | "binary") =>
-    JSON_TYPE_OIDS.has(oid)
-      ? (value: string) => value
-      : pg.types.getTypeParser(oid, format ?? "text")) as typeof pg.types.getTypeParser;
+function jsonAsText(oid: number, format: "text" | "binary" = "text"): (value: string) => unknown {
+  return JSON_TYPE_OIDS.has(oid) ? (value) => value : pg.types.getTypeParser(oid, format);
+}
 
 function ignore(): void {}
 

@@ -179,7 +179,6 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 }
 .message { max-width: 640px; }
 .message h1 { font-size: 1.35rem; }
-.message .search { margin-top: 14px; }
 footer.foot { color: var(--muted); font-size: .8rem; text-align: center; padding: 10px 20px 30px; }
 
 @media (max-width: 640px) {
