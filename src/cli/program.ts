@@ -6,6 +6,7 @@ import { readRegistrationSpec } from "../dnb/registration_spec.ts";
 import { CircuitOpenError } from "../resilience/circuit_breaker.ts";
 import { VERSION } from "../version.ts";
 import { registerConfigCommands } from "./config_commands.ts";
+import { registerDbCommands } from "./db_commands.ts";
 import { configPath } from "./config_path.ts";
 import type { CliIo } from "./io.ts";
 import { registerNotificationCommands } from "./notification_commands.ts";
@@ -69,6 +70,7 @@ export function buildProgram(options: CliOptions): Command {
   registerPipelineCommands(program, { io, withRuntime });
   registerNotificationCommands(program, { io, loadConfig: load });
   registerStatusCommand(program, { io, loadConfig: load });
+  registerDbCommands(program, { io, loadConfig: load });
   registerSimulateCommand(program, { io, stopRequested: options.stopRequested });
   return program;
 }
