@@ -35,8 +35,9 @@ export interface NotificationElementsTable {
   element: string;
   /**
    * JSON text of `previous`/`current`: NULL when the key was absent, `'null'` for JSON null.
-   * On PostgreSQL the column is jsonb; the dialect must read jsonb back as text (pg type parser)
-   * so both dialects return the same string.
+   * On PostgreSQL the column is `json` (not `jsonb`, which rewrites key order, spacing and number
+   * spelling and refuses `\u0000`), read back as text, so both dialects return the same string
+   * and PostgreSQL's JSON operators still apply.
    */
   previous_json: string | null;
   current_json: string | null;

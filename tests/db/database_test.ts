@@ -94,21 +94,6 @@ Deno.test("a folder that cannot be created is a DatabaseUnavailableError naming 
   });
 });
 
-Deno.test("a postgres URL says PostgreSQL is not yet supported, without the password", async () => {
-  for (const scheme of ["postgres", "postgresql"]) {
-    const url = `${scheme}://traceone:${PASSWORD}@db.internal:5432/traceone`;
-    await assert.rejects(openDatabase(databaseConfig(url)), (error: unknown) => {
-      assert.ok(isConfigError(error));
-      assert.match(error.message, /PostgreSQL is not yet supported in this build/);
-      assert.match(error.message, /database\.url/);
-      assert.match(error.message, /db\.internal/);
-      assert.ok(!error.message.includes(PASSWORD), error.message);
-      assert.ok(!Deno.inspect(error).includes(PASSWORD));
-      return true;
-    });
-  }
-});
-
 Deno.test("an unknown scheme or no scheme is a DatabaseConfigError", async () => {
   await assert.rejects(
     openDatabase(databaseConfig(`mysql://root:${PASSWORD}@localhost/db`)),
