@@ -61,9 +61,10 @@ export interface Sink {
   readonly name: string;
   deliver(batch: Batch, options?: DeliverOptions): Promise<DeliveryReceipt>;
   /**
-   * Optional group commit: stores consecutive batches of one registration at once, all or
-   * nothing, when the sink is behind. On any error nothing may be stored; the pipeline then
-   * delivers the batches one by one through `deliver`.
+   * Optional group commit: stores consecutive batches of one registration at once when the sink
+   * is behind (one transaction, parallel uploads). On an error the pipeline delivers the batches
+   * one by one through `deliver`; whatever the failed attempt stored must be what those
+   * deliveries store anyway (deliveries are idempotent), so nothing is duplicated.
    */
   deliverMany?(batches: Batch[], options?: DeliverOptions): Promise<DeliveryReceipt>;
   health(): SinkHealth;
