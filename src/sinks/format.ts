@@ -1,5 +1,5 @@
 import type { FileFormat } from "../config/config.ts";
-import type { Batch } from "./sink.ts";
+import { type Batch, type RejectedNotification, SinkRejectedError } from "./sink.ts";
 import { csvFormat } from "./format_csv.ts";
 import { jsonFormat } from "./format_json.ts";
 import { ndjsonFormat } from "./format_ndjson.ts";
@@ -50,4 +50,40 @@ export class UnknownFormatError extends Error {
     this.name = "UnknownFormatError";
     this.format = format;
   }
+}
+
+/**
+ * Encodes a batch for a file sink. Encoders work on parsed JSON and cannot fail on it; should one
+ * fail anyway, the notifications that fail on their own are refused (`SinkRejectedError` for
+ * `sink`), so the rest of the batch is not held back forever.
+ */
+export function encodeBatch(
+  format: BatchFormat,
+  batch: Batch,
+  options: { sink: string; storageType: string },
+): Uint8Array {
+  const context = { storageType: options.storageType };
+  try {
+    return format.encode(batch, context);
+  } catch (batchError) {
+    const rejected: RejectedNotification[] = [];
+    for (const entry of batch.notifications) {
+      try {
+        format.encode({ ...batch, notifications: [entry] }, context);
+      } catch (error) {
+        rejected.push({ id: entry.id, reason: `cannot encode: ${messageOf(error)}` });
+      }
+    }
+    if (rejected.length === 0) {
+      rejected.push(...batch.notifications.map((entry) => ({
+        id: entry.id,
+        reason: `cannot encode the batch: ${messageOf(batchError)}`,
+      })));
+    }
+    throw new SinkRejectedError(options.sink, rejected);
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

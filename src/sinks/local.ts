@@ -2,15 +2,13 @@ import { join } from "node:path";
 import type { LocalStorageConfig } from "../config/config.ts";
 import { type AtomicFileIo, AtomicWriteError, writeFileAtomic } from "./atomic_file.ts";
 import { gzipBytes } from "./compress.ts";
-import { type BatchFormat, formatFor } from "./format.ts";
+import { encodeBatch, formatFor } from "./format.ts";
 import { batchFilePath } from "./layout.ts";
 import {
   type Batch,
   type DeliverOptions,
   type DeliveryReceipt,
-  type RejectedNotification,
   type Sink,
-  SinkRejectedError,
   SinkStats,
 } from "./sink.ts";
 
@@ -87,7 +85,10 @@ export function createLocalSink(config: LocalStorageConfig, options: LocalSinkOp
       organizeByDate: config.organize_by_date,
     });
     const path = join(config.base_path, ...relative.split("/"));
-    const encoded = encode(format, batch);
+    const encoded = encodeBatch(format, batch, {
+      sink: LOCAL_SINK_NAME,
+      storageType: STORAGE_TYPE,
+    });
     const bytes = config.compress ? gzipBytes(encoded) : encoded;
     try {
       await writeFileAtomic(path, bytes, { mode: config.file_permissions, io: options.io });
@@ -123,32 +124,6 @@ export function createLocalSink(config: LocalStorageConfig, options: LocalSinkOp
   };
 }
 
-/**
- * Encoders work on parsed JSON and cannot fail on it; should one fail anyway, the notifications
- * that fail on their own are refused, so the rest of the batch is not held back forever.
- */
-function encode(format: BatchFormat, batch: Batch): Uint8Array {
-  try {
-    return format.encode(batch, { storageType: STORAGE_TYPE });
-  } catch (batchError) {
-    const rejected: RejectedNotification[] = [];
-    for (const entry of batch.notifications) {
-      try {
-        format.encode({ ...batch, notifications: [entry] }, { storageType: STORAGE_TYPE });
-      } catch (error) {
-        rejected.push({ id: entry.id, reason: `cannot encode: ${messageOf(error)}` });
-      }
-    }
-    if (rejected.length === 0) {
-      rejected.push(...batch.notifications.map((entry) => ({
-        id: entry.id,
-        reason: `cannot encode the batch: ${messageOf(batchError)}`,
-      })));
-    }
-    throw new SinkRejectedError(LOCAL_SINK_NAME, rejected);
-  }
-}
-
 function adviceFor(osCode: string | null, cause: unknown): string {
   if (cause instanceof AtomicWriteError && cause.cause instanceof Deno.errors.NotCapable) {
     return "grant Deno write access to local_storage.base_path (--allow-write)";
@@ -173,8 +148,4 @@ function adviceFor(osCode: string | null, cause: unknown): string {
     default:
       return "check local_storage.base_path and the disk; the batch is kept and retried";
   }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

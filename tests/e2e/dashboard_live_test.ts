@@ -2,19 +2,12 @@ import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { CHROMIUM_INSTALL, chromiumAvailable, launchChromium } from "../helpers/chromium.ts";
 import { readLinesUntil, spawnMain } from "../helpers/cli.ts";
+import { until } from "../helpers/wait.ts";
 
 const OUTPUT = new URL("../../test-output/", import.meta.url).pathname;
 const available = chromiumAvailable();
 const NAME = "the dashboard of a running instance fed by the simulator, in headless Chromium: " +
   "bars match the stored data, the company page shows a company's changes, no console errors";
-
-async function until(condition: () => boolean | Promise<boolean>, what: string) {
-  const deadline = Date.now() + 60_000;
-  while (!(await condition())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 Deno.test({
   name: available ? NAME : `${NAME} (needs: ${CHROMIUM_INSTALL})`,
@@ -61,15 +54,19 @@ Deno.test({
       const base = /HTTP: (http:\/\/\S+?)\/? /.exec(lines.join("\n"))?.[1];
       assert.ok(base, lines.join("\n"));
       const db = () => new DatabaseSync(`${dir}/traceone.db`, { readOnly: true });
-      await until(() => {
-        const conn = db();
-        try {
-          return (conn.prepare("SELECT count(*) AS n FROM notifications").get() as { n: number })
-            .n === 80;
-        } finally {
-          conn.close();
-        }
-      }, "the backlog stored in SQLite");
+      await until(
+        () => {
+          const conn = db();
+          try {
+            return (conn.prepare("SELECT count(*) AS n FROM notifications").get() as { n: number })
+              .n === 80;
+          } finally {
+            conn.close();
+          }
+        },
+        "the backlog stored in SQLite",
+        { limitMs: 60_000, intervalMs: 200 },
+      );
 
       // What the chart must show: one bar per (hour, type) with notifications in the last 48 h.
       const conn = db();

@@ -1,17 +1,10 @@
 import assert from "node:assert/strict";
 import parsePrometheusTextFormat from "parse-prometheus-text-format";
 import { readLinesUntil, runMain, spawnMain } from "../helpers/cli.ts";
+import { until } from "../helpers/wait.ts";
 
 const CLIENT_SECRET = "cs-8f3a1c-DO-NOT-PRINT";
 const HTTP_TOKEN = "tok-77c1d9-DO-NOT-PRINT";
-
-async function until(condition: () => Promise<boolean>, what: string, limitMs = 30_000) {
-  const deadline = Date.now() + limitMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 Deno.test({
   name:
@@ -61,10 +54,14 @@ Deno.test({
       const auth = { authorization: `Bearer ${HTTP_TOKEN}` };
 
       assert.equal(await (await fetch(`${base}/healthz`)).text(), "ok");
-      await until(async () => {
-        const status = await (await fetch(`${base}/status`, { headers: auth })).json();
-        return status.database_storage?.stored === 15 && status.local_storage?.lag_batches === 0;
-      }, "the backlog in both sinks");
+      await until(
+        async () => {
+          const status = await (await fetch(`${base}/status`, { headers: auth })).json();
+          return status.database_storage?.stored === 15 && status.local_storage?.lag_batches === 0;
+        },
+        "the backlog in both sinks",
+        { limitMs: 60_000, intervalMs: 200 },
+      );
 
       const ready = await fetch(`${base}/readyz`);
       assert.equal(ready.status, 200);

@@ -6,6 +6,7 @@ import { startSimulator } from "../../src/sim/server.ts";
 import { readLinesUntil, spawnMain } from "../helpers/cli.ts";
 import { NEEDS_POSTGRES, postgresAvailable, startPostgres } from "../helpers/postgres.ts";
 import { SSHD_NEEDS, sshdAvailable, startSshd } from "../helpers/sshd.ts";
+import { until } from "../helpers/wait.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const REF = "PROD_REG";
@@ -14,14 +15,6 @@ const HTTP_TOKEN = "prod-http-token-9c1e";
 
 // deno-lint-ignore no-explicit-any
 type Json = any;
-
-async function until(condition: () => Promise<boolean>, what: string, limitMs = 60_000) {
-  const deadline = Date.now() + limitMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 async function fileIds(dir: string): Promise<string[]> {
   const ids: string[] = [];
@@ -98,34 +91,51 @@ Deno.test({
           stored(s, sink) === total
         );
       };
-      await until(() => allCurrent(500), "the backlog in all three sinks");
+      await until(() => allCurrent(500), "the backlog in all three sinks", {
+        limitMs: 60_000,
+        intervalMs: 200,
+      });
 
       // SFTP down: pulling goes on, local and PostgreSQL stay current, SFTP falls behind.
       await sshd.stop();
       enqueue(200);
-      await until(async () => {
-        const s = await status();
-        return s.journal.notifications === 700 && stored(s, "local_storage") === 700 &&
-          stored(s, "database_storage") === 700 && s.sftp_storage.lag_batches > 0 &&
-          s.sftp_storage.last_error !== null;
-      }, "local and PostgreSQL current while SFTP is down");
+      await until(
+        async () => {
+          const s = await status();
+          return s.journal.notifications === 700 && stored(s, "local_storage") === 700 &&
+            stored(s, "database_storage") === 700 && s.sftp_storage.lag_batches > 0 &&
+            s.sftp_storage.last_error !== null;
+        },
+        "local and PostgreSQL current while SFTP is down",
+        { limitMs: 60_000, intervalMs: 200 },
+      );
       const down = await status();
       assert.match(down.sftp_storage.last_error, /SFTP/);
       await sshd.restart();
-      await until(() => allCurrent(700), "SFTP to catch up by itself");
+      await until(() => allCurrent(700), "SFTP to catch up by itself", {
+        limitMs: 60_000,
+        intervalMs: 200,
+      });
 
       // PostgreSQL down: the same the other way round.
       await postgres.stop();
       enqueue(200);
-      await until(async () => {
-        const s = await status();
-        return s.journal.notifications === 900 && stored(s, "local_storage") === 900 &&
-          stored(s, "sftp_storage") === 900 && s.database_storage.lag_batches > 0;
-      }, "local and SFTP current while PostgreSQL is down");
+      await until(
+        async () => {
+          const s = await status();
+          return s.journal.notifications === 900 && stored(s, "local_storage") === 900 &&
+            stored(s, "sftp_storage") === 900 && s.database_storage.lag_batches > 0;
+        },
+        "local and SFTP current while PostgreSQL is down",
+        { limitMs: 60_000, intervalMs: 200 },
+      );
       const dbDown = await status();
       assert.match(dbDown.database_storage.last_error, /could not store batch/);
       await postgres.restart();
-      await until(() => allCurrent(900), "PostgreSQL to catch up by itself");
+      await until(() => allCurrent(900), "PostgreSQL to catch up by itself", {
+        limitMs: 60_000,
+        intervalMs: 200,
+      });
 
       child.kill("SIGTERM");
       assert.equal((await child.status).code, 0);

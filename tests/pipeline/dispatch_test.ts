@@ -7,6 +7,7 @@ import { Journal } from "../../src/pipeline/journal.ts";
 import { withKv } from "../helpers/kv.ts";
 import { MemorySink } from "../helpers/memory_sink.ts";
 import { journaled, makeNotification } from "../helpers/notifications.ts";
+import { until } from "../helpers/wait.ts";
 
 const CONFIG: PipelineConfig = {
   sink_retry_base_delay: 1,
@@ -33,14 +34,6 @@ function simulatedClock(
     },
     elapsedMs: () => now - start,
   };
-}
-
-async function until(condition: () => boolean, what: string, limitMs = 5_000): Promise<void> {
-  const deadline = performance.now() + limitMs;
-  while (!condition()) {
-    if (performance.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
 }
 
 async function setup(kv: Deno.Kv, clock: Clock, sinks: MemorySink[]) {
@@ -103,7 +96,9 @@ Deno.test("a sink that fails for ten minutes of simulated time never holds back 
       );
 
       failing.failWith = null;
-      await until(() => failing.stored.size === all.length, "the failing sink to catch up", 10_000);
+      await until(() => failing.stored.size === all.length, "the failing sink to catch up", {
+        limitMs: 10_000,
+      });
       for (const sink of [healthy, failing]) {
         assert.deepEqual([...sink.stored.keys()].sort(), [...all].sort());
         assert.ok(

@@ -15,6 +15,7 @@ import {
 } from "../helpers/dnb_client.ts";
 import { MemorySink } from "../helpers/memory_sink.ts";
 import { makeNotification } from "../helpers/notifications.ts";
+import { until } from "../helpers/wait.ts";
 
 const REF = "REG_S";
 const REG = { reference: REF, duns: ["081466849", "268909075"] };
@@ -68,14 +69,6 @@ async function withService(
     await service.shutdown();
     await Deno.remove(dir, { recursive: true });
   }
-}
-
-async function until(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (await condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  assert.fail(`timed out waiting for ${what}`);
 }
 
 /** A sink whose deliveries hang until the test lets them go. */

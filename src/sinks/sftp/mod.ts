@@ -1,13 +1,12 @@
 import { posix } from "node:path";
 import type { SftpStorageConfig } from "../../config/config.ts";
 import { gzipBytes } from "../compress.ts";
-import { type BatchFormat, formatFor } from "../format.ts";
+import { encodeBatch, formatFor } from "../format.ts";
 import { batchFilePath } from "../layout.ts";
 import {
   type Batch,
   type DeliverOptions,
   type DeliveryReceipt,
-  type RejectedNotification,
   type Sink,
   SinkRejectedError,
   SinkStats,
@@ -228,7 +227,7 @@ export function createSftpSink(config: SftpStorageConfig, options: SftpSinkOptio
       organizeByDate: config.organize_by_date,
     });
     const path = posix.join(config.remote_base_path, relative);
-    const encoded = encode(format, batch);
+    const encoded = encodeBatch(format, batch, { sink: SFTP_SINK_NAME, storageType: STORAGE_TYPE });
     return {
       path,
       folder: posix.dirname(path),
@@ -457,32 +456,6 @@ async function readLocal(path: string, what: string, setting: string): Promise<U
         cause: error,
       },
     );
-  }
-}
-
-/**
- * Encoders work on parsed JSON and cannot fail on it; should one fail anyway, the notifications
- * that fail on their own are refused, so the rest of the batch is not held back forever.
- */
-function encode(format: BatchFormat, batch: Batch): Uint8Array {
-  try {
-    return format.encode(batch, { storageType: STORAGE_TYPE });
-  } catch (batchError) {
-    const rejected: RejectedNotification[] = [];
-    for (const entry of batch.notifications) {
-      try {
-        format.encode({ ...batch, notifications: [entry] }, { storageType: STORAGE_TYPE });
-      } catch (error) {
-        rejected.push({ id: entry.id, reason: `cannot encode: ${messageOf(error)}` });
-      }
-    }
-    if (rejected.length === 0) {
-      rejected.push(...batch.notifications.map((entry) => ({
-        id: entry.id,
-        reason: `cannot encode the batch: ${messageOf(batchError)}`,
-      })));
-    }
-    throw new SinkRejectedError(SFTP_SINK_NAME, rejected);
   }
 }
 
