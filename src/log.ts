@@ -6,10 +6,13 @@ import {
   type Logger,
   type LogRecord,
   resetSync,
+  withContext,
 } from "@logtape/logtape";
 import { AsyncLocalStorage } from "node:async_hooks";
 
 export type { Logger };
+/** Runs `work` with properties (registration, sink, request id) added to every log record in it. */
+export { withContext };
 
 export interface LoggingOptions {
   /** Debug level and human-readable lines. */
@@ -56,4 +59,9 @@ export function redact(line: string, secrets: string[]): string {
   let out = line;
   for (const secret of secrets) out = out.replaceAll(secret, "***");
   return out;
+}
+
+/** Removes the configuration (tests, and commands that configure again). */
+export function resetLogging(): void {
+  resetSync();
 }

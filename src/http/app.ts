@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { requestId } from "hono/request-id";
 import type { Secret } from "../config/secret.ts";
-import { logger } from "../log.ts";
+import { logger, withContext } from "../log.ts";
 import { requireToken } from "./auth.ts";
 
 /** Read-only views of the running service that the HTTP surface shows. */
@@ -29,6 +29,7 @@ const log = logger("http");
 export function createHttpApp(options: HttpAppOptions): Hono {
   const app = new Hono();
   app.use(requestId());
+  app.use((c, next) => withContext({ requestId: c.get("requestId") }, next));
   app.onError((error, c) => {
     log.error("{method} {path} failed: {error}", {
       method: c.req.method,

@@ -8,6 +8,7 @@ import {
   type SinkHealth,
   SinkRejectedError,
 } from "../sinks/sink.ts";
+import { withContext } from "../log.ts";
 import { sleep } from "../resilience/sleep.ts";
 import { inSpan } from "../tracing.ts";
 import { type Clock, systemClock } from "./clock.ts";
@@ -324,7 +325,10 @@ class SinkWorker {
           continue;
         }
         this.#lingered = false;
-        const outcome = await this.#attempt(job, signal);
+        const outcome = await withContext(
+          { sink: this.sink.name, registration: job.registration },
+          () => this.#attempt(job, signal),
+        );
         if (outcome === "failed") {
           const delay = backoffDelay(this.#failures - 1, {
             baseMs: this.#options.config.sink_retry_base_delay * 1000,

@@ -6,7 +6,7 @@ import { systemClock } from "./clock.ts";
 import { type DeadLetter, VALIDATION } from "./dead_letters.ts";
 import type { BatchHeader, BatchSource, Journal } from "./journal.ts";
 import type { Leases, LeaseValue } from "./lease.ts";
-import { logger } from "../log.ts";
+import { logger, withContext } from "../log.ts";
 import { inSpan } from "../tracing.ts";
 
 const log = logger("monitor");
@@ -118,7 +118,7 @@ export class Monitor {
         "traceone.dead_lettered": result.deadLettered,
         "traceone.recovered": result.recovery !== null,
       }),
-    }, () => this.#tick(registration, options));
+    }, () => withContext({ registration }, () => this.#tick(registration, options)));
   }
 
   async #tick(registration: string, options: { signal?: AbortSignal }): Promise<TickResult> {

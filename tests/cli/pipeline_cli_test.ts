@@ -37,6 +37,18 @@ function enqueue(simUrl: string, body: unknown) {
   }).then((r) => r.text());
 }
 
+async function storedFileIds(dir: string): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const entry of Deno.readDir(dir)) {
+    const path = `${dir}/${entry.name}`;
+    if (entry.isDirectory) ids.push(...await storedFileIds(path));
+    else {ids.push(
+        ...JSON.parse(await Deno.readTextFile(path)).notifications.map((n: { id: string }) => n.id),
+      );}
+  }
+  return ids;
+}
+
 function sqliteCount(dir: string): number {
   const db = new DatabaseSync(`${dir}/traceone.db`);
   try {
@@ -94,13 +106,17 @@ Deno.test("replay --since: re-fetches, journals nothing twice, and reports", asy
 });
 
 Deno.test("deadletters list, show and retry", async () => {
-  await withCli(async (cli, _dir, simUrl) => {
+  await withCli(async (cli, dir, simUrl) => {
     const broken =
       '{"type":"UPDATE","organization":{"duns":"81466849"},"elements":[],"deliveryTimeStamp":"2026-11-27T09:00:00.000Z"}';
     await enqueue(simUrl, { raw: [broken] });
     await enqueue(simUrl, { generate: 2 });
     const pulled = await cli("pull", REF);
     assert.match(pulled.stdout, /3 received, 2 journaled, 0 duplicate\(s\), 1 dead-lettered/);
+    // The malformed one cost its batch nothing: the other two are in both sinks.
+    assert.equal(sqliteCount(dir), 2);
+    const stored = await storedFileIds(`${dir}/notifications`);
+    assert.equal(stored.length, 2);
 
     const list = await cli("deadletters", "list");
     const key = /^(validation\/[0-9a-f]{32})/m.exec(list.stdout)?.[1];
