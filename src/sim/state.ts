@@ -218,7 +218,9 @@ export class SimulatorState {
     const spacing = request.spacingMs;
     const firstMs = spacing === undefined
       ? null
-      : Math.max(this.#lastDeliveryMs + 1, this.now() - (request.count - 1) * spacing);
+      // After this registration's own latest stamp, so its queue stays in order, but not after
+      // other registrations' bursts: a backlog ends now, it does not run into the future.
+      : Math.max(lastStampOf(registration) + 1, this.now() - (request.count - 1) * spacing);
     for (let i = 0; i < request.count; i++) {
       const duns = subjects.length > 0 ? this.random.pick(subjects) : randomDuns(this.random);
       const type = types ? types[i % types.length] : pickNotificationType(this.random);
@@ -231,6 +233,10 @@ export class SimulatorState {
     }
     return request.count;
   }
+}
+
+function lastStampOf(registration: SimRegistration): number {
+  return registration.queue.at(-1)?.deliveryMs ?? registration.replayLog.at(-1)?.deliveryMs ?? 0;
 }
 
 export function isNotificationType(value: unknown): value is KnownNotificationType {

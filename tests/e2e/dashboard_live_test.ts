@@ -36,6 +36,8 @@ Deno.test({
         "  enabled: true",
         "  port: 0",
         "  initial_backlog: 40",
+        // No trickle: the data must not change between counting it and loading the page.
+        "  notifications_per_minute: 0",
         "  registrations:",
         "    - reference: DASH_SUPPLIERS",
         '      duns: ["081466849", "268909075", "804735132"]',
@@ -70,12 +72,14 @@ Deno.test({
 
       // What the chart must show: one bar per (hour, type) with notifications in the last 48 h.
       const conn = db();
-      const since = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000 - 47 * 3_600_000)
-        .toISOString();
+      const hourStart = Math.floor(Date.now() / 3_600_000) * 3_600_000;
+      const since = new Date(hourStart - 47 * 3_600_000).toISOString();
+      const nextHour = new Date(hourStart + 3_600_000).toISOString();
       const expectedBars = conn.prepare(
         "SELECT count(*) AS n FROM (SELECT substr(delivery_timestamp, 1, 13) AS hour, type " +
-          "FROM notifications WHERE delivery_timestamp >= ? GROUP BY hour, type)",
-      ).get(since) as { n: number };
+          "FROM notifications WHERE delivery_timestamp >= ? AND delivery_timestamp < ? " +
+          "GROUP BY hour, type)",
+      ).get(since, nextHour) as { n: number };
       const change = conn.prepare(
         "SELECT n.duns, e.element FROM notifications n JOIN notification_elements e " +
           "ON e.notification_id = n.id WHERE n.type = 'UPDATE' ORDER BY n.delivery_timestamp DESC LIMIT 1",
