@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { CHROMIUM_INSTALL, chromiumAvailable, launchChromium } from "../helpers/chromium.ts";
-import { readLinesUntil, spawnMain } from "../helpers/cli.ts";
+import { localDataLines, readLinesUntil, spawnMain } from "../helpers/cli.ts";
 import { until } from "../helpers/wait.ts";
 
 const OUTPUT = new URL("../../test-output/", import.meta.url).pathname;
@@ -24,12 +24,7 @@ Deno.test({
         "environment: development",
         "monitoring:",
         "  polling_interval: 1",
-        "state:",
-        `  kv_path: "${dir}/state.kv"`,
-        "database:",
-        `  url: "sqlite:${dir}/traceone.db"`,
-        "local_storage:",
-        `  base_path: "${dir}/notifications"`,
+        ...localDataLines(dir),
         "http:",
         "  port: 0",
         "simulator:",

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import parsePrometheusTextFormat from "parse-prometheus-text-format";
-import { readLinesUntil, runMain, spawnMain } from "../helpers/cli.ts";
+import { localDataLines, readLinesUntil, runMain, spawnMain } from "../helpers/cli.ts";
 import { until } from "../helpers/wait.ts";
 
 const CLIENT_SECRET = "cs-8f3a1c-DO-NOT-PRINT";
@@ -23,12 +23,7 @@ Deno.test({
         `  client_secret: "${CLIENT_SECRET}"`,
         "monitoring:",
         "  polling_interval: 1",
-        "state:",
-        `  kv_path: "${dir}/state.kv"`,
-        "database:",
-        `  url: "sqlite:${dir}/traceone.db"`,
-        "local_storage:",
-        `  base_path: "${dir}/notifications"`,
+        ...localDataLines(dir),
         "http:",
         "  port: 0",
         `  auth_token: "${HTTP_TOKEN}"`,

@@ -108,15 +108,22 @@ export async function writeSimulatorClientConfig(
       `  client_secret: "${options.clientSecret}"`,
       "  retry_base_delay: 0.01",
       "  retry_max_delay: 0.05",
-      "state:",
-      `  kv_path: "${dir}/state.kv"`,
-      "database:",
-      `  url: "sqlite:${dir}/traceone.db"`,
-      "local_storage:",
-      `  base_path: "${dir}/notifications"`,
+      ...localDataLines(dir),
       "http:",
       "  port: 0",
     ].join("\n") + "\n",
   );
   return path;
+}
+
+/** Config lines that keep a test's state, SQLite and files in `dir`. */
+export function localDataLines(dir: string): string[] {
+  return [
+    "state:",
+    `  kv_path: "${dir}/state.kv"`,
+    "database:",
+    `  url: "sqlite:${dir}/traceone.db"`,
+    "local_storage:",
+    `  base_path: "${dir}/notifications"`,
+  ];
 }
