@@ -6,6 +6,17 @@ export interface RunningHttpServer {
   shutdown(): Promise<void>;
 }
 
+/** The HTTP server could not listen where the configuration says. */
+export class HttpListenError extends Error {
+  readonly code = "HTTP_LISTEN_FAILED";
+
+  constructor(message: string) {
+    super(`http: ${message}`);
+    this.name = "HttpListenError";
+  }
+}
+
+/** Serves `app` on `Deno.serve`; resolves once it listens. */
 export function startHttpServer(
   app: Hono,
   options: { hostname: string; port: number },
@@ -21,7 +32,14 @@ export function startHttpServer(
         },
       }, app.fetch);
     } catch (error) {
-      reject(error);
+      reject(
+        error instanceof Deno.errors.AddrInUse
+          ? new HttpListenError(
+            `${options.hostname}:${options.port} is already in use (choose another http.port, ` +
+              "or 0 for any free port)",
+          )
+          : error,
+      );
     }
   });
 }
