@@ -88,7 +88,10 @@ function inheritedEnv(): Record<string, string> {
       env[name] = value;
     }
   }
-  env.DENO_DIR = Deno.env.get("DENO_DIR") ?? `${Deno.env.get("HOME")}/.cache/deno`;
+  // Where this Deno keeps its npm cache, as Deno itself decides it on Linux.
+  const xdgCache = Deno.env.get("XDG_CACHE_HOME");
+  env.DENO_DIR = Deno.env.get("DENO_DIR") ??
+    (xdgCache ? `${xdgCache}/deno` : `${Deno.env.get("HOME")}/.cache/deno`);
   return env;
 }
 
