@@ -1,12 +1,9 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { Kysely } from "kysely";
-import {
-  classifySqliteError,
-  createSqliteDialect,
-  openSqliteConnection,
-  sqliteDatabaseAdapter,
-} from "../../src/db/sqlite_dialect.ts";
+import { Kysely, sql } from "kysely";
+import { openSqliteConnection } from "../../src/db/sqlite_connection.ts";
+import { classifySqliteError } from "../../src/db/sqlite_dialect.ts";
+import { openWorkerSqlite } from "../../src/db/sqlite_worker_driver.ts";
 import { DatabaseUnavailableError } from "../../src/db/errors.ts";
 
 interface TestTables {
@@ -27,7 +24,8 @@ async function withKysely(
 ): Promise<void> {
   await withTempDir(async (dir) => {
     const path = `${dir}/adapter.db`;
-    const db = new Kysely<TestTables>({ dialect: createSqliteDialect(openSqliteConnection(path)) });
+    const opened = await openWorkerSqlite(path, { busyTimeoutMs: 5000 });
+    const db = new Kysely<TestTables>({ dialect: opened.dialect });
     try {
       await db.schema.createTable("item")
         .addColumn("id", "integer", (column) => column.primaryKey())
@@ -37,6 +35,7 @@ async function withKysely(
       await run(db, path);
     } finally {
       await db.destroy();
+      await opened.close();
     }
   });
 }
@@ -138,32 +137,43 @@ Deno.test("a committed write is visible to a second connection to the same file"
   });
 });
 
-Deno.test("the adapter reuses prepared statements and marks row-returning ones as readers", () => {
-  const connection = new DatabaseSync(":memory:");
-  const adapter = sqliteDatabaseAdapter(connection);
-  try {
-    connection.exec("CREATE TABLE t (a TEXT)");
-    const select = adapter.prepare("SELECT a FROM t");
-    assert.equal(adapter.prepare("SELECT a FROM t"), select);
-    assert.equal(select.reader, true);
-    assert.equal(adapter.prepare("INSERT INTO t VALUES (?)").reader, false);
-    assert.equal(adapter.prepare("INSERT INTO t VALUES (?) RETURNING a").reader, true);
-    // Far more distinct statements than the cache holds still prepare and run.
+Deno.test("the worker connection runs many distinct statements and keeps SQLite's error codes", async () => {
+  await withKysely(async (db) => {
     for (let i = 0; i < 200; i++) {
-      assert.deepEqual(
-        adapter.prepare(`SELECT ${i} AS v`).all([]).map((row) => ({ ...row as object })),
-        [{ v: i }],
-      );
+      const row = await sql<{ v: number }>`SELECT ${sql.lit(i)} AS v`.execute(db);
+      assert.deepEqual(row.rows.map((r) => ({ ...r })), [{ v: i }]);
     }
-    assert.deepEqual(
-      adapter.prepare("SELECT ? AS a, ? AS b").all(["x", 2]).map((row) => ({ ...row as object })),
-      [{ a: "x", b: 2 }],
-    );
-  } finally {
-    adapter.close();
-    adapter.close(); // idempotent: Kysely and the owner may both close
-    assert.equal(connection.isOpen, false);
-  }
+    await db.insertInto("item").values({ id: 1, name: "x", note: null }).execute();
+    const error = await db.insertInto("item").values({ id: 1, name: "y", note: null }).execute()
+      .catch((e) => e);
+    assert.match(String(error?.message), /UNIQUE constraint failed/);
+    assert.equal(classifySqliteError(error), "rejected", "the extended code crossed the thread");
+  });
+});
+
+Deno.test("queries run off the main thread: timers keep firing during a long statement", async () => {
+  await withKysely(async (db) => {
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 5);
+    try {
+      // About a second of pure SQLite work.
+      await sql`WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000000)
+        SELECT count(*) FROM c`.execute(db);
+    } finally {
+      clearInterval(timer);
+    }
+    assert.ok(ticks > 5, `the event loop ran during the query (${ticks} ticks)`);
+  });
+});
+
+Deno.test("a closed worker database refuses queries instead of hanging", async () => {
+  await withTempDir(async (dir) => {
+    const opened = await openWorkerSqlite(`${dir}/closed.db`, { busyTimeoutMs: 5000 });
+    const db = new Kysely<TestTables>({ dialect: opened.dialect });
+    await db.destroy();
+    await opened.close();
+    await assert.rejects(sql`SELECT 1`.execute(db), /closed/);
+  });
 });
 
 Deno.test("classifySqliteError: refused values are rejected, everything else is an outage", () => {
