@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
 import { readLinesUntil, spawnMain } from "../helpers/cli.ts";
+import { until } from "../helpers/wait.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
@@ -29,6 +31,33 @@ Deno.test("start on the embedded default: says SIMULATOR, where data goes and th
     assert.ok(url, lines.join("\n"));
     assert.ok(lines.some((line) => /^authenticated with token v3/.test(line)));
     assert.ok(lines.includes("registrations: TRACEONE_DEMO_SUPPLIERS, TRACEONE_DEMO_CUSTOMERS"));
+
+    // The whole job on the embedded default: the simulator's backlog lands in files and SQLite.
+    const countFiles = async (folder: string): Promise<number> => {
+      let count = 0;
+      for await (const entry of Deno.readDir(folder)) {
+        if (entry.isDirectory) count += await countFiles(`${folder}/${entry.name}`);
+        else if (entry.name.endsWith(".json")) count++;
+      }
+      return count;
+    };
+    const sqliteRows = () => {
+      const db = new DatabaseSync(`${dir}/data/traceone.db`, { readOnly: true });
+      try {
+        return (db.prepare("SELECT count(*) AS n FROM notifications").get() as { n: number }).n;
+      } finally {
+        db.close();
+      }
+    };
+    await until(
+      async () => (await countFiles(`${dir}/notifications`).catch(() => 0)) >= 2,
+      "notification files from both demo registrations",
+      { limitMs: 60_000, intervalMs: 200 },
+    );
+    await until(() => sqliteRows() >= 40, "the demo backlog in SQLite", {
+      limitMs: 60_000,
+      intervalMs: 200,
+    });
 
     const health = await fetch(`${url}healthz`);
     assert.equal(await health.text(), "ok");
