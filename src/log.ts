@@ -9,6 +9,7 @@ import {
   withContext,
 } from "@logtape/logtape";
 import { AsyncLocalStorage } from "node:async_hooks";
+import { maskSecrets } from "./config/secret.ts";
 
 export type { Logger };
 /** Runs `work` with properties (registration, sink, request id) added to every log record in it. */
@@ -43,7 +44,7 @@ export function setupLogging(options: LoggingOptions): void {
     ? getTextFormatter({ timestamp: "date-time-tz" })
     : getJsonLinesFormatter();
   const write = options.write ?? ((line: string) => console.error(line.replace(/\n$/, "")));
-  const redacting = (record: LogRecord) => write(redact(formatter(record), secrets));
+  const redacting = (record: LogRecord) => write(maskSecrets(formatter(record), secrets));
   resetSync();
   configureSync({
     sinks: { main: redacting },
@@ -53,12 +54,6 @@ export function setupLogging(options: LoggingOptions): void {
     ],
     contextLocalStorage: new AsyncLocalStorage(),
   });
-}
-
-export function redact(line: string, secrets: string[]): string {
-  let out = line;
-  for (const secret of secrets) out = out.replaceAll(secret, "***");
-  return out;
 }
 
 /** Removes the configuration (tests, and commands that configure again). */

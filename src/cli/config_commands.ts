@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import type { Config } from "../config/config.ts";
-import { redactDatabaseUrl, showConfig } from "../config/show.ts";
+import { redactDatabaseUrl } from "../config/database_url.ts";
+import { showConfig } from "../config/show.ts";
 import type { CliIo } from "./io.ts";
 
 export interface ConfigCommandDeps {

@@ -58,7 +58,7 @@ async function runService(config: Config, deps: RunCommandDeps): Promise<void> {
         views: {
           status: () => service.getServiceStatus(),
           readiness: () => service.readiness({ failingFor: config.http.readiness_sink_failure }),
-          metrics: () => metrics.registry.render(),
+          metrics: () => metrics.render(),
         },
         authToken: config.http.auth_token,
         dashboard: dashboardRoutes(source),

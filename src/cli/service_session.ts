@@ -1,4 +1,5 @@
 import type { Config } from "../config/config.ts";
+import { databaseUrlSecrets } from "../config/database_url.ts";
 import { setupLogging } from "../log.ts";
 import type { ServiceMetrics } from "../pipeline/metrics.ts";
 import { MonitoringService } from "../pipeline/service.ts";
@@ -63,8 +64,5 @@ function configSecrets(config: Config): string[] {
     config.sftp_storage.passphrase,
     config.http.auth_token,
   ].flatMap((secret) => secret && !secret.isEmpty ? [secret.reveal()] : []);
-  const url = config.database.url.reveal();
-  const password = /^[a-z]+:\/\/[^:/@]*:([^@]*)@/i.exec(url)?.[1];
-  if (password) secrets.push(password, decodeURIComponent(password));
-  return secrets;
+  return [...secrets, ...databaseUrlSecrets(config.database.url.reveal())];
 }

@@ -40,3 +40,10 @@ export class Secret {
 }
 
 export { REDACTED };
+
+/** `text` with every occurrence of each secret replaced by `***`: a last line of defence. */
+export function maskSecrets(text: string, secrets: readonly string[]): string {
+  let masked = text;
+  for (const secret of secrets) masked = masked.replaceAll(secret, REDACTED);
+  return masked;
+}

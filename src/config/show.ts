@@ -1,6 +1,7 @@
 import type { Config } from "./config.ts";
 import { formatYaml } from "./load.ts";
 import { REDACTED, Secret } from "./secret.ts";
+import { redactDatabaseUrl } from "./database_url.ts";
 
 /**
  * The effective configuration as YAML, for `config show`: every default filled in, every path
@@ -25,25 +26,6 @@ export function effectiveConfigView(config: Config): Record<string, unknown> {
   view.database.url = redactDatabaseUrl(config.database.url.reveal());
   view.local_storage.file_permissions = `0${config.local_storage.file_permissions.toString(8)}`;
   return view;
-}
-
-/**
- * `postgresql://user:pass@host/db` → `postgresql://user:***@host/db`; a password passed as a
- * query parameter is masked too. SQLite URLs hold no credentials and are returned as they are.
- */
-export function redactDatabaseUrl(url: string): string {
-  if (url.startsWith("sqlite:")) return url;
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return REDACTED;
-  }
-  if (parsed.password !== "") parsed.password = REDACTED;
-  for (const key of [...parsed.searchParams.keys()]) {
-    if (/pass|secret|token|key/i.test(key)) parsed.searchParams.set(key, REDACTED);
-  }
-  return parsed.toString();
 }
 
 function redactSecrets(value: unknown): unknown {

@@ -3,9 +3,9 @@ import type { DatabaseConfig } from "../config/config.ts";
 import {
   databaseUrlScheme,
   databaseUrlSecrets,
-  maskSecrets,
   redactDatabaseUrl,
-} from "./database_url.ts";
+} from "../config/database_url.ts";
+import { maskSecrets } from "../config/secret.ts";
 import type { DatabaseErrorKind, DialectDefinition, DialectName } from "./dialect.ts";
 import { DatabaseConfigError } from "./errors.ts";
 import { postgresDialect } from "./postgres_dialect.ts";

@@ -43,10 +43,6 @@ export class Leases {
   async release(entry: Deno.KvEntry<LeaseValue>): Promise<void> {
     await this.#kv.atomic().check(entry).delete(entry.key).commit();
   }
-
-  async holder(registration: string): Promise<LeaseValue | null> {
-    return (await this.#kv.get<LeaseValue>(leaseKey(registration))).value;
-  }
 }
 
 function leaseKey(registration: string): Deno.KvKey {

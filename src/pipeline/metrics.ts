@@ -15,6 +15,12 @@ export interface MetricSources {
   deadLetters(): Promise<Record<string, number>>;
 }
 
+interface Scrape {
+  sinks: ReturnType<MetricSources["sinks"]>;
+  journal: ReturnType<MetricSources["journal"]>;
+  deadLetters: ReturnType<MetricSources["deadLetters"]>;
+}
+
 const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 };
 
 /**
@@ -33,6 +39,8 @@ export class ServiceMetrics {
   readonly #deliveryDuration: Histogram;
   readonly #ticks: Counter;
   #sources: MetricSources | null = null;
+  /** What one scrape reads, read once however many gauges use it. */
+  #scrape: Scrape | null = null;
 
   constructor() {
     const r = this.registry;
@@ -92,7 +100,7 @@ export class ServiceMetrics {
       help: "Dead letters currently held, per sink (validation: failed validation).",
       labelNames: ["sink"],
       collect: async () =>
-        Object.entries(await this.#sources?.deadLetters() ?? {}).map(([sink, value]) => ({
+        Object.entries(await this.#scrape?.deadLetters ?? {}).map(([sink, value]) => ({
           labels: { sink },
           value,
         })),
@@ -120,7 +128,7 @@ export class ServiceMetrics {
             labels: { breaker: "dnb_api" },
             value: BREAKER_VALUE[this.#sources.dnbBreaker()],
           });
-          for (const sink of await this.#sources.sinks()) {
+          for (const sink of await this.#scrape?.sinks ?? []) {
             samples.push({ labels: { breaker: sink.name }, value: BREAKER_VALUE[sink.breaker] });
           }
         }
@@ -130,12 +138,12 @@ export class ServiceMetrics {
     r.gauge({
       name: "traceone_journal_batches",
       help: "Batches held in the journal.",
-      collect: async () => [{ value: (await this.#sources?.journal())?.batches ?? 0 }],
+      collect: async () => [{ value: (await this.#scrape?.journal)?.batches ?? 0 }],
     });
     r.gauge({
       name: "traceone_journal_notifications",
       help: "Notifications held in the journal.",
-      collect: async () => [{ value: (await this.#sources?.journal())?.notifications ?? 0 }],
+      collect: async () => [{ value: (await this.#scrape?.journal)?.notifications ?? 0 }],
     });
     r.gauge({
       name: "traceone_process_resident_memory_bytes",
@@ -147,6 +155,19 @@ export class ServiceMetrics {
       help: "V8 heap in use.",
       collect: () => [{ value: Deno.memoryUsage().heapUsed }],
     });
+  }
+
+  /** The Prometheus text exposition; the service's views are read once per scrape. */
+  async render(): Promise<string> {
+    const sources = this.#sources;
+    this.#scrape = sources
+      ? { sinks: sources.sinks(), journal: sources.journal(), deadLetters: sources.deadLetters() }
+      : null;
+    try {
+      return await this.registry.render();
+    } finally {
+      this.#scrape = null;
+    }
   }
 
   /** Connects the scrape-time gauges to the running service. */
@@ -178,7 +199,7 @@ export class ServiceMetrics {
   async #sinkSamples(
     read: (sink: { lagBatches: number; lagSeconds: number }) => number,
   ): Promise<Sample[]> {
-    const sinks = await this.#sources?.sinks() ?? [];
+    const sinks = await this.#scrape?.sinks ?? [];
     return sinks.map((sink) => ({ labels: { sink: sink.name }, value: read(sink) }));
   }
 }

@@ -1,32 +1,13 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { parseSince } from "../../src/cli/pipeline_commands.ts";
-import { startSimulator } from "../../src/sim/server.ts";
-import { runMain, writeSimulatorClientConfig } from "../helpers/cli.ts";
+import { withSimulatorCli } from "../helpers/cli.ts";
 
 const CLIENT = { clientId: "cli-pipe", clientSecret: "cli-pipe-secret" };
 const REF = "PIPE_REG";
 
-async function withCli(
-  work: (
-    cli: (...args: string[]) => ReturnType<typeof runMain>,
-    dir: string,
-    simUrl: string,
-  ) => Promise<void>,
-) {
-  const sim = await startSimulator({
-    ...CLIENT,
-    rateLimit: 0,
-    registrations: [{ reference: REF, duns: ["081466849"] }],
-  });
-  const dir = await Deno.makeTempDir({ prefix: "traceone-cli-pipe-" });
-  try {
-    const config = await writeSimulatorClientConfig(dir, { simulatorUrl: sim.url, ...CLIENT });
-    await work((...args) => runMain([...args, "--config", config]), dir, sim.url);
-  } finally {
-    await sim.shutdown();
-    await Deno.remove(dir, { recursive: true });
-  }
+function withCli(work: Parameters<typeof withSimulatorCli>[1]): Promise<void> {
+  return withSimulatorCli({ reference: REF, ...CLIENT }, work);
 }
 
 function enqueue(simUrl: string, body: unknown) {

@@ -1,29 +1,10 @@
 import assert from "node:assert/strict";
-import { startSimulator } from "../../src/sim/server.ts";
-import { runMain, writeSimulatorClientConfig } from "../helpers/cli.ts";
+import { withSimulatorCli } from "../helpers/cli.ts";
 
 const CLIENT = { clientId: "cli-test", clientSecret: "cli-secret-91c3" };
 
-async function withCli(
-  work: (
-    cli: (...args: string[]) => ReturnType<typeof runMain>,
-    dir: string,
-    simUrl: string,
-  ) => Promise<void>,
-) {
-  const sim = await startSimulator({
-    ...CLIENT,
-    rateLimit: 0,
-    registrations: [{ reference: "CLI_REG", duns: ["081466849"] }],
-  });
-  const dir = await Deno.makeTempDir({ prefix: "traceone-cli-" });
-  try {
-    const config = await writeSimulatorClientConfig(dir, { simulatorUrl: sim.url, ...CLIENT });
-    await work((...args) => runMain([...args, "--config", config]), dir, sim.url);
-  } finally {
-    await sim.shutdown();
-    await Deno.remove(dir, { recursive: true });
-  }
+function withCli(work: Parameters<typeof withSimulatorCli>[1]): Promise<void> {
+  return withSimulatorCli({ reference: "CLI_REG", ...CLIENT }, work);
 }
 
 Deno.test("registrations list, show, check, add and remove from the command line", async () => {

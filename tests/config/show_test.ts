@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import type { Config } from "../../src/config/config.ts";
 import { parseConfig } from "../../src/config/load.ts";
-import { effectiveConfigView, redactDatabaseUrl, showConfig } from "../../src/config/show.ts";
+import { redactDatabaseUrl } from "../../src/config/database_url.ts";
+import { effectiveConfigView, showConfig } from "../../src/config/show.ts";
 
 const SECRETS = {
   DNB_CLIENT_SECRET: "Client-Secret-0c4d1e",

@@ -3,7 +3,7 @@ import { sql } from "kysely";
 import type { DatabaseConfig } from "../../src/config/config.ts";
 import { Secret } from "../../src/config/secret.ts";
 import { openDatabase } from "../../src/db/database.ts";
-import { redactDatabaseUrl } from "../../src/db/database_url.ts";
+import { redactDatabaseUrl } from "../../src/config/database_url.ts";
 import { DatabaseConfigError, DatabaseUnavailableError } from "../../src/db/errors.ts";
 
 const PASSWORD = "S3cret-Pa55word";

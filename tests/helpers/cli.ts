@@ -1,3 +1,5 @@
+import { startSimulator } from "../../src/sim/server.ts";
+
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
 export interface CliResult {
@@ -129,4 +131,31 @@ export function localDataLines(dir: string): string[] {
     "local_storage:",
     `  base_path: "${dir}/notifications"`,
   ];
+}
+
+/** Runs `main.ts` with `--config` pointing at a configuration made for the test. */
+export type Cli = (...args: string[]) => Promise<CliResult>;
+
+/**
+ * A simulator with one registration, a configuration that points at it (state in a temp folder),
+ * and a `cli` that runs commands against them; everything is stopped and removed afterwards.
+ */
+export async function withSimulatorCli(
+  options: { reference: string; clientId: string; clientSecret: string },
+  work: (cli: Cli, dir: string, simulatorUrl: string) => Promise<void>,
+): Promise<void> {
+  const credentials = { clientId: options.clientId, clientSecret: options.clientSecret };
+  const sim = await startSimulator({
+    ...credentials,
+    rateLimit: 0,
+    registrations: [{ reference: options.reference, duns: ["081466849"] }],
+  });
+  const dir = await Deno.makeTempDir({ prefix: "traceone-cli-" });
+  try {
+    const config = await writeSimulatorClientConfig(dir, { simulatorUrl: sim.url, ...credentials });
+    await work((...args) => runMain([...args, "--config", config]), dir, sim.url);
+  } finally {
+    await sim.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
 }

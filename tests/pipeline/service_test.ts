@@ -282,7 +282,7 @@ Deno.test("metrics count D&B requests, ticks and deliveries, and read lag and br
     try {
       await service.tick(REF);
       await service.dispatcher.deliverPending();
-      const families = parsePrometheusTextFormat(await metrics.registry.render()) as {
+      const families = parsePrometheusTextFormat(await metrics.render()) as {
         name: string;
         metrics: { labels?: Record<string, string>; value?: string }[];
       }[];

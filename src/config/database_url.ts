@@ -1,4 +1,4 @@
-const MASK = "***";
+import { REDACTED as MASK } from "./secret.ts";
 
 /**
  * The scheme of a database URL with its colon, lower-cased (`sqlite:`, `postgresql:`), or null
@@ -46,13 +46,6 @@ export function databaseUrlSecrets(url: string): string[] {
     if (/pass|secret|token|key/i.test(key)) secrets.push(value);
   }
   return [...new Set(secrets.filter((secret) => secret !== ""))];
-}
-
-/** `text` with every occurrence of each secret replaced by `***`. */
-export function maskSecrets(text: string, secrets: readonly string[]): string {
-  let masked = text;
-  for (const secret of secrets) masked = masked.replaceAll(secret, MASK);
-  return masked;
 }
 
 function safeDecode(text: string): string {
