@@ -27,7 +27,7 @@ export function registerPipelineCommands(program: Command, deps: PipelineCommand
     });
 
   program.command("pull <ref>")
-    .description("one drain of a registration through the journal into every sink")
+    .description("drain a registration to the end, through the journal into every sink")
     .action((ref: string, _options, command: Command) =>
       withService(command, async (service) => {
         const [tick] = await service.tick(ref);
@@ -37,6 +37,19 @@ export function registerPipelineCommands(program: Command, deps: PipelineCommand
             `${tick.journaled} journaled, ${tick.duplicates} duplicate(s), ` +
             `${tick.deadLettered} dead-lettered`,
         );
+        if (tick.lostResponses > 0) {
+          const recovered = tick.recoveries.reduce(
+            (n, r) => ({ received: n.received + r.received, journaled: n.journaled + r.journaled }),
+            { received: 0, journaled: 0 },
+          );
+          io.out(
+            `${ref}: ${tick.lostResponses} answer(s) did not arrive whole; recovered through ` +
+              `replay: ${recovered.received} received, ${recovered.journaled} journaled`,
+          );
+        }
+        for (const recovery of tick.recoveries) {
+          if (recovery.gap) io.out(`WARNING: ${recovery.gap.message}`);
+        }
         if (tick.error) io.err(`error: ${tick.error}`);
         const ok = await reportDelivery(service, io);
         if (tick.outcome === "failed" || !ok) io.setExitCode(1);
@@ -175,8 +188,12 @@ function describeRecovery(result: RecoveryResult): string {
     `${result.deadLettered} dead-lettered`,
   ];
   if (result.gap) lines.push(`WARNING: ${result.gap.message}`);
-  for (const second of result.skippedSeconds) {
-    lines.push(`WARNING: more notifications share ${second} than one replay response holds`);
+  for (const crowded of result.crowdedSeconds) {
+    if (crowded.second === result.gap?.from) continue;
+    lines.push(
+      `WARNING: more notifications share ${crowded.second} than one replay response holds ` +
+        `(${crowded.unreachable} journaled one(s) beyond reach)`,
+    );
   }
   return lines.join("\n");
 }

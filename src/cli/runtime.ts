@@ -49,11 +49,8 @@ export async function openRuntime(
         dnbUrl = simulator.url;
         mode = "in_process";
         for (const registration of simulator.state.registrations.values()) {
-          // A backlog that built up over the last minutes, as a real queue would have.
-          simulator.state.generate(registration, {
-            count: config.simulator.initial_backlog,
-            spacingMs: 15_000,
-          });
+          // A backlog waiting to be pulled, as a real queue would have after a quiet while.
+          simulator.state.generate(registration, { count: config.simulator.initial_backlog });
         }
       }
     }

@@ -43,6 +43,11 @@ export interface DnbApiConfig {
   retry_max_delay: number;
   circuit_breaker: CircuitBreakerConfig;
   subject_paths: SubjectPathFamily;
+  /**
+   * The most one replay response returns (D&B: 100). Pulls are paced and sized so that every
+   * D&B second holds fewer, so each can be re-fetched whole (design.md invariant 5).
+   */
+  replay_max_notifications: number;
 }
 
 export interface CircuitBreakerConfig {

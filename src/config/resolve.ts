@@ -62,6 +62,8 @@ export function resolveConfig(file: FileConfig, options: ResolveOptions): Config
         reset_timeout: breaker.reset_timeout ?? DEFAULTS.dnb_api.circuit_breaker.reset_timeout,
       },
       subject_paths: dnb.subject_paths ?? DEFAULTS.dnb_api.subject_paths,
+      replay_max_notifications: dnb.replay_max_notifications ??
+        DEFAULTS.dnb_api.replay_max_notifications,
     },
     database: {
       enabled: database.enabled ?? DEFAULTS.database.enabled,

@@ -63,6 +63,7 @@ export const DEFAULTS = {
     retry_max_delay: 30,
     circuit_breaker: { failure_threshold: 5, reset_timeout: 30 },
     subject_paths: "subjects",
+    replay_max_notifications: 100,
   },
   database: {
     enabled: true,
@@ -209,6 +210,10 @@ const DnbApiSchema = z.strictObject({
   retry_max_delay: seconds("the longest backoff in seconds, e.g. 30"),
   circuit_breaker: field(CircuitBreakerSchema, "a mapping with failure_threshold, reset_timeout"),
   subject_paths: field(z.enum(SUBJECT_PATH_FAMILIES), "the URL family of subject endpoints"),
+  replay_max_notifications: field(
+    z.int().min(2).max(10_000),
+    "the most notifications one D&B replay response returns, e.g. 100",
+  ),
 });
 
 const DatabaseSchema = z.strictObject({

@@ -1,11 +1,12 @@
 import { DnbApiError, DnbProtocolError } from "./errors.ts";
-import { ERROR_CODES } from "./payload.ts";
 import type { TokenProvider } from "./token.ts";
 import type { DnbTransport, TransportRequest, TransportResponse } from "./transport.ts";
 
 /**
- * Direct+ data calls with a bearer token. A 401 `00040` (token expired) renews the token once
- * and repeats the call once; anything else is the caller's to handle.
+ * Direct+ data calls with a bearer token. Any 401 renews the token once and repeats the call
+ * once: `00040` says it expired, but D&B also answers `00004` for a token it stopped accepting
+ * early, and waiting for the cached one to expire would stop the service for up to 24 h. A 401
+ * comes before any work, so repeating the call is safe even for a pull.
  */
 export class AuthorizedApi {
   readonly #transport: DnbTransport;
@@ -21,10 +22,7 @@ export class AuthorizedApi {
     try {
       return await this.#transport.send(withBearer(request, token));
     } catch (error) {
-      if (
-        !(error instanceof DnbApiError) || error.status !== 401 ||
-        error.errorCode !== ERROR_CODES.tokenExpired
-      ) throw error;
+      if (!(error instanceof DnbApiError) || error.status !== 401) throw error;
       const renewed = await this.#tokens.renew(token, request.signal);
       return await this.#transport.send(withBearer(request, renewed));
     }

@@ -4,8 +4,9 @@ import {
   type BreakerStateChange,
   CircuitBreaker,
 } from "../resilience/circuit_breaker.ts";
-import { TokenBucket } from "../resilience/token_bucket.ts";
+import { AccountRateLimit } from "./account_rate_limit.ts";
 import { AuthorizedApi } from "./authorized_api.ts";
+import { DnbClock } from "./dnb_clock.ts";
 import { NotificationsApi } from "./notifications_api.ts";
 import { RegistrationsApi } from "./registrations_api.ts";
 import { TokenProvider, type TokenStatus } from "./token.ts";
@@ -36,6 +37,8 @@ export interface DnbClient {
   readonly notifications: NotificationsApi;
   readonly tokens: TokenProvider;
   readonly transport: DnbTransport;
+  /** Bounds on D&B's clock, from what its answers show. */
+  readonly clock: DnbClock;
   status(): DnbClientStatus;
 }
 
@@ -48,9 +51,17 @@ export function createDnbClient(config: DnbApiConfig, options: DnbClientOptions)
     now: options.now,
     onStateChange: options.onBreakerChange,
   });
+  const clock = new DnbClock({ now: options.now });
   const transport = new DnbTransport({
     baseUrl,
-    limiter: new TokenBucket({ ratePerSecond: config.rate_limit, now: options.now }),
+    // One budget per account, shared through KV by every process that uses this state.
+    limiter: new AccountRateLimit({
+      kv: options.kv,
+      key: ["dnb", "rate", baseUrl, config.client_id],
+      ratePerSecond: config.rate_limit,
+    }),
+    clock,
+    now: clock.now,
     breaker,
     timeoutMs: config.timeout * 1000,
     maxRetries: config.max_retries,
@@ -70,11 +81,17 @@ export function createDnbClient(config: DnbApiConfig, options: DnbClientOptions)
     now: options.now,
   });
   const api = new AuthorizedApi(transport, tokens);
+  const registrations = new RegistrationsApi(api, { family: config.subject_paths });
   return {
-    registrations: new RegistrationsApi(api, { family: config.subject_paths }),
-    notifications: new NotificationsApi(api),
+    registrations,
+    notifications: new NotificationsApi(api, {
+      clock,
+      references: () => registrations.list(),
+      replayMax: config.replay_max_notifications,
+    }),
     tokens,
     transport,
+    clock,
     status: () => ({
       baseUrl,
       rateLimit: config.rate_limit,

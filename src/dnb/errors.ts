@@ -115,3 +115,52 @@ function causeText(cause: unknown): string {
   if (cause instanceof Error) return cause.message;
   return String(cause);
 }
+
+/**
+ * A pull whose answer did not arrive whole: a timeout, a reset, a 5xx, a cut or unreadable body.
+ * D&B may have dequeued the page, so it is never retried blind; the monitor recovers it through
+ * replay from the second the pull was sent (design.md invariant 4).
+ */
+export class DnbOutcomeUnknownError extends Error {
+  readonly code = "DNB_OUTCOME_UNKNOWN";
+  readonly method: string;
+  readonly path: string;
+
+  constructor(site: DnbCallSite, cause: unknown) {
+    super(
+      `D&B ${site.method} ${site.path}: the answer did not arrive whole ` +
+        `(${causeText(cause)}); what D&B may have handed over is recovered through replay`,
+      { cause },
+    );
+    this.name = "DnbOutcomeUnknownError";
+    this.method = site.method;
+    this.path = site.path;
+  }
+}
+
+/** D&B does not know the registration, or the account does not list it. */
+export class DnbRegistrationNotFoundError extends Error {
+  readonly code = "DNB_REGISTRATION_NOT_FOUND";
+  readonly reference: string;
+
+  constructor(reference: string, detail: string) {
+    super(
+      `registration ${JSON.stringify(reference)} not found: ${detail}; ` +
+        `check the reference ("registrations list" shows the account's)`,
+    );
+    this.name = "DnbRegistrationNotFoundError";
+    this.reference = reference;
+  }
+}
+
+/**
+ * Whether a failed pull proves that D&B handed nothing over, so it needs no recovery: D&B said
+ * no before doing anything (4xx: 400, 401, 404, 429), or the call was never sent (breaker
+ * open). Anything else — a timeout, a reset, a 5xx, an unreadable body, an error of our own —
+ * may have dequeued a page.
+ */
+export function provesNothingDequeued(error: unknown): boolean {
+  if (error instanceof DnbRegistrationNotFoundError) return true;
+  if (error instanceof DnbApiError) return error.status >= 400 && error.status < 500;
+  return error instanceof Error && (error as { code?: unknown }).code === "CIRCUIT_OPEN";
+}

@@ -24,6 +24,8 @@ export interface InvalidNotification {
 export interface NotificationPage {
   reference: string;
   transactionID: string | null;
+  /** D&B's clock when it took the request: the pacing of pulls reads D&B time from it. */
+  transactionTimestamp: string | null;
   notifications: ParsedNotification[];
   invalid: InvalidNotification[];
 }
@@ -55,6 +57,10 @@ export function parseNotificationPage(
     transactionID: isRecord(body.transactionDetail) &&
         typeof body.transactionDetail.transactionID === "string"
       ? body.transactionDetail.transactionID
+      : null,
+    transactionTimestamp: isRecord(body.transactionDetail) &&
+        typeof body.transactionDetail.transactionTimestamp === "string"
+      ? body.transactionDetail.transactionTimestamp
       : null,
     notifications: [],
     invalid: [],

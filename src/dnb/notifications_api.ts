@@ -1,55 +1,98 @@
 import type { AuthorizedApi } from "./authorized_api.ts";
+import type { DnbClock } from "./dnb_clock.ts";
+import { readErrorBody } from "./error_body.ts";
+import {
+  DnbOutcomeUnknownError,
+  DnbProtocolError,
+  DnbRegistrationNotFoundError,
+} from "./errors.ts";
 import {
   type InvalidNotification,
   type NotificationPage,
   type ParsedNotification,
   parseNotificationPage,
 } from "./notification_page.ts";
+import { nextReplayStep, wholeSecond } from "./replay_paging.ts";
+import type { TransportResponse } from "./transport.ts";
 
 /** D&B's best practice for one pull is 1–100 notifications. */
 export const MAX_NOTIFICATIONS_LIMIT = 100;
+/** What one replay response returns at most, unless configured otherwise. */
+export const DEFAULT_REPLAY_MAX = 100;
+
+/**
+ * The simulator's code for an unknown registration (`src/sim/codes.ts`). D&B's own code is not
+ * documented, so a 404 with any other code is checked against the account's list.
+ */
+const REGISTRATION_NOT_FOUND_CODES: ReadonlySet<string> = new Set(["21901"]);
 
 export interface PullOptions {
   maxNotifications?: number;
   signal?: AbortSignal;
 }
 
-export interface ReplayOptions extends PullOptions {
+export interface ReplayOptions {
+  /** Per response; default and ceiling `replayMax` of the API. */
+  maxNotifications?: number;
+  signal?: AbortSignal;
   /** Stop after this many replay requests (a bound for very large windows). */
   maxRequests?: number;
 }
 
 /** One replay response after de-duplication against what this replay already returned. */
 export interface ReplayPage extends NotificationPage {
+  /** Notifications in the response, before de-duplication. */
+  received: number;
   /** Notifications the response repeated because of second-precision overlap; dropped. */
   duplicates: number;
-  /** Set when more notifications share one second than one response holds: the rest of that
-   * second cannot be replayed, and this says which second was skipped. */
-  skippedSecond: string | null;
+  /**
+   * Set when a full response lay inside one second: that second holds more notifications than
+   * one response returns, and those past it cannot be re-fetched (ISO, whole second).
+   */
+  crowdedSecond: string | null;
 }
 
-export function clampMaxNotifications(value: number | undefined): number {
+export interface NotificationsApiOptions {
+  /** Fed with the transaction times and delivery stamps of pull responses. */
+  clock?: DnbClock;
+  /** The account's registration references, to tell an empty queue from an unknown name. */
+  references?: () => Promise<string[]>;
+  /** The most one replay response returns (D&B: 100). */
+  replayMax?: number;
+}
+
+export function clampMaxNotifications(
+  value: number | undefined,
+  limit: number = MAX_NOTIFICATIONS_LIMIT,
+): number {
   if (value === undefined || !Number.isFinite(value)) return 1;
-  return Math.min(MAX_NOTIFICATIONS_LIMIT, Math.max(1, Math.floor(value)));
+  return Math.min(limit, Math.max(1, Math.floor(value)));
 }
 
 /** `replayStartTimestamp` takes whole seconds in UTC: `YYYY-MM-DDTHH:MM:SSZ`. */
 export function replayTimestamp(at: Date | number): string {
-  return new Date(Math.floor(new Date(at).getTime() / 1000) * 1000).toISOString()
-    .replace(/\.\d{3}Z$/, "Z");
+  return new Date(wholeSecond(new Date(at).getTime())).toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
 /** Pull and replay: the two reads of the notification queue. */
 export class NotificationsApi {
   readonly #api: AuthorizedApi;
+  readonly #options: NotificationsApiOptions;
+  readonly #listed = new Set<string>();
 
-  constructor(api: AuthorizedApi) {
+  constructor(api: AuthorizedApi, options: NotificationsApiOptions = {}) {
     this.#api = api;
+    this.#options = options;
+  }
+
+  get replayMax(): number {
+    return this.#options.replayMax ?? DEFAULT_REPLAY_MAX;
   }
 
   /**
-   * One destructive pull: D&B removes what it returns. Returns null when nothing is queued
-   * (D&B answers 404, whatever its body says).
+   * One destructive pull: D&B removes what it returns. Returns null when nothing is queued.
+   * Never retried blind: an answer that does not arrive whole is `DnbOutcomeUnknownError`, and
+   * an unknown registration is `DnbRegistrationNotFoundError`.
    */
   async pull(reference: string, options: PullOptions = {}): Promise<NotificationPage | null> {
     const path = `${registrationPath(reference)}/notifications`;
@@ -59,77 +102,106 @@ export class NotificationsApi {
       endpoint: "pull",
       query: { maxNotifications: clampMaxNotifications(options.maxNotifications) },
       expect: [404],
+      blindRetry: false,
       signal: options.signal,
     });
-    if (response.status === 404) return null;
-    return parseNotificationPage(response.text, { reference, path });
-  }
-
-  /**
-   * Pulls until D&B answers 404 or `maxPulls` requests were made. Lazy: the next pull is sent
-   * only when the consumer asks for the next page, so a consumer that stores each page before
-   * continuing never has two pages in flight.
-   */
-  async *drain(
-    reference: string,
-    options: PullOptions & { maxPulls?: number } = {},
-  ): AsyncGenerator<NotificationPage> {
-    const maxPulls = options.maxPulls ?? Number.POSITIVE_INFINITY;
-    for (let pulls = 0; pulls < maxPulls; pulls++) {
-      const page = await this.pull(reference, options);
-      if (!page) return;
-      yield page;
+    if (response.status === 404) return await this.#emptyOrUnknown(reference, response);
+    let page: NotificationPage;
+    try {
+      page = parseNotificationPage(response.text, { reference, path });
+    } catch (error) {
+      // A 200 whose body cannot be read may still have dequeued a page.
+      if (error instanceof DnbProtocolError) {
+        throw new DnbOutcomeUnknownError({ method: "GET", path, endpoint: "pull" }, error);
+      }
+      throw error;
     }
+    this.#observe(page, response);
+    return page;
   }
 
   /**
    * Re-reads notifications delivered after `since` (D&B keeps them 14 days after the pull).
-   * Pages on the last `deliveryTimeStamp`; since the start is whole seconds while stamps have
+   * Pages on the newest `deliveryTimeStamp`; since the start is whole seconds while stamps have
    * milliseconds, responses overlap, and what this replay already returned is dropped by id.
+   * Every full response moves the start forward, so the replay always ends.
    */
   async *replay(
     reference: string,
     since: Date,
     options: ReplayOptions = {},
   ): AsyncGenerator<ReplayPage> {
-    const maxNotifications = clampMaxNotifications(
-      options.maxNotifications ?? MAX_NOTIFICATIONS_LIMIT,
-    );
+    const max = clampMaxNotifications(options.maxNotifications ?? this.replayMax, this.replayMax);
     const path = `${registrationPath(reference)}/notifications/replay`;
     const seen = new Map<string, number>();
-    let startMs = Math.floor(since.getTime() / 1000) * 1000;
+    let startMs = wholeSecond(since.getTime());
     const maxRequests = options.maxRequests ?? Number.POSITIVE_INFINITY;
     for (let requests = 0; requests < maxRequests; requests++) {
       const response = await this.#api.send({
         method: "GET",
         path,
         endpoint: "replay",
-        query: { replayStartTimestamp: replayTimestamp(startMs), maxNotifications },
+        query: { replayStartTimestamp: replayTimestamp(startMs), maxNotifications: max },
         expect: [404],
         signal: options.signal,
       });
-      if (response.status === 404) return;
+      if (response.status === 404) {
+        await this.#emptyOrUnknown(reference, response);
+        return;
+      }
       const page = parseNotificationPage(response.text, { reference, path });
       const received = page.notifications.length + page.invalid.length;
-      const fresh = keepUnseen(page, seen);
-      const newestMs = newestStamp(page.notifications) ?? startMs;
-      let nextStartMs = Math.floor(newestMs / 1000) * 1000;
-      let skippedSecond: string | null = null;
-      if (nextStartMs <= startMs && fresh.count === 0 && received >= maxNotifications) {
-        skippedSecond = replayTimestamp(startMs);
-        nextStartMs = startMs + 1000;
+      const stamps = pageStamps(page);
+      const step = nextReplayStep({ startMs, stampsMs: stamps.all, received, max });
+      const fresh = keepUnseen(page, seen, stamps);
+      if (step.nextStartMs !== null) {
+        // Only the second the next request starts in can come back.
+        for (const [id, stampMs] of seen) if (stampMs < step.nextStartMs) seen.delete(id);
       }
-      nextStartMs = Math.max(nextStartMs, startMs);
-      for (const [id, stampMs] of seen) if (stampMs <= nextStartMs) seen.delete(id);
       yield {
         ...page,
         notifications: fresh.notifications,
         invalid: fresh.invalid,
+        received,
         duplicates: received - fresh.count,
-        skippedSecond,
+        crowdedSecond: step.crowdedSecondMs === null ? null : replayTimestamp(step.crowdedSecondMs),
       };
-      if (received < maxNotifications) return;
-      startMs = nextStartMs;
+      if (step.nextStartMs === null) return;
+      startMs = step.nextStartMs;
+    }
+  }
+
+  /** A 404: null for an empty queue; an unknown registration throws. */
+  async #emptyOrUnknown(reference: string, response: TransportResponse): Promise<null> {
+    const error = readErrorBody(response.text);
+    if (error.errorCode !== null && REGISTRATION_NOT_FOUND_CODES.has(error.errorCode)) {
+      throw new DnbRegistrationNotFoundError(
+        reference,
+        `D&B answered 404 ${error.errorCode}${error.errorMessage ? ` ${error.errorMessage}` : ""}`,
+      );
+    }
+    if (this.#listed.has(reference) || !this.#options.references) return null;
+    let references: string[];
+    try {
+      references = await this.#options.references();
+    } catch {
+      // Without the list the 404 cannot be told apart; it is the documented empty queue.
+      return null;
+    }
+    for (const listed of references) this.#listed.add(listed);
+    if (this.#listed.has(reference)) return null;
+    throw new DnbRegistrationNotFoundError(
+      reference,
+      `D&B answered 404 and the account's ${references.length} registration(s) do not include it`,
+    );
+  }
+
+  #observe(page: NotificationPage, response: TransportResponse): void {
+    const clock = this.#options.clock;
+    if (!clock) return;
+    clock.observeInstant(page.transactionTimestamp, response);
+    for (const { notification } of page.notifications) {
+      clock.observeInstant(notification.deliveryTimeStamp, response);
     }
   }
 }
@@ -138,29 +210,40 @@ export function registrationPath(reference: string): string {
   return `/v1/monitoring/registrations/${encodeURIComponent(reference)}`;
 }
 
+/** Delivery stamps in ms: by id, and all of them (an invalid one counts where readable). */
+function pageStamps(page: NotificationPage): { byId: Map<string, number>; all: number[] } {
+  const byId = new Map<string, number>();
+  for (const { id, notification } of page.notifications) {
+    const ms = Date.parse(notification.deliveryTimeStamp);
+    if (!Number.isNaN(ms)) byId.set(id, ms);
+  }
+  for (const { id, raw } of page.invalid) {
+    const ms = rawStamp(raw);
+    if (ms !== null) byId.set(id, ms);
+  }
+  return { byId, all: [...byId.values()] };
+}
+
+/** The stamp of a notification that failed validation, if its text has a readable one. */
+export function rawStamp(raw: string): number | null {
+  const match = /"deliveryTimeStamp"\s*:\s*"([^"]{1,40})"/.exec(raw);
+  if (!match) return null;
+  const ms = Date.parse(match[1]);
+  return Number.isNaN(ms) ? null : ms;
+}
+
 function keepUnseen(
   page: NotificationPage,
   seen: Map<string, number>,
+  stamps: { byId: Map<string, number> },
 ): { notifications: ParsedNotification[]; invalid: InvalidNotification[]; count: number } {
-  const notifications = page.notifications.filter((item) => {
-    if (seen.has(item.id)) return false;
-    seen.set(item.id, Date.parse(item.notification.deliveryTimeStamp));
+  // Without a readable stamp an id cannot age out: it is kept for the whole replay.
+  const keep = (id: string) => {
+    if (seen.has(id)) return false;
+    seen.set(id, stamps.byId.get(id) ?? Number.POSITIVE_INFINITY);
     return true;
-  });
-  const invalid = page.invalid.filter((item) => {
-    if (seen.has(item.id)) return false;
-    // Without a readable stamp it cannot be aged out; keep it for the whole replay.
-    seen.set(item.id, Number.POSITIVE_INFINITY);
-    return true;
-  });
+  };
+  const notifications = page.notifications.filter((item) => keep(item.id));
+  const invalid = page.invalid.filter((item) => keep(item.id));
   return { notifications, invalid, count: notifications.length + invalid.length };
-}
-
-function newestStamp(notifications: ParsedNotification[]): number | null {
-  let newest: number | null = null;
-  for (const { notification } of notifications) {
-    const stamp = Date.parse(notification.deliveryTimeStamp);
-    if (newest === null || stamp > newest) newest = stamp;
-  }
-  return newest;
 }

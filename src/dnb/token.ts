@@ -29,7 +29,15 @@ export interface TokenStatus {
   refreshes: number;
   lastRefreshAt: number | null;
   lastError: string | null;
+  /**
+   * Set while renewal fails but the cached token is still valid: calls go on with it, and this
+   * says until when.
+   */
+  warning: string | null;
 }
+
+/** After a failed renewal, the next try waits this long (calls meanwhile use the old token). */
+const RENEWAL_RETRY_MS = 30_000;
 
 /**
  * The OAuth2 client-credentials token of Direct+, cached in Deno KV with its expiry so restarts
@@ -39,30 +47,48 @@ export interface TokenStatus {
 export class TokenProvider {
   readonly #options: TokenProviderOptions;
   readonly #now: () => number;
-  readonly #key: Deno.KvKey;
+  #key: Promise<Deno.KvKey> | null = null;
   #current: CachedToken | null = null;
   #inFlight: Promise<CachedToken> | null = null;
   #refreshes = 0;
   #lastRefreshAt: number | null = null;
   #lastError: string | null = null;
+  #warning: string | null = null;
+  #retryRenewalAt = 0;
 
   constructor(options: TokenProviderOptions) {
     this.#options = options;
     this.#now = options.now ?? Date.now;
-    this.#key = [
-      "dnb",
-      "token",
-      options.transport.baseUrl,
-      options.version,
-      options.clientId,
-    ];
   }
 
-  /** A token valid for at least the refresh buffer, from memory, KV or D&B in that order. */
+  /**
+   * The KV key of the cached token. It holds a fingerprint of the credentials (never the secret):
+   * a changed secret finds no cached token, so a wrong one is refused at once instead of working
+   * on the old token until it expires.
+   */
+  #cacheKey(): Promise<Deno.KvKey> {
+    const { transport, version, clientId, clientSecret } = this.#options;
+    this.#key ??= credentialsFingerprint(clientId, clientSecret).then((fingerprint) => [
+      "dnb",
+      "token",
+      transport.baseUrl,
+      version,
+      clientId,
+      fingerprint,
+    ]);
+    return this.#key;
+  }
+
+  /**
+   * A token valid for at least the refresh buffer, from memory, KV or D&B in that order. When
+   * renewal fails while the token in hand is still valid, that token is used (and `status()`
+   * says so) rather than failing calls that would succeed.
+   */
   async token(signal?: AbortSignal): Promise<string> {
-    if (this.#current && this.#fresh(this.#current)) return this.#current.accessToken;
+    const current = this.#current;
+    if (current && this.#fresh(current)) return current.accessToken;
     if (!this.#inFlight) {
-      const stored = await this.#options.kv.get<CachedToken>(this.#key);
+      const stored = await this.#options.kv.get<CachedToken>(await this.#cacheKey());
       if (stored.value && this.#fresh(stored.value)) {
         this.#current = stored.value;
         return stored.value.accessToken;
@@ -70,7 +96,18 @@ export class TokenProvider {
       // Another caller may have renewed while this one read KV.
       if (this.#current && this.#fresh(this.#current)) return this.#current.accessToken;
     }
-    return (await this.#refreshOnce(signal)).accessToken;
+    const usable = this.#current && this.#current.expiresAt > this.#now() ? this.#current : null;
+    if (usable && this.#now() < this.#retryRenewalAt) return usable.accessToken;
+    try {
+      return (await this.#refreshOnce(signal)).accessToken;
+    } catch (error) {
+      if (!usable || signal?.aborted) throw error;
+      this.#retryRenewalAt = this.#now() + RENEWAL_RETRY_MS;
+      this.#warning = `token renewal failed; using the cached token until it expires at ${
+        new Date(usable.expiresAt).toISOString()
+      }`;
+      return usable.accessToken;
+    }
   }
 
   /**
@@ -91,6 +128,7 @@ export class TokenProvider {
       refreshes: this.#refreshes,
       lastRefreshAt: this.#lastRefreshAt,
       lastError: this.#lastError,
+      warning: this.#warning,
     };
   }
 
@@ -107,6 +145,7 @@ export class TokenProvider {
 
   async #fetchToken(signal?: AbortSignal): Promise<CachedToken> {
     const { transport, version, clientId, clientSecret, kv } = this.#options;
+    const key = await this.#cacheKey();
     const basic = btoa(`${clientId}:${clientSecret.reveal()}`);
     const path = `/${version}/token`;
     try {
@@ -132,17 +171,26 @@ export class TokenProvider {
         expiresAt: obtainedAt + expiresIn * 1000,
         obtainedAt,
       };
-      await kv.set(this.#key, token, { expireIn: expiresIn * 1000 });
+      await kv.set(key, token, { expireIn: expiresIn * 1000 });
       this.#current = token;
       this.#refreshes++;
       this.#lastRefreshAt = obtainedAt;
       this.#lastError = null;
+      this.#warning = null;
+      this.#retryRenewalAt = 0;
       return token;
     } catch (error) {
       this.#lastError = error instanceof Error ? error.message : String(error);
       throw error;
     }
   }
+}
+
+/** 16 hex characters of SHA-256 over the credentials: tells them apart, reveals nothing. */
+async function credentialsFingerprint(clientId: string, secret: Secret): Promise<string> {
+  const bytes = new TextEncoder().encode(`traceone-token-cache\0${clientId}\0${secret.reveal()}`);
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return Array.from(digest.subarray(0, 8), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 function readTokenBody(

@@ -1,13 +1,15 @@
 import { backoffDelay, parseRetryAfter } from "../resilience/backoff.ts";
 import type { BreakerSnapshot, CircuitBreaker } from "../resilience/circuit_breaker.ts";
 import { sleep } from "../resilience/sleep.ts";
-import type { TokenBucket } from "../resilience/token_bucket.ts";
+import type { RateLimiter } from "../resilience/rate_limiter.ts";
+import type { DnbClock } from "./dnb_clock.ts";
 import {
   DnbApiError,
   type DnbApiErrorDetails,
   type DnbCallSite,
   DnbCredentialsError,
   DnbNetworkError,
+  DnbOutcomeUnknownError,
   DnbTimeoutError,
 } from "./errors.ts";
 import { readErrorBody } from "./error_body.ts";
@@ -25,6 +27,12 @@ export interface TransportRequest {
   endpoint: string;
   /** Non-2xx statuses that are answers rather than errors (404 on pull means "drained"). */
   expect?: number[];
+  /**
+   * False for a call that changes state at D&B by answering (a pull dequeues): a timeout, a
+   * network error or a 5xx is then thrown at once as `DnbOutcomeUnknownError`, never retried.
+   * A 429 is still retried: it proves the request was refused before anything happened.
+   */
+  blindRetry?: boolean;
   signal?: AbortSignal;
 }
 
@@ -32,6 +40,9 @@ export interface TransportResponse {
   status: number;
   headers: Headers;
   text: string;
+  /** Local ms when the answered request was sent and when its body had arrived. */
+  sentAt: number;
+  receivedAt: number;
 }
 
 /** One attempt on the wire, for metrics. */
@@ -47,7 +58,7 @@ export interface AttemptObservation {
 
 export interface DnbTransportOptions {
   baseUrl: string;
-  limiter: TokenBucket;
+  limiter: RateLimiter;
   breaker: CircuitBreaker;
   timeoutMs: number;
   maxRetries: number;
@@ -56,6 +67,10 @@ export interface DnbTransportOptions {
   fetch?: typeof fetch;
   random?: () => number;
   onAttempt?: (observation: AttemptObservation) => void;
+  /** Fed with every answer's `Date` header. */
+  clock?: DnbClock;
+  /** Local wall time, for the clock samples. */
+  now?: () => number;
 }
 
 export interface TransportStats {
@@ -72,7 +87,13 @@ export interface TransportStats {
 
 type AttemptResult =
   | { kind: "response"; response: TransportResponse }
-  | { kind: "retry"; error: Error; retryAfterMs: number | null };
+  | {
+    kind: "retry";
+    error: Error;
+    retryAfterMs: number | null;
+    /** The request may have done its work at D&B: a call without blind retry ends here. */
+    unknownOutcome: boolean;
+  };
 
 /**
  * Every Direct+ call goes through here: the shared rate limiter, a timeout, retries with
@@ -111,6 +132,10 @@ export class DnbTransport {
         throw error;
       }
       if (result.kind === "response") return result.response;
+      if (result.unknownOutcome) {
+        this.#stats.errors++;
+        throw new DnbOutcomeUnknownError(siteOf(request), result.error);
+      }
       if (attempt >= maxRetries) {
         this.#stats.errors++;
         throw result.error;
@@ -137,11 +162,9 @@ export class DnbTransport {
 
   async #attempt(request: TransportRequest, attempt: number): Promise<AttemptResult> {
     const { breaker, limiter, timeoutMs } = this.#options;
-    const site: DnbCallSite = {
-      method: request.method,
-      path: request.path,
-      endpoint: request.endpoint,
-    };
+    const site = siteOf(request);
+    const mayHaveActed = request.blindRetry === false;
+    const now = this.#options.now ?? Date.now;
     breaker.acquire();
     let limiterWaitMs = 0;
     try {
@@ -167,14 +190,24 @@ export class DnbTransport {
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
     let response: TransportResponse;
+    const sentAt = now();
+    // Deno's fetch silently sends a request again when a reused keep-alive connection closes
+    // before any answer byte (measured: the simulator's reset fault, two pages dequeued, the
+    // first gone). For a call that must never be repeated blind, a connection of its own.
+    const connection = mayHaveActed ? freshConnection() : undefined;
     try {
       const answer = await this.#fetch(this.#url(request), {
         method: request.method,
         headers: { accept: "application/json", ...request.headers },
         body: request.body,
+        // A redirect is not an answer: following it could fetch from another host.
+        redirect: "manual",
         signal,
-      });
-      response = { status: answer.status, headers: answer.headers, text: await answer.text() };
+        ...(connection ? { client: connection } : {}),
+      } as RequestInit);
+      const text = await answer.text();
+      response = { status: answer.status, headers: answer.headers, text, sentAt, receivedAt: now() };
+      this.#options.clock?.observeDateHeader(answer.headers.get("date"), response);
     } catch (error) {
       if (request.signal?.aborted) {
         breaker.recordNeutral();
@@ -184,11 +217,23 @@ export class DnbTransport {
         this.#stats.timeouts++;
         observe("timeout");
         breaker.recordFailure();
-        return { kind: "retry", error: new DnbTimeoutError(site, timeoutMs), retryAfterMs: null };
+        return {
+          kind: "retry",
+          error: new DnbTimeoutError(site, timeoutMs),
+          retryAfterMs: null,
+          unknownOutcome: mayHaveActed,
+        };
       }
       observe("network");
       breaker.recordFailure();
-      return { kind: "retry", error: new DnbNetworkError(site, error), retryAfterMs: null };
+      return {
+        kind: "retry",
+        error: new DnbNetworkError(site, error),
+        retryAfterMs: null,
+        unknownOutcome: mayHaveActed,
+      };
+    } finally {
+      connection?.close();
     }
 
     observe(response.status);
@@ -206,11 +251,17 @@ export class DnbTransport {
         kind: "retry",
         error: new DnbApiError(details, "rate limited; lower dnb_api.rate_limit"),
         retryAfterMs: parseRetryAfter(response.headers.get("retry-after"), Date.now()),
+        unknownOutcome: false,
       };
     }
     if (status >= 500) {
       breaker.recordFailure();
-      return { kind: "retry", error: new DnbApiError(details), retryAfterMs: null };
+      return {
+        kind: "retry",
+        error: new DnbApiError(details),
+        retryAfterMs: null,
+        unknownOutcome: mayHaveActed,
+      };
     }
     // A 4xx is a healthy server telling us no.
     breaker.recordSuccess();
@@ -225,6 +276,16 @@ export class DnbTransport {
     }
     return url.href;
   }
+}
+
+/** An HTTP client that keeps no idle connection, or none where the runtime has no such API. */
+function freshConnection(): Deno.HttpClient | undefined {
+  if (typeof Deno.createHttpClient !== "function") return undefined;
+  return Deno.createHttpClient({ poolMaxIdlePerHost: 0 });
+}
+
+function siteOf(request: TransportRequest): DnbCallSite {
+  return { method: request.method, path: request.path, endpoint: request.endpoint };
 }
 
 function isCredentialsRefusal(endpoint: string, details: DnbApiErrorDetails): boolean {

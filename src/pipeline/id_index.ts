@@ -38,6 +38,15 @@ export class IdIndex {
     this.#kv = kv;
   }
 
+  /** How many ids the bucket of one delivery second holds. */
+  async count(registration: string, second: number): Promise<number> {
+    let count = 0;
+    for await (
+      const entry of this.#kv.list<string[]>({ prefix: bucketPrefix(registration, second) })
+    ) count += entry.value.length;
+    return count;
+  }
+
   /** What the index holds for the seconds of `items`, to check them and plan additions. */
   async read(registration: string, items: IndexedItem[]): Promise<IndexSnapshot> {
     const seconds = [...new Set(items.map((item) => item.second))];

@@ -34,6 +34,8 @@ export interface AppendInput {
   source: BatchSource;
   /** When given, the commit succeeds only while this entry is unchanged (a held lease). */
   guard?: Deno.KvEntryMaybe<unknown>;
+  /** Keys deleted in the same commit that makes the batch exist (the in-flight marker). */
+  clear?: Deno.KvKey[];
 }
 
 export interface AppendResult {
@@ -153,9 +155,11 @@ export class Journal {
     const deadLetters = input.deadLetters ?? [];
 
     const headEntry = await this.#kv.get<JournalHead>(head(registration));
+    const clear = input.clear ?? [];
     if (fresh.length === 0) {
-      if (deadLetters.length > 0) {
+      if (deadLetters.length > 0 || clear.length > 0) {
         const operation = this.#guarded(this.#kv.atomic().check(headEntry), input.guard);
+        for (const key of clear) operation.delete(key);
         await this.#commit(DeadLetters.addTo(operation, deadLetters), registration);
       }
       return { batch: null, duplicates };
@@ -182,7 +186,9 @@ export class Journal {
 
     const final = this.#guarded(this.#kv.atomic().check(headEntry), input.guard);
     const indexWrites = snapshot.additions(fresh.map(indexed));
-    let finalMutations = 2 + indexWrites.length + DeadLetters.mutationCount(deadLetters);
+    let finalMutations = 2 + clear.length + indexWrites.length +
+      DeadLetters.mutationCount(deadLetters);
+    for (const key of clear) final.delete(key);
     let finalBytes = 1024 + indexWrites.reduce((n, w) => n + 40 * (w.value?.length ?? 0), 0);
     for (const write of indexWrites) final.set(write.key, write.value);
     DeadLetters.addTo(final, deadLetters);
@@ -228,6 +234,11 @@ export class Journal {
       notifications: fresh,
     });
     return { batch, duplicates };
+  }
+
+  /** How many journaled notifications of the registration were delivered in that second. */
+  async countInSecond(registration: string, secondMs: number): Promise<number> {
+    return await this.#index.count(registration, Math.floor(secondMs / 1000));
   }
 
   async readHeader(registration: string, sequence: number): Promise<BatchHeader | null> {

@@ -185,8 +185,9 @@ export class ServiceMetrics {
 
   readonly onTick = (result: TickResult): void => {
     this.#ticks.inc({ registration: result.registration, outcome: result.outcome });
-    const received = result.received + (result.recovery?.received ?? 0);
-    const journaled = result.journaled + (result.recovery?.journaled ?? 0);
+    const recoveries = [...(result.recovery ? [result.recovery] : []), ...result.recoveries];
+    const received = recoveries.reduce((n, r) => n + r.received, result.received);
+    const journaled = recoveries.reduce((n, r) => n + r.journaled, result.journaled);
     if (received > 0) this.#pulled.inc({ registration: result.registration }, received);
     if (journaled > 0) this.#journaled.inc({ registration: result.registration }, journaled);
   };

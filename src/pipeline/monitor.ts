@@ -1,11 +1,14 @@
 import type { DnbClient } from "../dnb/client.ts";
+import { DnbOutcomeUnknownError, provesNothingDequeued } from "../dnb/errors.ts";
 import type { InvalidNotification, ParsedNotification } from "../dnb/notification_page.ts";
+import { rawStamp } from "../dnb/notifications_api.ts";
 import type { JournaledNotification } from "../sinks/sink.ts";
 import type { Clock } from "./clock.ts";
 import { systemClock } from "./clock.ts";
 import { type DeadLetter, VALIDATION } from "./dead_letters.ts";
 import type { BatchHeader, BatchSource, Journal } from "./journal.ts";
 import type { Leases, LeaseValue } from "./lease.ts";
+import { latestSecondBy, PullPacer, type PullPlan, replayStartFor } from "./pacing.ts";
 import { logger, withContext } from "../log.ts";
 import { inSpan } from "../tracing.ts";
 
@@ -16,13 +19,16 @@ export const REPLAY_WINDOW_DAYS = 14;
 const DAY_MS = 86_400_000;
 // Start a little inside the window: a start exactly 14 days back may already be outside it.
 const WINDOW_MARGIN_MS = 60_000;
+/** Lost answers in a row after which the tick gives up (D&B is failing, not just a blip). */
+const MAX_CONSECUTIVE_LOST = 5;
 
 export interface MonitorOptions {
   kv: Deno.Kv;
   client: DnbClient;
   journal: Journal;
   leases: Leases;
-  maxNotifications: number;
+  /** Page size and pages per registration per D&B second (`pullPlan`). */
+  plan: PullPlan;
   maxPullsPerTick: number;
   leaseTtlMs: number;
   clock?: Clock;
@@ -30,7 +36,10 @@ export interface MonitorOptions {
   onBatch?: (batch: BatchHeader) => void;
 }
 
-/** `stopped`: shutdown asked the tick to end; it did so between pulls, nothing in flight. */
+/**
+ * `cap`: the tick reached `max_pulls_per_tick` and yields; more may be queued at D&B.
+ * `stopped`: shutdown asked the tick to end; it did so between pulls, nothing in flight.
+ */
 export type TickOutcome = "drained" | "cap" | "stopped" | "lease_held" | "failed";
 
 export interface TickResult {
@@ -38,60 +47,90 @@ export interface TickResult {
   startedAt: string;
   finishedAt: string;
   outcome: TickOutcome;
-  /** Pull requests sent. */
+  /** Pull requests sent, answered or not. */
   pulls: number;
-  /** Notifications D&B handed over, valid or not. */
+  /** Notifications in the pull answers that arrived whole, valid or not. */
   received: number;
   journaled: number;
+  /** Already journaled (received = journaled + duplicates + deadLettered). */
   duplicates: number;
   deadLettered: number;
   batches: number[];
+  /** Recovery of a pull left in flight by an earlier process (a crash). */
   recovery: RecoveryResult | null;
+  /** Pulls whose answer did not arrive whole, each recovered through replay. */
+  lostResponses: number;
+  /** Those recoveries, in order. */
+  recoveries: RecoveryResult[];
   error: string | null;
 }
 
-/** A stretch of time whose notifications may be gone: older than D&B's replay window. */
+/** What may be gone: older than D&B's replay window, or past the first page of a crowded second. */
 export interface ReplayGap {
   from: string;
   to: string;
   message: string;
+  /** Journaled notifications of that stretch that replay could not reach (a lower bound). */
+  unreachable?: number;
+}
+
+export interface CrowdedSecond {
+  second: string;
+  /** Re-read from that second by this replay. */
+  reached: number;
+  /** Journaled from that second but beyond the first response: known to be unreachable. */
+  unreachable: number;
 }
 
 export interface RecoveryResult {
-  reason: "crash" | "operator";
+  reason: "crash" | "lost_response" | "operator";
   since: string;
+  /** Notifications in the replay answers, before any de-duplication. */
   received: number;
   journaled: number;
+  /** Already journaled, or repeated by the overlap of two replay answers. */
   duplicates: number;
   deadLettered: number;
   batches: number[];
   gap: ReplayGap | null;
   /** Seconds holding more notifications than one replay response: partly unreplayable. */
-  skippedSeconds: string[];
+  crowdedSeconds: CrowdedSecond[];
 }
 
 interface InflightMarker {
-  since: string;
+  /** The whole D&B second (ms) replay recovers from. */
+  sinceMs?: number;
+  /** Markers of older versions: an ISO time. */
+  since?: string;
   owner: string;
 }
 
 const inflightKey = (registration: string): Deno.KvKey => ["monitor", "inflight", registration];
 const gapKey = (registration: string): Deno.KvKey => ["monitor", "gap", registration];
+const reportedGapKey = (registration: string, second: number): Deno.KvKey => [
+  "monitor",
+  "gap_reported",
+  registration,
+  second,
+];
 
 /**
- * Pulls a registration's notifications into the journal: drain until D&B answers 404 or the
- * per-tick cap, each batch journaled before the next pull. A marker in KV says "a pull may be in
- * flight": a tick that finds it (the last process died between pull and journal) first replays
- * from the last journaled delivery time, and the journal's id index drops the overlap.
+ * Pulls a registration's notifications into the journal: drain until D&B answers 404, each batch
+ * journaled before the next pull, at most one page per registration per D&B second so every page
+ * stays replayable. Before each pull a marker in KV records the D&B second it is sent in; a pull
+ * whose answer does not arrive whole, or a process that dies with the marker set, is recovered
+ * by replay from that second, and the journal's id index drops the overlap.
  */
 export class Monitor {
   readonly #options: MonitorOptions;
   readonly #clock: Clock;
+  readonly #pacer: PullPacer;
   readonly #lastTicks = new Map<string, TickResult>();
 
   constructor(options: MonitorOptions) {
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
+    this.#pacer = new PullPacer(options.plan);
   }
 
   lastTick(registration: string): TickResult | null {
@@ -103,8 +142,9 @@ export class Monitor {
   }
 
   /**
-   * Drains one registration. `signal` ends the tick between pulls (a pull in progress is
-   * finished and journaled first), so shutdown never abandons what D&B already handed over.
+   * Drains one registration, up to `max_pulls_per_tick`. `signal` ends the tick between pulls
+   * (a pull in progress is finished and journaled first), so shutdown never abandons what D&B
+   * already handed over.
    */
   tick(registration: string, options: { signal?: AbortSignal } = {}): Promise<TickResult> {
     return inSpan("traceone.tick", {
@@ -116,13 +156,14 @@ export class Monitor {
         "traceone.journaled": result.journaled,
         "traceone.duplicates": result.duplicates,
         "traceone.dead_lettered": result.deadLettered,
+        "traceone.lost_responses": result.lostResponses,
         "traceone.recovered": result.recovery !== null,
       }),
     }, () => withContext({ registration }, () => this.#tick(registration, options)));
   }
 
   async #tick(registration: string, options: { signal?: AbortSignal }): Promise<TickResult> {
-    const { kv, client, leases } = this.#options;
+    const { kv, client, leases, journal } = this.#options;
     const result: TickResult = {
       registration,
       startedAt: this.#isoNow(),
@@ -135,6 +176,8 @@ export class Monitor {
       deadLettered: 0,
       batches: [],
       recovery: null,
+      lostResponses: 0,
+      recoveries: [],
       error: null,
     };
     const holder = new LeaseHolder(leases, registration, {
@@ -146,16 +189,20 @@ export class Monitor {
       return this.#finish(result);
     }
     try {
+      // Another process may have pulled this registration a moment ago.
+      const last = (await journal.head(registration))?.lastDeliveryTimeStamp;
+      if (last) this.#pacer.seed(registration, wholeSecond(Date.parse(last)));
       const marker = await kv.get<InflightMarker>(inflightKey(registration));
       if (marker.value) {
+        const sinceMs = await this.#markerStart(registration, marker.value);
         log.warn(
-          "{registration}: a pull was in flight when the last process stopped (since {since}); " +
-            "recovering through replay",
-          { registration, since: marker.value.since },
+          "{registration}: a pull was in flight when the last process stopped (sent in " +
+            "{since}); recovering through replay",
+          { registration, since: new Date(sinceMs).toISOString() },
         );
-        result.recovery = await this.#replay(registration, {
+        result.recovery = await this.#recover(registration, {
           reason: "crash",
-          since: null,
+          sinceMs,
           holder,
           signal: options.signal,
         });
@@ -169,48 +216,124 @@ export class Monitor {
             duplicates: result.recovery.duplicates,
           },
         );
-      } else {
-        const value: InflightMarker = { since: this.#isoNow(), owner: leases.owner };
-        await kv.set(inflightKey(registration), value);
       }
-      result.outcome = "cap";
-      while (result.pulls < this.#options.maxPullsPerTick) {
-        // Stop only between pulls: an aborted pull may already be dequeued at D&B.
-        if (options.signal?.aborted) {
-          result.outcome = "stopped";
-          break;
-        }
-        await holder.renewIfDue();
-        const page = await client.notifications.pull(registration, {
-          maxNotifications: this.#options.maxNotifications,
-        });
-        result.pulls++;
-        if (!page) {
-          result.outcome = "drained";
-          break;
-        }
-        result.received += page.notifications.length + page.invalid.length;
-        const appended = await this.#journal(registration, {
-          notifications: page.notifications,
-          invalid: page.invalid,
-          source: "pull",
-          holder,
-        });
-        result.journaled += appended.journaled;
-        result.duplicates += appended.duplicates;
-        result.deadLettered += page.invalid.length;
-        if (appended.sequence !== null) result.batches.push(appended.sequence);
-      }
-      // Everything D&B handed over is journaled: nothing is in flight any more.
-      await kv.delete(inflightKey(registration));
+      result.outcome = await this.#drain(registration, { result, holder, signal: options.signal });
     } catch (error) {
-      // The marker stays: a failed or timed-out pull may have been dequeued by D&B.
+      // The marker stays unless the error proves nothing was handed over: the next tick
+      // recovers first.
       result.outcome = "failed";
       result.error = error instanceof Error ? error.message : String(error);
+      if (provesNothingDequeued(error)) await kv.delete(inflightKey(registration));
     } finally {
       await holder.release();
     }
     return this.#finish(result);
+  }
+
+  async #drain(
+    registration: string,
+    context: { result: TickResult; holder: LeaseHolder; signal?: AbortSignal },
+  ): Promise<TickOutcome> {
+    const { kv, client } = this.#options;
+    const { result, holder, signal } = context;
+    const dnbClock = client.clock;
+    let lostInARow = 0;
+    while (result.pulls < this.#options.maxPullsPerTick) {
+      // Stop only between pulls: an aborted pull may already be dequeued at D&B.
+      if (signal?.aborted) return "stopped";
+      if (!(await this.#paced(registration, signal))) return "stopped";
+      await holder.renewIfDue();
+      const marker: InflightMarker = {
+        sinceMs: replayStartFor(dnbClock.now(), dnbClock.bounds()),
+        owner: this.#options.leases.owner,
+      };
+      await kv.set(inflightKey(registration), marker);
+      result.pulls++;
+      let page;
+      try {
+        page = await client.notifications.pull(registration, {
+          maxNotifications: this.#options.plan.pageSize,
+        });
+      } catch (error) {
+        if (!(error instanceof DnbOutcomeUnknownError)) throw error;
+        result.lostResponses++;
+        lostInARow++;
+        log.warn(
+          "{registration}: the answer to a pull did not arrive whole ({error}); recovering " +
+            "through replay from {since}",
+          {
+            registration,
+            error: error.message,
+            since: new Date(marker.sinceMs!).toISOString(),
+          },
+        );
+        // The page, if any, was stamped by the time we gave up; replay once that second is over.
+        this.#pacer.record(registration, latestSecondBy(dnbClock.now(), dnbClock.bounds()));
+        if (!(await this.#paced(registration, signal))) return "stopped";
+        const recovery = await this.#recover(registration, {
+          reason: "lost_response",
+          sinceMs: marker.sinceMs!,
+          holder,
+          signal,
+        });
+        result.recoveries.push(recovery);
+        if (lostInARow >= MAX_CONSECUTIVE_LOST) {
+          throw new Error(
+            `${registration}: ${lostInARow} pull answers in a row did not arrive whole ` +
+              `(last: ${error.message}); each was recovered through replay, pulling resumes ` +
+              "on the next tick",
+          );
+        }
+        continue;
+      }
+      lostInARow = 0;
+      if (!page) {
+        await kv.delete(inflightKey(registration));
+        return "drained";
+      }
+      result.received += page.notifications.length + page.invalid.length;
+      const appended = await this.#journal(registration, {
+        notifications: page.notifications,
+        invalid: page.invalid,
+        source: "pull",
+        holder,
+        clear: [inflightKey(registration)],
+      });
+      this.#pacer.record(
+        registration,
+        appended.newestSecond ?? latestSecondBy(dnbClock.now(), dnbClock.bounds()),
+      );
+      result.journaled += appended.journaled;
+      result.duplicates += appended.duplicates;
+      result.deadLettered += page.invalid.length;
+      if (appended.sequence !== null) result.batches.push(appended.sequence);
+    }
+    return "cap";
+  }
+
+  /** Waits until the registration may be pulled again; false when `signal` ended the wait. */
+  async #paced(registration: string, signal?: AbortSignal): Promise<boolean> {
+    const dnbClock = this.#options.client.clock;
+    for (;;) {
+      const wait = this.#pacer.notBefore(registration, dnbClock.bounds()) - dnbClock.now();
+      if (wait <= 0) return true;
+      try {
+        await this.#clock.sleep(wait, signal);
+      } catch {
+        return false;
+      }
+    }
+  }
+
+  /** Where a marker says to replay from; markers of older versions held the tick's start. */
+  async #markerStart(registration: string, marker: InflightMarker): Promise<number> {
+    if (typeof marker.sinceMs === "number") return marker.sinceMs;
+    const candidates = [
+      marker.since ? Date.parse(marker.since) : NaN,
+      Date.parse((await this.#options.journal.head(registration))?.lastDeliveryTimeStamp ?? ""),
+    ].filter((ms) => !Number.isNaN(ms));
+    return wholeSecond(candidates.length > 0 ? Math.min(...candidates) : this.#clock.now()) -
+      1000;
   }
 
   /**
@@ -229,9 +352,11 @@ export class Monitor {
       throw new Error(`${registration}: another instance holds the lease; try again shortly`);
     }
     try {
+      const last = (await this.#options.journal.head(registration))?.lastDeliveryTimeStamp;
+      const since = options.since ?? (last ? new Date(last) : null);
       return await this.#replay(registration, {
         reason: "operator",
-        since: options.since ?? null,
+        since,
         holder,
         signal: options.signal,
         onProgress: options.onProgress,
@@ -241,6 +366,23 @@ export class Monitor {
     }
   }
 
+  /** Replays from an in-flight marker's second, then clears the marker. */
+  async #recover(registration: string, options: {
+    reason: "crash" | "lost_response";
+    sinceMs: number;
+    holder: LeaseHolder;
+    signal?: AbortSignal;
+  }): Promise<RecoveryResult> {
+    const recovery = await this.#replay(registration, {
+      reason: options.reason,
+      since: new Date(options.sinceMs),
+      holder: options.holder,
+      signal: options.signal,
+    });
+    await this.#options.kv.delete(inflightKey(registration));
+    return recovery;
+  }
+
   async #replay(registration: string, options: {
     reason: RecoveryResult["reason"];
     since: Date | null;
@@ -248,11 +390,10 @@ export class Monitor {
     signal?: AbortSignal;
     onProgress?: (r: RecoveryResult) => void;
   }): Promise<RecoveryResult> {
-    const { journal, kv, client } = this.#options;
+    const { client } = this.#options;
     const now = this.#clock.now();
     const windowStart = new Date(now - REPLAY_WINDOW_DAYS * DAY_MS + WINDOW_MARGIN_MS);
-    const last = (await journal.head(registration))?.lastDeliveryTimeStamp;
-    const wanted = options.since ?? (last ? new Date(last) : windowStart);
+    const wanted = options.since ?? windowStart;
     const start = wanted < windowStart ? windowStart : wanted;
     const result: RecoveryResult = {
       reason: options.reason,
@@ -263,53 +404,75 @@ export class Monitor {
       deadLettered: 0,
       batches: [],
       gap: null,
-      skippedSeconds: [],
+      crowdedSeconds: [],
     };
     if (wanted < windowStart) {
-      result.gap = {
+      result.gap = await this.#reportGap(registration, {
         from: wanted.toISOString(),
         to: windowStart.toISOString(),
         message: `notifications delivered between ${wanted.toISOString()} and ` +
           `${windowStart.toISOString()} are outside D&B's ${REPLAY_WINDOW_DAYS}-day replay window ` +
           "and cannot be re-fetched; ask D&B for a re-seed if any were lost",
-      };
-      await kv.set(gapKey(registration), result.gap);
-      log.error("{registration}: {message}", { registration, message: result.gap.message });
+      }, Math.floor(wanted.getTime() / 1000));
     }
-    const pages = client.notifications.replay(registration, start, {
-      maxNotifications: 100,
-      signal: options.signal,
-    });
+    const pages = client.notifications.replay(registration, start, { signal: options.signal });
     for await (const page of pages) {
       await options.holder.renewIfDue();
-      result.received += page.notifications.length + page.invalid.length;
+      result.received += page.received;
       result.duplicates += page.duplicates;
-      if (page.skippedSecond) {
-        result.skippedSeconds.push(page.skippedSecond);
-        const gap: ReplayGap = {
-          from: page.skippedSecond,
-          to: new Date(Date.parse(page.skippedSecond) + 1000).toISOString(),
-          message: `more notifications were delivered in the second ${page.skippedSecond} than ` +
-            "one replay response holds; those past the first page cannot be re-fetched (if any " +
-            "was lost, ask D&B for a re-seed)",
-        };
-        result.gap ??= gap;
-        await kv.set(gapKey(registration), gap);
-        log.error("{registration}: {message}", { registration, message: gap.message });
-      }
       const appended = await this.#journal(registration, {
         notifications: page.notifications,
         invalid: page.invalid,
         source: "replay",
         holder: options.holder,
       });
+      if (appended.newestSecond !== null) this.#pacer.record(registration, appended.newestSecond);
       result.journaled += appended.journaled;
       result.duplicates += appended.duplicates;
       result.deadLettered += page.invalid.length;
       if (appended.sequence !== null) result.batches.push(appended.sequence);
+      if (page.crowdedSecond) {
+        const crowded = await this.#crowded(registration, page.crowdedSecond, page.received);
+        result.crowdedSeconds.push(crowded.second);
+        result.gap ??= crowded.gap;
+      }
       options.onProgress?.(result);
     }
     return result;
+  }
+
+  /** A second that held more than one replay response: how much of it is known lost. */
+  async #crowded(
+    registration: string,
+    second: string,
+    reached: number,
+  ): Promise<{ second: CrowdedSecond; gap: ReplayGap }> {
+    const secondMs = Date.parse(second);
+    const journaled = await this.#options.journal.countInSecond(registration, secondMs);
+    const unreachable = Math.max(0, journaled - reached);
+    const gap = await this.#reportGap(registration, {
+      from: second,
+      to: new Date(secondMs + 1000).toISOString(),
+      message: `more notifications were delivered in the second ${second} than one replay ` +
+        `response holds (${reached}): ${unreachable} journaled one(s) of that second cannot be ` +
+        "re-fetched, and any others D&B handed over then are beyond replay (ask D&B for a " +
+        "re-seed if one was lost)",
+      unreachable,
+    }, Math.floor(secondMs / 1000));
+    return { second: { second, reached, unreachable }, gap };
+  }
+
+  /** Keeps the gap for `/status` and logs it once per stretch, however often replay meets it. */
+  async #reportGap(registration: string, gap: ReplayGap, second: number): Promise<ReplayGap> {
+    const { kv } = this.#options;
+    const reported = reportedGapKey(registration, second);
+    if ((await kv.get(reported)).value === null) {
+      log.error("{registration}: {message}", { registration, message: gap.message });
+      await kv.atomic().set(gapKey(registration), gap).set(reported, true, {
+        expireIn: (REPLAY_WINDOW_DAYS + 1) * DAY_MS,
+      }).commit();
+    }
+    return gap;
   }
 
   async #journal(registration: string, input: {
@@ -317,7 +480,10 @@ export class Monitor {
     invalid: InvalidNotification[];
     source: BatchSource;
     holder: LeaseHolder;
-  }): Promise<{ sequence: number | null; journaled: number; duplicates: number }> {
+    clear?: Deno.KvKey[];
+  }): Promise<
+    { sequence: number | null; journaled: number; duplicates: number; newestSecond: number | null }
+  > {
     const at = this.#isoNow();
     const deadLetters: DeadLetter[] = input.invalid.map((bad) => ({
       sink: VALIDATION,
@@ -339,9 +505,15 @@ export class Monitor {
       pulledAt: new Date(this.#clock.now()),
       source: input.source,
       guard: input.holder.entry ?? undefined,
+      clear: input.clear,
     });
     if (batch) this.#options.onBatch?.(batch);
-    return { sequence: batch?.sequence ?? null, journaled: batch?.count ?? 0, duplicates };
+    return {
+      sequence: batch?.sequence ?? null,
+      journaled: batch?.count ?? 0,
+      duplicates,
+      newestSecond: newestSecond(input.notifications, input.invalid),
+    };
   }
 
   #finish(result: TickResult): TickResult {
@@ -353,6 +525,27 @@ export class Monitor {
   #isoNow(): string {
     return new Date(this.#clock.now()).toISOString();
   }
+}
+
+function wholeSecond(ms: number): number {
+  return Math.floor(ms / 1000) * 1000;
+}
+
+/** The D&B second of the newest delivery stamp of a page, or null without a readable one. */
+function newestSecond(
+  notifications: ParsedNotification[],
+  invalid: InvalidNotification[],
+): number | null {
+  let newest = Number.NEGATIVE_INFINITY;
+  for (const { notification } of notifications) {
+    const ms = Date.parse(notification.deliveryTimeStamp);
+    if (ms > newest) newest = ms;
+  }
+  for (const { raw } of invalid) {
+    const ms = rawStamp(raw);
+    if (ms !== null && ms > newest) newest = ms;
+  }
+  return Number.isFinite(newest) ? wholeSecond(newest) : null;
 }
 
 /** A lease held for one tick, renewed when a third of its time has passed. */

@@ -15,6 +15,7 @@ import { Leases } from "./lease.ts";
 import { ServiceHistory } from "./history.ts";
 import { ServiceMetrics } from "./metrics.ts";
 import { Monitor, type RecoveryResult, type TickResult } from "./monitor.ts";
+import { pullPlan } from "./pacing.ts";
 import { type ScheduleHandle, startSchedule } from "./schedule.ts";
 
 export interface ServiceOptions {
@@ -109,7 +110,10 @@ export class MonitoringService {
         ttlMs: config.pipeline.lease_ttl * 1000,
         now: () => this.#clock.now(),
       }),
-      maxNotifications: config.monitoring.max_notifications,
+      plan: pullPlan({
+        maxNotifications: config.monitoring.max_notifications,
+        replayMax: config.dnb_api.replay_max_notifications,
+      }),
       maxPullsPerTick: config.monitoring.max_pulls_per_tick,
       leaseTtlMs: config.pipeline.lease_ttl * 1000,
       clock: this.#clock,
@@ -170,16 +174,25 @@ export class MonitoringService {
     return this.#registrations;
   }
 
-  /** One tick of one registration, or of every monitored one in turn. */
+  /**
+   * Drains one registration, or every monitored one in turn, to the end: a tick that reaches
+   * `max_pulls_per_tick` is followed at once by the next. One merged result per registration.
+   */
   async tick(registration?: string): Promise<TickResult[]> {
     const references = registration ? [registration] : await this.registrations();
     const results: TickResult[] = [];
-    for (const reference of references) {
-      const result = await this.monitor.tick(reference);
-      results.push(result);
-      this.#recordTick(result);
-    }
+    for (const reference of references) results.push(await this.#drain(reference));
     return results;
+  }
+
+  async #drain(registration: string, signal?: AbortSignal): Promise<TickResult> {
+    let merged: TickResult | null = null;
+    for (;;) {
+      const result = await this.monitor.tick(registration, { signal });
+      this.#recordTick(result);
+      merged = merged ? mergeTicks(merged, result) : result;
+      if (result.outcome !== "cap" || signal?.aborted) return merged;
+    }
   }
 
   /** Starts delivering and monitors every registration on the configured schedule. */
@@ -222,8 +235,9 @@ export class MonitoringService {
       useDenoCron: this.#options.useDenoCron,
       run: () =>
         this.#track(async () => {
-          const result = await this.monitor.tick(registration, { signal: controller.signal });
-          this.#recordTick(result);
+          // A tick that reached its cap yields (lease released, other work runs) and the
+          // registration is drained on at once, not at the next schedule.
+          await this.#drain(registration, controller.signal);
           await this.purgeJournal();
         }),
     });
@@ -262,6 +276,7 @@ export class MonitoringService {
       const result = await this.monitor.tick(registration, { signal: options.signal });
       this.#recordTick(result);
       yield result;
+      if (result.outcome === "cap") continue;
       const wait = Math.max(0, interval - (this.#clock.now() - started));
       try {
         await this.#clock.sleep(wait, options.signal);
@@ -395,6 +410,7 @@ export class MonitoringService {
         is_authenticated: api.authentication.isAuthenticated,
         token_expires_in: api.authentication.tokenExpiresIn,
         last_error: api.authentication.lastError,
+        warning: api.authentication.warning,
       },
       api_client: {
         health_check: api.breaker.state === "closed",
@@ -540,6 +556,8 @@ export interface ServiceStatus {
     is_authenticated: boolean;
     token_expires_in: number | null;
     last_error: string | null;
+    /** Renewal failing while the cached token still works. */
+    warning: string | null;
   };
   api_client: {
     health_check: boolean;
@@ -594,6 +612,23 @@ function deadLetter(
   };
 }
 
+/** Two consecutive ticks of one registration as one: counts added, the later outcome kept. */
+function mergeTicks(first: TickResult, next: TickResult): TickResult {
+  return {
+    ...next,
+    startedAt: first.startedAt,
+    pulls: first.pulls + next.pulls,
+    received: first.received + next.received,
+    journaled: first.journaled + next.journaled,
+    duplicates: first.duplicates + next.duplicates,
+    deadLettered: first.deadLettered + next.deadLettered,
+    batches: [...first.batches, ...next.batches],
+    recovery: first.recovery ?? next.recovery,
+    lostResponses: first.lostResponses + next.lostResponses,
+    recoveries: [...first.recoveries, ...next.recoveries],
+  };
+}
+
 function logTick(result: TickResult): void {
   const fields = {
     registration: result.registration,
@@ -603,9 +638,16 @@ function logTick(result: TickResult): void {
     journaled: result.journaled,
     duplicates: result.duplicates,
     deadLettered: result.deadLettered,
+    lostResponses: result.lostResponses,
   };
   if (result.outcome === "failed") {
     log.error("{registration}: tick failed: {error}", { ...fields, error: result.error });
+  } else if (result.lostResponses > 0) {
+    log.warn(
+      "{registration}: pulled {received}, journaled {journaled}; {lostResponses} answer(s) lost " +
+        "on the way and recovered through replay",
+      fields,
+    );
   } else if (result.received > 0 || result.deadLettered > 0) {
     log.info("{registration}: pulled {received}, journaled {journaled}", fields);
   } else {

@@ -1,3 +1,4 @@
+import type { RateLimiter } from "./rate_limiter.ts";
 import { sleep } from "./sleep.ts";
 
 export interface TokenBucketOptions {
@@ -15,7 +16,7 @@ export interface TokenBucketOptions {
  * A token bucket shared by every caller, in the GCRA form: each `take` reserves the next free
  * slot synchronously, so waiting callers are served in arrival order and never race.
  */
-export class TokenBucket {
+export class TokenBucket implements RateLimiter {
   readonly ratePerSecond: number;
   readonly burst: number;
   readonly #intervalMs: number;

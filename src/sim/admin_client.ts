@@ -23,7 +23,7 @@ export interface AdminRegistrationRequest {
 export type EnqueueRequest =
   | { notifications: unknown[] }
   | { raw: string[] }
-  | { generate: number; types?: string[]; spacingMs?: number };
+  | { generate: number; types?: string[] };
 
 export class SimulatorAdminError extends Error {
   override name = "SimulatorAdminError";
@@ -97,5 +97,10 @@ export class SimulatorAdmin {
 
   expireTokens(): Promise<{ expired: number }> {
     return this.#call("POST", "/tokens/expire");
+  }
+
+  /** Invalidates the issued tokens early: data calls then get 401 `00004`. */
+  revokeTokens(): Promise<{ revoked: number }> {
+    return this.#call("POST", "/tokens/revoke");
   }
 }

@@ -10,10 +10,11 @@ export function bearerAuth(state: SimulatorState): MiddlewareHandler<SimEnv> {
     const header = c.req.header("authorization") ?? "";
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (match === null) return sendError(c, 401, OTHER_CODES.unauthorized);
+    const status = state.tokens.status(match[1], state.now());
+    // A token invalidated early gets D&B's "not currently authorised" 00004 (AE's live probe).
+    if (status === "revoked") return sendError(c, 401, OTHER_CODES.unauthorized);
     // D&B answers 00040 for a token it does not know as well as for an expired one.
-    if (state.tokens.status(match[1], state.now()) !== "valid") {
-      return sendError(c, 401, ERROR_CODES.tokenExpired);
-    }
+    if (status !== "valid") return sendError(c, 401, ERROR_CODES.tokenExpired);
     await next();
   };
 }

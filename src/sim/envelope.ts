@@ -9,9 +9,13 @@ import type { ErrorBody, InformationBody, TransactionDetail } from "../dnb/paylo
 import { messageFor } from "./codes.ts";
 import { isoMillis } from "./timestamps.ts";
 
-/** Per-request values every handler needs to build an envelope. */
+/**
+ * Per-request values every handler needs to build an envelope, and what the server lends a
+ * handler: `resetConnection` closes the client's connection before any byte of the response.
+ */
 export type SimEnv = {
   Variables: { transactionId: string; requestTimeMs: number };
+  Bindings: { resetConnection?: () => void };
 };
 
 export type ErrorDetail = { parameter?: string; description?: string };

@@ -3,6 +3,7 @@
  * produce (dnb-direct-plus.md §7.7). `failNext`/`hangNext` are deterministic, for tests that must
  * not depend on chance.
  */
+import type { Random } from "./random.ts";
 
 export interface FailRule {
   status: number;
@@ -15,6 +16,31 @@ export interface FailRule {
 export interface HangRule {
   count: number;
   pathIncludes?: string;
+}
+
+/**
+ * How a pull response is lost after D&B dequeued its notifications: the connection reset before
+ * any byte, a hang past the client's timeout, a 5xx, or the body cut off half-way. The
+ * notifications are then only in the replay log, as with the real API (dnb-direct-plus.md §3.2).
+ */
+export type LossKind = "reset" | "hang" | "error" | "truncate";
+
+export const LOSS_KINDS: readonly LossKind[] = ["reset", "hang", "error", "truncate"];
+
+export interface LossRule {
+  /** Share of non-empty pull responses lost, 0 to 1. */
+  rate: number;
+  /** Which kinds, chosen at random; default all four. */
+  kinds: LossKind[];
+  /** Only these registrations; default all. */
+  registrations?: string[];
+}
+
+export interface LoseNextRule {
+  count: number;
+  kind: LossKind;
+  /** Only pulls of this registration. */
+  registration?: string;
 }
 
 export interface Faults {
@@ -33,6 +59,12 @@ export interface Faults {
   retryAfterSeconds: number | null;
   failNext: FailRule[];
   hangNext: HangRule | null;
+  /** Pull responses lost after dequeue, at random. */
+  lostAfterDequeue: LossRule | null;
+  /** The next pull responses lost after dequeue, deterministically. */
+  loseNext: LoseNextRule | null;
+  /** The simulator's clock against the client's, in ms (either sign). */
+  clockSkewMs: number;
 }
 
 export class FaultPatchError extends Error {
@@ -50,6 +82,9 @@ export function defaultFaults(rateLimit: number, tokenLifetime: number): Faults 
     retryAfterSeconds: null,
     failNext: [],
     hangNext: null,
+    lostAfterDequeue: null,
+    loseNext: null,
+    clockSkewMs: 0,
   };
 }
 
@@ -71,6 +106,54 @@ function pathIncludes(value: unknown, name: string): { pathIncludes?: string } {
   if (value === undefined) return {};
   if (typeof value !== "string") throw new FaultPatchError(`${name} must be a string`);
   return { pathIncludes: value };
+}
+
+function lossKind(value: unknown, name: string): LossKind {
+  if (!(LOSS_KINDS as readonly unknown[]).includes(value)) {
+    throw new FaultPatchError(`${name} must be one of ${LOSS_KINDS.join(", ")}`);
+  }
+  return value as LossKind;
+}
+
+function record(value: unknown, name: string): Record<string, unknown> {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new FaultPatchError(`${name} must be an object or null`);
+  }
+  return value as Record<string, unknown>;
+}
+
+function lossRule(value: unknown): LossRule | null {
+  if (value === null) return null;
+  const rule = record(value, "lostAfterDequeue");
+  const kinds = rule.kinds === undefined ? [...LOSS_KINDS] : rule.kinds;
+  if (!Array.isArray(kinds) || kinds.length === 0) {
+    throw new FaultPatchError("lostAfterDequeue.kinds must be a non-empty list");
+  }
+  const registrations = rule.registrations;
+  if (
+    registrations !== undefined &&
+    !(Array.isArray(registrations) && registrations.every((r) => typeof r === "string"))
+  ) {
+    throw new FaultPatchError("lostAfterDequeue.registrations must be a list of references");
+  }
+  return {
+    rate: number(rule.rate, "lostAfterDequeue.rate", 1),
+    kinds: kinds.map((kind, i) => lossKind(kind, `lostAfterDequeue.kinds[${i}]`)),
+    ...(registrations === undefined ? {} : { registrations: registrations as string[] }),
+  };
+}
+
+function loseNextRule(value: unknown): LoseNextRule | null {
+  if (value === null) return null;
+  const rule = record(value, "loseNext");
+  if (rule.registration !== undefined && typeof rule.registration !== "string") {
+    throw new FaultPatchError("loseNext.registration must be a string");
+  }
+  return {
+    count: rule.count === undefined ? 1 : count(rule.count, "loseNext.count"),
+    kind: lossKind(rule.kind, "loseNext.kind"),
+    ...(rule.registration === undefined ? {} : { registration: rule.registration as string }),
+  };
 }
 
 function failRule(value: unknown, index: number): FailRule {
@@ -115,6 +198,18 @@ export function patchFaults(current: Faults, patch: unknown): Faults {
         break;
       case "retryAfterSeconds":
         next.retryAfterSeconds = value === null ? null : number(value, key);
+        break;
+      case "clockSkewMs":
+        if (typeof value !== "number" || !Number.isFinite(value)) {
+          throw new FaultPatchError("clockSkewMs must be a number of milliseconds (either sign)");
+        }
+        next.clockSkewMs = value;
+        break;
+      case "lostAfterDequeue":
+        next.lostAfterDequeue = lossRule(value);
+        break;
+      case "loseNext":
+        next.loseNext = loseNextRule(value);
         break;
       case "failNext":
         if (!Array.isArray(value)) throw new FaultPatchError("failNext must be an array");
@@ -161,4 +256,26 @@ export function takeHang(faults: Faults, path: string): boolean {
   rule.count -= 1;
   if (rule.count <= 0) faults.hangNext = null;
   return true;
+}
+
+/**
+ * Whether this pull's response is lost, and how: the deterministic rule first, then the random
+ * one. Only called for a pull that dequeued something.
+ */
+export function takeLoss(
+  faults: Faults,
+  options: { registration: string; random: Random },
+): LossKind | null {
+  const next = faults.loseNext;
+  if (
+    next !== null && (next.registration === undefined || next.registration === options.registration)
+  ) {
+    next.count -= 1;
+    if (next.count <= 0) faults.loseNext = null;
+    return next.kind;
+  }
+  const rule = faults.lostAfterDequeue;
+  if (rule === null) return null;
+  if (rule.registrations && !rule.registrations.includes(options.registration)) return null;
+  return options.random.chance(rule.rate) ? options.random.pick(rule.kinds) : null;
 }

@@ -16,6 +16,21 @@ export interface GenerateOptions {
   malformed?: boolean;
 }
 
+export interface QueuedOptions {
+  duns: string;
+  type: KnownNotificationType;
+  /** When the change was queued; element timestamps fall before it. */
+  queuedMs: number;
+  malformed?: boolean;
+}
+
+/** A queued notification's text, without the delivery stamp the pull will append. */
+export interface QueuedText {
+  text: string;
+  /** False when the malformed rule dropped the stamp: such an item is delivered without one. */
+  stampAtDelivery: boolean;
+}
+
 export type MalformedKind =
   | "missingDuns"
   | "elementsNotArray"
@@ -142,12 +157,12 @@ const CATALOGUE: readonly { element: string; make: Maker }[] = [
   },
 ];
 
-function updateElements(random: Random, deliveryMs: number): unknown[] {
+function updateElements(random: Random, queuedMs: number): unknown[] {
   const count = random.int(1, 5);
   const pool = [...CATALOGUE];
   // A notification groups changes made at one or two moments before delivery (the VCR batch has 5
   // elements with 2 distinct timestamps).
-  const moments = [deliveryMs - random.int(3600, 259200) * 1000];
+  const moments = [queuedMs - random.int(3600, 259200) * 1000];
   if (random.chance(0.5)) moments.push(moments[0] + random.int(60, 7200) * 1000);
   const elements: unknown[] = [];
   for (let i = 0; i < count && pool.length > 0; i++) {
@@ -205,17 +220,44 @@ function breakRule(random: Random, notification: Record<string, unknown>): void 
   }
 }
 
-/** One notification as the JSON text D&B would send; key order matches the VCR captures. */
-export function generateNotificationText(random: Random, options: GenerateOptions): string {
-  const { duns, type, deliveryMs } = options;
+/**
+ * One notification as it waits in D&B's queue: everything but `deliveryTimeStamp`, which D&B
+ * sets when a pull hands it over (dnb-direct-plus.md §3.2). Key order matches the VCR captures,
+ * where the stamp comes last, so the pull appends it.
+ */
+export function generateQueuedNotification(random: Random, options: QueuedOptions): QueuedText {
+  const { duns, type, queuedMs } = options;
   const notification: Record<string, unknown> = {
     type,
     organization: type === "SEED" ? fullOrganization(random, duns) : { duns },
-    elements: type === "UPDATE" ? updateElements(random, deliveryMs) : [],
-    deliveryTimeStamp: isoMillis(deliveryMs),
+    elements: type === "UPDATE" ? updateElements(random, queuedMs) : [],
+    deliveryTimeStamp: null,
   };
   if (options.malformed) breakRule(random, notification);
-  return toJsonText(notification);
+  const stampAtDelivery = "deliveryTimeStamp" in notification;
+  delete notification.deliveryTimeStamp;
+  return { text: toJsonText(notification), stampAtDelivery };
+}
+
+/** One notification as the JSON text D&B would send, delivered at `deliveryMs`. */
+export function generateNotificationText(random: Random, options: GenerateOptions): string {
+  const queued = generateQueuedNotification(random, {
+    duns: options.duns,
+    type: options.type,
+    queuedMs: options.deliveryMs,
+    malformed: options.malformed,
+  });
+  return queued.stampAtDelivery
+    ? appendDeliveryStamp(queued.text, isoMillis(options.deliveryMs))
+    : queued.text;
+}
+
+/** Adds `"deliveryTimeStamp": stamp` as the last key of a JSON object's text, bytes unchanged. */
+export function appendDeliveryStamp(text: string, stamp: string): string {
+  const end = text.lastIndexOf("}");
+  const body = text.slice(0, end).trimEnd();
+  const separator = body.endsWith("{") ? "" : ",";
+  return `${body}${separator}"deliveryTimeStamp":${JSON.stringify(stamp)}}`;
 }
 
 /** Mostly UPDATEs, as a live registration sees; every type still shows up in a long stream. */

@@ -5,8 +5,10 @@
 import type { Context } from "hono";
 import { Hono } from "hono";
 import { ERROR_CODES } from "../dnb/payload.ts";
+import { waitForAbort } from "./abortable.ts";
 import { SIMULATED_CODES } from "./codes.ts";
 import { sendError, sendJsonText, type SimEnv, transactionDetail } from "./envelope.ts";
+import { type LossKind, takeLoss } from "./faults.ts";
 import { findRegistration } from "./lookup.ts";
 import { dropExpired, replaySince, takeOldest } from "./queue.ts";
 import type { SimRegistration, StoredNotification } from "./registration.ts";
@@ -44,17 +46,80 @@ function pullable(c: Context<SimEnv>, state: SimulatorState): SimRegistration | 
   return registration;
 }
 
-function sendBatch(
+function batchText(
   c: Context<SimEnv>,
   reference: string,
   items: readonly StoredNotification[],
-): Response {
+): string {
   const head = JSON.stringify({
     transactionDetail: transactionDetail(c),
     inquiryDetail: { reference },
   });
   const list = items.map((item) => item.text).join(",");
-  return sendJsonText(c, `${head.slice(0, -1)},"notifications":[${list}]}`);
+  return `${head.slice(0, -1)},"notifications":[${list}]}`;
+}
+
+function sendBatch(
+  c: Context<SimEnv>,
+  reference: string,
+  items: readonly StoredNotification[],
+): Response {
+  return sendJsonText(c, batchText(c, reference, items));
+}
+
+/**
+ * A pull response lost after the notifications left the queue: they are in the replay log only,
+ * and the client sees a reset, a hang, a 5xx or half a body.
+ */
+async function loseResponse(
+  c: Context<SimEnv>,
+  options: { state: SimulatorState; kind: LossKind; text: string },
+): Promise<Response> {
+  const { state, kind, text } = options;
+  state.counters.lostAfterDequeue[kind]++;
+  switch (kind) {
+    case "reset":
+      if (c.env?.resetConnection) {
+        c.env.resetConnection();
+        await waitForAbort([c.req.raw.signal, state.closing]);
+        return sendError(c, 503, ERROR_CODES.requestTimeout);
+      }
+      // Served without the TCP front (app.request in tests): the nearest thing is a hang.
+      await waitForAbort([c.req.raw.signal, state.closing]);
+      return sendError(c, 503, ERROR_CODES.requestTimeout);
+    case "hang":
+      state.counters.hangsInjected++;
+      await waitForAbort([c.req.raw.signal, state.closing]);
+      // Nobody reads this: the client has gone.
+      return sendError(c, 503, ERROR_CODES.requestTimeout);
+    case "error":
+      return state.faultRandom.chance(0.5)
+        ? sendError(c, 500, ERROR_CODES.internalError)
+        : sendError(c, 503, ERROR_CODES.requestTimeout);
+    case "truncate": {
+      // The declared length is the whole body; the stream ends half-way, so the connection is
+      // cut mid-body as a proxy or a dying server would.
+      const bytes = new TextEncoder().encode(text);
+      const half = bytes.subarray(0, Math.floor(bytes.length / 2));
+      let sent = false;
+      const body = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (sent) return controller.close();
+          sent = true;
+          controller.enqueue(half);
+        },
+      });
+      return new Response(body, {
+        status: 200,
+        headers: {
+          "content-type": "application/json;charset=UTF-8",
+          "content-length": String(bytes.length),
+          "x-request-id": c.get("transactionId"),
+          date: new Date(state.now()).toUTCString(),
+        },
+      });
+    }
+  }
 }
 
 function nothing(c: Context<SimEnv>): Response {
@@ -72,8 +137,16 @@ export function notificationRoutes(state: SimulatorState): Hono<SimEnv> {
     const nowMs = state.now();
     dropExpired(registration, nowMs);
     if (registration.suppressed || registration.queue.length === 0) return nothing(c);
-    const items = takeOldest(registration, { max, nowMs });
+    const items = takeOldest(registration, { max, nowMs, stamp: () => state.nextDeliveryMs() });
     state.counters.pulled += items.length;
+    const kind = takeLoss(state.faults, {
+      registration: registration.reference,
+      random: state.faultRandom,
+    });
+    if (kind !== null) {
+      state.counters.lostNotifications += items.length;
+      return loseResponse(c, { state, kind, text: batchText(c, registration.reference, items) });
+    }
     return sendBatch(c, registration.reference, items);
   });
 

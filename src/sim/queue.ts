@@ -2,7 +2,9 @@
  * A registration's notification queue and replay log, with D&B's retention: unpulled items live
  * 4 days, pulled ones are replayable for 14 days (dnb-direct-plus.md §3.1–3.2, §5).
  */
+import { appendDeliveryStamp } from "./generator.ts";
 import type { SimRegistration, StoredNotification } from "./registration.ts";
+import { isoMillis } from "./timestamps.ts";
 
 export const QUEUE_RETENTION_MS = 4 * 86400_000;
 export const REPLAY_WINDOW_MS = 14 * 86400_000;
@@ -20,14 +22,25 @@ function readStamp(text: string): { duns: string | null; deliveryMs: number | nu
   }
 }
 
-/** Stores the text byte-exact; ordering and replay fall back to enqueue time when it has no stamp. */
+/**
+ * Stores the text byte-exact. With `stampAtDelivery` the pull that hands it over appends
+ * `deliveryTimeStamp`, as D&B does; without it the text goes out as given (a hand-made stamp, or
+ * deliberately none), and replay orders it by the stamp it carries, else by enqueue time.
+ */
 export function enqueueText(
   registration: SimRegistration,
-  options: { text: string; nowMs: number },
+  options: { text: string; nowMs: number; stampAtDelivery?: boolean },
 ): void {
   const { text, nowMs } = options;
   const { duns, deliveryMs } = readStamp(text);
-  registration.queue.push({ text, duns, deliveryMs: deliveryMs ?? nowMs, enqueuedMs: nowMs });
+  const stampAtDelivery = options.stampAtDelivery ?? false;
+  registration.queue.push({
+    text,
+    duns,
+    deliveryMs: stampAtDelivery ? null : deliveryMs ?? nowMs,
+    stampAtDelivery,
+    enqueuedMs: nowMs,
+  });
 }
 
 export function dropExpired(registration: SimRegistration, nowMs: number): void {
@@ -55,29 +68,41 @@ function dropLeading(items: StoredNotification[], expired: (item: StoredNotifica
   if (count > 0) items.splice(0, count);
 }
 
-/** The destructive read: the oldest items leave the queue for the replay log. */
+/**
+ * The destructive read: the oldest items leave the queue for the replay log, stamped with the
+ * moment of this delivery (`stamp()` gives ascending milliseconds on the simulator's clock).
+ */
 export function takeOldest(
   registration: SimRegistration,
-  options: { max: number; nowMs: number },
+  options: { max: number; nowMs: number; stamp: () => number },
 ): StoredNotification[] {
   const { max, nowMs } = options;
   const taken = registration.queue.splice(0, max);
   for (const item of taken) {
+    if (item.stampAtDelivery && item.deliveryMs === null) {
+      const deliveryMs = options.stamp();
+      item.deliveryMs = deliveryMs;
+      item.text = appendDeliveryStamp(item.text, isoMillis(deliveryMs));
+    }
     item.pulledMs = nowMs;
     registration.replayLog.push(item);
   }
   return taken;
 }
 
-/** Strictly after `startMs`, ascending. Start has whole seconds and stamps have ms: overlap is real. */
+/**
+ * Strictly after `startMs`, ascending, at most `max`. The start has whole seconds and stamps have
+ * milliseconds, so responses overlap at second boundaries, and a second holding more than `max`
+ * notifications can only be read up to its first `max`.
+ */
 export function replaySince(
   registration: SimRegistration,
   options: { startMs: number; max: number },
 ): StoredNotification[] {
   const { startMs, max } = options;
   return registration.replayLog
-    .filter((item) => item.deliveryMs > startMs)
-    .sort((a, b) => a.deliveryMs - b.deliveryMs)
+    .filter((item) => (item.deliveryMs ?? item.enqueuedMs) > startMs)
+    .sort((a, b) => (a.deliveryMs ?? a.enqueuedMs) - (b.deliveryMs ?? b.enqueuedMs))
     .slice(0, max);
 }
 

@@ -1,33 +1,34 @@
 /**
- * The simulator's own token bucket. D&B limits per Consumer Key (dnb-direct-plus.md §5), and the
- * only published figure is 5 calls per second, so one bucket per simulator is the model. It runs
- * on real time, not the simulated clock: advancing days must not hand out free requests.
+ * The simulator's rate limit. D&B limits per Consumer Key (dnb-direct-plus.md §5) and publishes
+ * no window, so the simulator enforces the strictest reading of "N calls per second": at most N
+ * accepted requests in any sliding one-second window. A client that is evenly spaced at exactly
+ * N/s still trips it when one request arrives a little late and the next on time; a client must
+ * leave a margin. It runs on real time, not the simulated clock: advancing days must not hand
+ * out free requests.
  */
-export class TokenBucket {
-  readonly ratePerSecond: number;
-  readonly capacity: number;
-  #tokens: number;
-  #lastMs: number;
+export class SlidingWindowLimit {
+  readonly perSecond: number;
+  /** Requests allowed per window; below 1/s the window grows instead (0.5/s: 1 per 2 s). */
+  readonly #count: number;
+  readonly #windowMs: number;
   readonly #now: () => number;
+  /** Arrival times of the accepted requests of the last second, oldest first. */
+  readonly #accepted: number[] = [];
 
-  constructor(ratePerSecond: number, now: () => number = () => performance.now()) {
-    this.ratePerSecond = ratePerSecond;
-    this.capacity = Math.max(1, ratePerSecond);
+  constructor(perSecond: number, now: () => number = () => performance.now()) {
+    this.perSecond = perSecond;
+    this.#count = Math.max(1, Math.floor(perSecond));
+    this.#windowMs = (this.#count * 1000) / perSecond;
     this.#now = now;
-    this.#tokens = this.capacity;
-    this.#lastMs = now();
   }
 
-  /** Takes one token if there is one. */
+  /** Accepts the request if fewer than `perSecond` were accepted in the last 1,000 ms. */
   tryTake(): boolean {
     const now = this.#now();
-    this.#tokens = Math.min(
-      this.capacity,
-      this.#tokens + ((now - this.#lastMs) / 1000) * this.ratePerSecond,
-    );
-    this.#lastMs = now;
-    if (this.#tokens < 1) return false;
-    this.#tokens -= 1;
+    const since = now - this.#windowMs;
+    while (this.#accepted.length > 0 && this.#accepted[0] <= since) this.#accepted.shift();
+    if (this.#accepted.length >= this.#count) return false;
+    this.#accepted.push(now);
     return true;
   }
 }

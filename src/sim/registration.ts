@@ -2,13 +2,22 @@
 import type { Registration } from "../dnb/payload.ts";
 import { createdDateText, isoSeconds } from "./timestamps.ts";
 
-/** A notification kept as the exact JSON text that goes on the wire. */
+/**
+ * A notification kept as the exact JSON text that goes on the wire. D&B stamps
+ * `deliveryTimeStamp` when a pull hands the notification over (dnb-direct-plus.md §3.2), so a
+ * queued item usually has no stamp yet: `stampAtDelivery` items get theirs appended to `text`
+ * by the pull that takes them, and keep it in the replay log.
+ */
 export interface StoredNotification {
   text: string;
   /** `organization.duns` when readable: batch removal drops queued items by DUNS. */
   duns: string | null;
-  /** The parsed deliveryTimeStamp, or the enqueue time when the text has none. */
-  deliveryMs: number;
+  /**
+   * The delivery stamp: set by the pull for `stampAtDelivery` items; for texts enqueued
+   * verbatim, the stamp they carry (or the enqueue time when they carry none).
+   */
+  deliveryMs: number | null;
+  stampAtDelivery: boolean;
   enqueuedMs: number;
   pulledMs?: number;
 }

@@ -5,11 +5,11 @@
 import { type KnownNotificationType, NOTIFICATION_TYPES } from "../dnb/payload.ts";
 import { SimClock } from "./clock.ts";
 import { isValidDuns } from "./duns.ts";
-import { defaultFaults, type Faults } from "./faults.ts";
-import { generateNotificationText, pickNotificationType, randomDuns } from "./generator.ts";
+import { defaultFaults, type Faults, type LossKind } from "./faults.ts";
+import { generateQueuedNotification, pickNotificationType, randomDuns } from "./generator.ts";
 import { enqueueText } from "./queue.ts";
 import { createRandom, type Random } from "./random.ts";
-import { TokenBucket } from "./rate_limit.ts";
+import { SlidingWindowLimit } from "./rate_limit.ts";
 import { newRegistration, type RegistrationFields, type SimRegistration } from "./registration.ts";
 import { TokenStore } from "./token_store.ts";
 import { EXCEPTION_CODE_INVALID_DUNS } from "./codes.ts";
@@ -29,9 +29,9 @@ export interface SimulatorOptions {
   clientId?: string;
   /** Default "simulator-secret". */
   clientSecret?: string;
-  /** Requests per second on the API; default 5, 0 turns it off. */
+  /** Requests in any one-second window on the API; default 5, 0 turns it off. */
   rateLimit?: number;
-  /** Highest maxNotifications accepted; default 100. */
+  /** Highest maxNotifications accepted by pull and replay; default 100. */
   maxNotificationsLimit?: number;
   registrations?: InitialRegistration[];
   /** Trickle rate per registration; default 0 (off). */
@@ -55,17 +55,16 @@ export interface Counters {
   tokensIssued: number;
   errorsInjected: number;
   hangsInjected: number;
+  /** Pull responses lost after the notifications were dequeued, by kind. */
+  lostAfterDequeue: Record<LossKind, number>;
+  /** Notifications inside those lost responses: only the replay log still has them. */
+  lostNotifications: number;
 }
 
 export interface GenerateRequest {
   count: number;
   /** Cycled in order, so a short run still covers every listed type. */
   types?: readonly KnownNotificationType[];
-  /**
-   * A backlog rather than a burst: delivery stamps this far apart, ending now. Without it
-   * stamps are 1 ms apart, so a burst crowds one second.
-   */
-  spacingMs?: number;
 }
 
 function zeroCounters(): Counters {
@@ -78,6 +77,8 @@ function zeroCounters(): Counters {
     tokensIssued: 0,
     errorsInjected: 0,
     hangsInjected: 0,
+    lostAfterDequeue: { reset: 0, hang: 0, error: 0, truncate: 0 },
+    lostNotifications: 0,
   };
 }
 
@@ -96,7 +97,7 @@ export class SimulatorState {
   readonly #baseRateLimit: number;
   readonly #baseTokenLifetime: number;
   #faults: Faults;
-  #bucket: TokenBucket | null = null;
+  #limit: SlidingWindowLimit | null = null;
   #lastDeliveryMs = 0;
   readonly #closing = new AbortController();
 
@@ -123,8 +124,9 @@ export class SimulatorState {
     }
   }
 
+  /** The simulator's clock, including the injected skew against the client's clock. */
   now(): number {
-    return this.clock.now();
+    return this.clock.now() + this.#faults.clockSkewMs;
   }
 
   get faults(): Faults {
@@ -139,12 +141,12 @@ export class SimulatorState {
 
   #rebuildBucket(): void {
     const rate = this.#faults.rateLimit;
-    this.#bucket = rate > 0 ? new TokenBucket(rate) : null;
+    this.#limit = rate > 0 ? new SlidingWindowLimit(rate) : null;
   }
 
   /** False when the request is over the rate limit. */
   takeRateToken(): boolean {
-    return this.#bucket === null || this.#bucket.tryTake();
+    return this.#limit === null || this.#limit.tryTake();
   }
 
   /** Counters and faults back to their start values; registrations stay. */
@@ -163,7 +165,10 @@ export class SimulatorState {
     this.#closing.abort();
   }
 
-  /** Delivery stamps ascend by at least 1 ms, so a burst shares a second (replay overlap). */
+  /**
+   * The stamp of a notification handed over now: the simulator's clock, ascending by at least
+   * 1 ms, so one page shares (nearly) one second as D&B's do (dnb-direct-plus.md §3.2).
+   */
   nextDeliveryMs(): number {
     this.#lastDeliveryMs = Math.max(this.now(), this.#lastDeliveryMs + 1);
     return this.#lastDeliveryMs;
@@ -204,39 +209,33 @@ export class SimulatorState {
     registration: SimRegistration,
     duns: string,
     type: KnownNotificationType,
-    deliveryMs = this.nextDeliveryMs(),
   ): void {
     const malformed = this.faultRandom.chance(this.#faults.malformedRate);
-    const text = generateNotificationText(this.random, { duns, type, deliveryMs, malformed });
-    enqueueText(registration, { text, nowMs: this.now() });
+    const nowMs = this.now();
+    const queued = generateQueuedNotification(this.random, {
+      duns,
+      type,
+      queuedMs: nowMs,
+      malformed,
+    });
+    enqueueText(registration, {
+      text: queued.text,
+      nowMs,
+      stampAtDelivery: queued.stampAtDelivery,
+    });
   }
 
   /** Generates notifications for the registration's subjects (random DUNS when it has none). */
   generate(registration: SimRegistration, request: GenerateRequest): number {
     const subjects = [...registration.subjects];
     const types = request.types?.length ? request.types : null;
-    const spacing = request.spacingMs;
-    const firstMs = spacing === undefined
-      ? null
-      // After this registration's own latest stamp, so its queue stays in order, but not after
-      // other registrations' bursts: a backlog ends now, it does not run into the future.
-      : Math.max(lastStampOf(registration) + 1, this.now() - (request.count - 1) * spacing);
     for (let i = 0; i < request.count; i++) {
       const duns = subjects.length > 0 ? this.random.pick(subjects) : randomDuns(this.random);
       const type = types ? types[i % types.length] : pickNotificationType(this.random);
-      let deliveryMs: number | undefined;
-      if (firstMs !== null && spacing !== undefined) {
-        deliveryMs = Math.round(firstMs + i * spacing);
-        this.#lastDeliveryMs = Math.max(this.#lastDeliveryMs, deliveryMs);
-      }
-      this.#enqueueGenerated(registration, duns, type, deliveryMs);
+      this.#enqueueGenerated(registration, duns, type);
     }
     return request.count;
   }
-}
-
-function lastStampOf(registration: SimRegistration): number {
-  return registration.queue.at(-1)?.deliveryMs ?? registration.replayLog.at(-1)?.deliveryMs ?? 0;
 }
 
 export function isNotificationType(value: unknown): value is KnownNotificationType {

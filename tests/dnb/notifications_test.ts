@@ -1,4 +1,9 @@
 import assert from "node:assert/strict";
+import type { DnbClient } from "../../src/dnb/client.ts";
+import {
+  DnbOutcomeUnknownError,
+  DnbRegistrationNotFoundError,
+} from "../../src/dnb/errors.ts";
 import type { NotificationPage } from "../../src/dnb/notification_page.ts";
 import type { ReplayPage } from "../../src/dnb/notifications_api.ts";
 import { withSimulator } from "../helpers/dnb_client.ts";
@@ -11,11 +16,25 @@ async function collect<T>(pages: AsyncIterable<T>): Promise<T[]> {
   return all;
 }
 
+/** Pulls until the queue is empty (the monitor's pacing is not the point here). */
+async function drain(
+  client: DnbClient,
+  reference: string,
+  maxNotifications: number,
+): Promise<NotificationPage[]> {
+  const pages: NotificationPage[] = [];
+  for (;;) {
+    const page = await client.notifications.pull(reference, { maxNotifications });
+    if (!page) return pages;
+    pages.push(page);
+  }
+}
+
 Deno.test("pull drains the queue page by page until D&B answers 404", async () => {
   await withSimulator({ registrations: [REG] }, async (h) => {
     await h.admin("POST", "/_sim/registrations/REF_PULL/notifications", { generate: 250 });
     const client = h.client();
-    const pages = await collect(client.notifications.drain("REF_PULL", { maxNotifications: 100 }));
+    const pages = await drain(client, "REF_PULL", 100);
     assert.deepEqual(pages.map((p) => p.notifications.length + p.invalid.length), [100, 100, 50]);
     const ids = new Set(pages.flatMap((p) => p.notifications.map((n) => n.id)));
     assert.equal(ids.size, 250 - pages.reduce((n, p) => n + p.invalid.length, 0));
@@ -32,17 +51,6 @@ Deno.test("pull without maxNotifications asks for one; values above 100 are clam
     assert.equal(one!.notifications.length + one!.invalid.length, 1);
     const clamped = await client.notifications.pull("REF_PULL", { maxNotifications: 5000 });
     assert.equal(clamped!.notifications.length + clamped!.invalid.length, 100);
-  });
-});
-
-Deno.test("drain stops at the per-tick cap even when more is queued", async () => {
-  await withSimulator({ registrations: [REG] }, async (h) => {
-    await h.admin("POST", "/_sim/registrations/REF_PULL/notifications", { generate: 30 });
-    const pages = await collect(
-      h.client().notifications.drain("REF_PULL", { maxNotifications: 10, maxPulls: 2 }),
-    );
-    assert.equal(pages.length, 2);
-    assert.equal((await h.counters()).pulled, 20);
   });
 });
 
@@ -63,9 +71,7 @@ Deno.test("replay re-reads pulled notifications once each despite second-precisi
       notifications: spreadNotifications(250, startMs, 40),
     });
     const client = h.client();
-    const pulled: NotificationPage[] = await collect(
-      client.notifications.drain("REF_PULL", { maxNotifications: 100 }),
-    );
+    const pulled = await drain(client, "REF_PULL", 100);
     const pulledIds = pulled.flatMap((p) => p.notifications.map((n) => n.id));
     assert.equal(pulledIds.length, 250);
 
@@ -83,7 +89,7 @@ Deno.test("replay re-reads pulled notifications once each despite second-precisi
       replayed.reduce((n, p) => n + p.duplicates, 0) > 0,
       "the simulator really produced overlap that had to be removed",
     );
-    assert.ok(replayed.every((p) => p.skippedSecond === null));
+    assert.ok(replayed.every((p) => p.crowdedSecond === null));
     assert.equal(
       (await h.counters()).replayed,
       replayed.reduce((n, p) => n + p.notifications.length + p.duplicates, 0),
@@ -101,11 +107,11 @@ Deno.test("replay reports a second it cannot page through instead of looping or 
       ],
     });
     const client = h.client();
-    await collect(client.notifications.drain("REF_PULL", { maxNotifications: 100 }));
+    await drain(client, "REF_PULL", 100);
     const replayed = await collect(
       client.notifications.replay("REF_PULL", new Date(secondMs - 1_000), { maxNotifications: 10 }),
     );
-    const skipped = replayed.map((p) => p.skippedSecond).filter(Boolean);
+    const skipped = replayed.map((p) => p.crowdedSecond).filter(Boolean);
     assert.deepEqual(skipped, [new Date(secondMs).toISOString().replace(".000Z", "Z")]);
     const ids = replayed.flatMap((p) => p.notifications.map((n) => n.id));
     assert.equal(ids.length, 13, "the first page of the crowded second, then the later three");
@@ -135,5 +141,53 @@ Deno.test("one malformed notification is reported with its raw JSON; the page's 
       "organization.duns: expected a 9-digit string, got number 123; elements: expected an array, " +
         'got string "oops"',
     );
+  });
+});
+
+Deno.test("pull of an unknown registration is an error naming it, not an empty queue", async () => {
+  await withSimulator({ registrations: [REG] }, async (h) => {
+    const client = h.client();
+    await assert.rejects(
+      client.notifications.pull("NOPE"),
+      (error: unknown) =>
+        error instanceof DnbRegistrationNotFoundError && error.reference === "NOPE" &&
+        /registration "NOPE" not found: D&B answered 404 21901/.test(error.message),
+    );
+    // A 404 whose code says nothing (the real API's is undocumented): the account's list decides.
+    await h.admin("PUT", "/_sim/faults", {
+      failNext: [{ status: 404, errorCode: "00037", count: 2, pathIncludes: "/notifications" }],
+    });
+    await assert.rejects(
+      client.notifications.pull("ELSEWHERE"),
+      /registration "ELSEWHERE" not found: D&B answered 404 and the account's 1 registration/,
+    );
+    assert.equal(await client.notifications.pull("REF_PULL"), null, "listed: an empty queue");
+    await assert.rejects(
+      collect(client.notifications.replay("NOPE", new Date(Date.now() - 60_000))),
+      DnbRegistrationNotFoundError,
+    );
+  });
+});
+
+Deno.test("a pull whose answer is lost after dequeue is never retried blind", async () => {
+  await withSimulator({ registrations: [REG] }, async (h) => {
+    await h.admin("POST", "/_sim/registrations/REF_PULL/notifications", { generate: 30 });
+    const client = h.client({ timeout: 0.3, max_retries: 3 });
+    for (const kind of ["reset", "hang", "error", "truncate"]) {
+      await h.admin("PUT", "/_sim/faults", { loseNext: { count: 1, kind } });
+      const before = (await h.counters()).pulled;
+      await assert.rejects(client.notifications.pull("REF_PULL", { maxNotifications: 5 }), (e) => {
+        assert.ok(e instanceof DnbOutcomeUnknownError, `${kind}: ${e}`);
+        assert.equal(e.code, "DNB_OUTCOME_UNKNOWN");
+        return true;
+      });
+      assert.equal((await h.counters()).pulled - before, 5, `${kind}: one pull, no retry`);
+    }
+    // A 429 proves nothing was dequeued: that one is retried.
+    await h.admin("PUT", "/_sim/faults", {
+      failNext: [{ status: 429, errorCode: "00045", count: 1, pathIncludes: "/notifications" }],
+    });
+    const page = await client.notifications.pull("REF_PULL", { maxNotifications: 5 });
+    assert.equal(page!.notifications.length + page!.invalid.length, 5);
   });
 });

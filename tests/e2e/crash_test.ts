@@ -47,7 +47,7 @@ Deno.test({
     try {
       // A backlog spread over time, 50 notifications a second: replay pages hold 100, so every
       // second can be paged through (a crowded second is reported, see notifications_test).
-      sim.state.generate(sim.state.registrations.get(REF)!, { count: BACKLOG, spacingMs: 20 });
+      sim.state.generate(sim.state.registrations.get(REF)!, { count: BACKLOG });
       // Slow enough that a kill lands in a pull, a journal commit or a sink write.
       await fetch(`${sim.url}/_sim/faults`, {
         method: "PUT",

@@ -47,7 +47,7 @@ Deno.test({
     const postgres = await startPostgres();
     const dir = await Deno.makeTempDir({ prefix: "traceone-prod-" });
     const registration = sim.state.registrations.get(REF)!;
-    const enqueue = (count: number) => sim.state.generate(registration, { count, spacingMs: 20 });
+    const enqueue = (count: number) => sim.state.generate(registration, { count });
     enqueue(500);
     const child = spawnMain(["run", "--config", "config/production.example.yaml"], {
       cwd: ROOT,

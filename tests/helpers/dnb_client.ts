@@ -21,6 +21,7 @@ export function testDnbConfig(overrides: Partial<DnbApiConfig> = {}): DnbApiConf
     retry_max_delay: 0.05,
     circuit_breaker: { failure_threshold: 5, reset_timeout: 30 },
     subject_paths: "subjects",
+    replay_max_notifications: 100,
     ...overrides,
   };
 }

@@ -4,6 +4,7 @@ import { DeadLetters } from "../../src/pipeline/dead_letters.ts";
 import { Journal } from "../../src/pipeline/journal.ts";
 import { Leases } from "../../src/pipeline/lease.ts";
 import { Monitor } from "../../src/pipeline/monitor.ts";
+import { sleep } from "../../src/resilience/sleep.ts";
 import type { RunningSimulator } from "../../src/sim/server.ts";
 import { type SimulatorHarness, withSimulator } from "../helpers/dnb_client.ts";
 
@@ -16,13 +17,13 @@ function monitorFor(
 ) {
   const journal = new Journal(h.kv);
   const client = h.client({}, { fetch: options.fetch });
-  const clock = { now: options.now ?? Date.now, sleep: () => Promise.resolve() };
+  const clock = { now: options.now ?? Date.now, sleep };
   const monitor = new Monitor({
     kv: h.kv,
     client,
     journal,
     leases: new Leases(h.kv, { owner: options.owner ?? "test", ttlMs: 60_000, now: clock.now }),
-    maxNotifications: 25,
+    plan: { pageSize: 25, pagesPerSecond: 3 },
     maxPullsPerTick: 100,
     leaseTtlMs: 60_000,
     clock,
@@ -127,21 +128,37 @@ Deno.test("invariant 4: a pull lost in a crash is recovered through replay, de-d
   });
 });
 
-Deno.test("a failed pull leaves the in-flight marker, so the next tick replays", async () => {
+Deno.test("invariant 4: a pull answered 500 after dequeue is recovered by replay in the same tick", async () => {
   await withSimulator({ registrations: [REG] }, async (h) => {
-    await h.admin("POST", `/_sim/registrations/${REF}/notifications`, { generate: 10 });
-    const { monitor } = monitorFor(h);
-    await monitor.tick(REF);
+    await h.admin("POST", `/_sim/registrations/${REF}/notifications`, { generate: 60 });
+    await h.admin("PUT", "/_sim/faults", { loseNext: { count: 2, kind: "error" } });
+    const { monitor, journal } = monitorFor(h);
+    const result = await monitor.tick(REF);
+    assert.equal(result.outcome, "drained", result.error ?? "");
+    assert.equal(result.lostResponses, 2);
+    assert.equal(result.recoveries.length, 2);
+    const ids = await journaledIds(journal, REF);
+    const letters = await new DeadLetters(h.kv).list();
+    assert.equal(ids.length, new Set(ids).size, "nothing journaled twice");
+    assert.equal(ids.length + letters.length, 60, "every notification journaled or dead-lettered");
+    assert.equal(await h.kv.get(["monitor", "inflight", REF]).then((e) => e.value), null);
+  });
+});
+
+Deno.test("a pull refused before any work (400) fails the tick and leaves no marker", async () => {
+  await withSimulator({ registrations: [REG] }, async (h) => {
     await h.admin("POST", `/_sim/registrations/${REF}/notifications`, { generate: 10 });
     await h.admin("PUT", "/_sim/faults", {
       failNext: [{ status: 400, errorCode: "00003", count: 1, pathIncludes: "/notifications" }],
     });
+    const { monitor } = monitorFor(h);
     const failed = await monitor.tick(REF);
     assert.equal(failed.outcome, "failed");
-    assert.ok(await h.kv.get(["monitor", "inflight", REF]).then((e) => e.value));
+    assert.equal(await h.kv.get(["monitor", "inflight", REF]).then((e) => e.value), null);
     const next = await monitor.tick(REF);
-    assert.equal(next.recovery?.reason, "crash");
+    assert.equal(next.recovery, null, "nothing to recover");
     assert.equal(next.outcome, "drained");
+    assert.equal(next.received, 10);
   });
 });
 

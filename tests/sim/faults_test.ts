@@ -232,6 +232,8 @@ Deno.test("faults: bad settings are refused, reset restores defaults and zeroes 
       tokensIssued: 0,
       errorsInjected: 0,
       hangsInjected: 0,
+      lostAfterDequeue: { reset: 0, hang: 0, error: 0, truncate: 0 },
+      lostNotifications: 0,
     });
   } finally {
     await sim.shutdown();

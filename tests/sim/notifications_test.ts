@@ -294,24 +294,3 @@ Deno.test("replay covers only what was pulled within the last 14 days", async ()
   }
 });
 
-Deno.test("generate with spacingMs makes a backlog: ascending stamps that far apart, ending by now", async () => {
-  const sim = await startSimulator({
-    rateLimit: 0,
-    registrations: [{ reference: "SPACED", duns: [] }],
-  });
-  try {
-    const admin = new SimulatorAdmin(sim.url);
-    await admin.enqueue("SPACED", { generate: 5, spacingMs: 1_000 });
-    const stamps = sim.state.registrations.get("SPACED")!.queue.map((item) => item.deliveryMs);
-    assert.deepEqual(stamps.slice(1).map((ms, i) => ms - stamps[i]), [1_000, 1_000, 1_000, 1_000]);
-    assert.ok(stamps[4] <= sim.state.now());
-    const refused = await fetch(`${sim.url}/_sim/registrations/SPACED/notifications`, {
-      method: "POST",
-      body: JSON.stringify({ generate: 1, spacingMs: 0 }),
-    });
-    assert.equal(refused.status, 400);
-    await refused.body?.cancel();
-  } finally {
-    await sim.shutdown();
-  }
-});

@@ -36,7 +36,7 @@ Deno.test("takeOldest moves items to the replay log; replaySince is strict and a
   const registration = newRegistration("Q", { nowMs: T });
   enqueueText(registration, { text: text("2", "2024-02-25T16:21:08.000Z"), nowMs: T });
   enqueueText(registration, { text: text("1", "2024-02-25T16:21:07.001Z"), nowMs: T });
-  const taken = takeOldest(registration, { max: 5, nowMs: T });
+  const taken = takeOldest(registration, { max: 5, nowMs: T, stamp: () => T });
   assert.deepEqual(taken.map((item) => item.duns), ["2", "1"]);
   assert.equal(registration.queue.length, 0);
   assert.deepEqual(
@@ -49,10 +49,26 @@ Deno.test("takeOldest moves items to the replay log; replaySince is strict and a
   );
 });
 
+Deno.test("an item stamped at delivery gets the pull's moment appended, and keeps it for replay", () => {
+  const registration = newRegistration("Q", { nowMs: T });
+  const queued = '{"type":"UPDATE","organization":{"duns":"000000001"},"elements":[{"x":3.0E8}]}';
+  enqueueText(registration, { text: queued, nowMs: T, stampAtDelivery: true });
+  assert.equal(registration.queue[0].deliveryMs, null, "no stamp while queued");
+  let next = T + 90_000;
+  const [item] = takeOldest(registration, { max: 1, nowMs: T + 90_000, stamp: () => next++ });
+  assert.equal(
+    item.text,
+    '{"type":"UPDATE","organization":{"duns":"000000001"},"elements":[{"x":3.0E8}],' +
+      '"deliveryTimeStamp":"2024-02-25T16:22:37.000Z"}',
+  );
+  assert.equal(item.deliveryMs, T + 90_000);
+  assert.deepEqual(replaySince(registration, { startMs: T + 89_000, max: 5 }), [item]);
+});
+
 Deno.test("dropExpired applies 4 days to the queue and 14 days to the replay log", () => {
   const registration = newRegistration("Q", { nowMs: T });
   enqueueText(registration, { text: text("1"), nowMs: T });
-  takeOldest(registration, { max: 1, nowMs: T });
+  takeOldest(registration, { max: 1, nowMs: T, stamp: () => T });
   enqueueText(registration, { text: text("2"), nowMs: T });
   dropExpired(registration, T + QUEUE_RETENTION_MS - 1);
   assert.equal(registration.queue.length, 1);

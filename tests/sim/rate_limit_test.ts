@@ -1,31 +1,40 @@
 import assert from "node:assert/strict";
-import { TokenBucket } from "../../src/sim/rate_limit.ts";
+import { SlidingWindowLimit } from "../../src/sim/rate_limit.ts";
 
-function takeAll(bucket: TokenBucket, max: number): number {
+function takeAll(limit: SlidingWindowLimit, max: number): number {
   let taken = 0;
-  for (let i = 0; i < max && bucket.tryTake(); i++) taken++;
+  for (let i = 0; i < max && limit.tryTake(); i++) taken++;
   return taken;
 }
 
-Deno.test("a full bucket allows a burst of `rate`, then refills at rate per second", () => {
+Deno.test("at most `rate` requests in any sliding second", () => {
   let now = 0;
-  const bucket = new TokenBucket(5, () => now);
-  assert.equal(takeAll(bucket, 100), 5);
-  now += 199;
-  assert.equal(bucket.tryTake(), false);
+  const limit = new SlidingWindowLimit(5, () => now);
+  assert.equal(takeAll(limit, 100), 5);
+  now += 999;
+  assert.equal(limit.tryTake(), false, "the window still holds all five");
   now += 1;
-  assert.equal(takeAll(bucket, 100), 1);
-  now += 10_000;
-  assert.equal(takeAll(bucket, 100), 5, "never more than capacity");
+  assert.equal(takeAll(limit, 100), 5, "all five left the window together");
 });
 
-Deno.test("below one request per second the capacity is still one", () => {
+Deno.test("evenly spaced at exactly the rate, one late request makes the next one a 429", () => {
   let now = 0;
-  const bucket = new TokenBucket(0.5, () => now);
-  assert.equal(bucket.capacity, 1);
-  assert.equal(takeAll(bucket, 10), 1);
+  const limit = new SlidingWindowLimit(5, () => now);
+  const accepted: boolean[] = [];
+  // 200 ms apart, but the first is 30 ms late: the sixth arrives 970 ms after it.
+  for (const at of [30, 200, 400, 600, 800, 1000]) {
+    now = at;
+    accepted.push(limit.tryTake());
+  }
+  assert.deepEqual(accepted, [true, true, true, true, true, false]);
+});
+
+Deno.test("below one request per second the window grows", () => {
+  let now = 0;
+  const limit = new SlidingWindowLimit(0.5, () => now);
+  assert.equal(takeAll(limit, 10), 1);
   now += 1999;
-  assert.equal(bucket.tryTake(), false);
+  assert.equal(limit.tryTake(), false);
   now += 1;
-  assert.equal(bucket.tryTake(), true);
+  assert.equal(limit.tryTake(), true);
 });

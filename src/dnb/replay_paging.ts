@@ -1,0 +1,39 @@
+/**
+ * Where the next replay request starts. D&B replays from a whole second and returns at most
+ * `max` notifications per response (dnb-direct-plus.md §3.2), so paging goes by the newest
+ * stamp a response holds, re-reading that second (the overlap is dropped by id). Every full
+ * response moves the start forward by at least one second, so replay always ends.
+ *
+ * Whether D&B's "after the timestamp" is strict is unknown; both readings are covered: the next
+ * start is the whole second strictly before the newest stamp, so a stamp exactly on a second is
+ * read again rather than skipped.
+ */
+
+export interface ReplayStep {
+  /** The start of the next request, or null when this response was the last. */
+  nextStartMs: number | null;
+  /**
+   * Set when a full response lies inside one second: that second holds at least `max`
+   * notifications and those past the first response cannot be re-fetched. The replay goes on
+   * from the next second.
+   */
+  crowdedSecondMs: number | null;
+}
+
+export function nextReplayStep(
+  options: { startMs: number; stampsMs: readonly number[]; received: number; max: number },
+): ReplayStep {
+  const { startMs, stampsMs, received, max } = options;
+  if (received < max) return { nextStartMs: null, crowdedSecondMs: null };
+  let newest = Number.NEGATIVE_INFINITY;
+  for (const stamp of stampsMs) if (stamp > newest) newest = stamp;
+  // Without a readable stamp nothing says how far the response reached: treat it as crowded.
+  const next = Number.isFinite(newest) ? Math.floor((newest - 1) / 1000) * 1000 : startMs;
+  if (next > startMs) return { nextStartMs: next, crowdedSecondMs: null };
+  return { nextStartMs: startMs + 1000, crowdedSecondMs: startMs };
+}
+
+/** The whole second at or before `ms`. */
+export function wholeSecond(ms: number): number {
+  return Math.floor(ms / 1000) * 1000;
+}

@@ -1,0 +1,77 @@
+import type { OffsetBounds } from "../dnb/dnb_clock.ts";
+
+/**
+ * D&B stamps a page with the second it hands it over, and replays from a whole second at most
+ * `replay_max_notifications` at a time (dnb-direct-plus.md §3.2). So that every page can be
+ * re-fetched, one registration's pages must never crowd a D&B second: at most `pagesPerSecond`
+ * pulls of it per D&B second, and those pages together hold fewer than one replay response.
+ * Registrations are paced apart, so the account's rate is still used by interleaving them.
+ *
+ * All times here are D&B times in ms, except where a name says local.
+ */
+export interface PullPlan {
+  /** Notifications asked for per pull. */
+  pageSize: number;
+  /** Pulls of one registration per D&B second. */
+  pagesPerSecond: number;
+}
+
+/**
+ * Page size and pages per second for a replay limit. A second may hold at most
+ * `replayMax - 1` notifications: then a full replay response inside one second proves that
+ * second held more than the pacing allows (data from before it, or another client), and it is
+ * reported as a gap instead of passing for complete.
+ */
+export function pullPlan(options: { maxNotifications: number; replayMax: number }): PullPlan {
+  const perSecond = Math.max(1, options.replayMax - 1);
+  const pageSize = Math.max(1, Math.min(options.maxNotifications, perSecond));
+  return { pageSize, pagesPerSecond: Math.max(1, Math.floor(perSecond / pageSize)) };
+}
+
+/** The whole D&B second from which a replay re-reads a pull sent at `localMs`. */
+export function replayStartFor(localMs: number, bounds: OffsetBounds): number {
+  // The request reaches D&B no earlier than local + lower, and its page is stamped after that;
+  // a start one second before the ceiling is below every such stamp, strict "after" or not.
+  return Math.ceil((localMs + bounds.lower) / 1000) * 1000 - 1000;
+}
+
+/** The latest D&B second an answer received by `localMs` can have been stamped in. */
+export function latestSecondBy(localMs: number, bounds: OffsetBounds): number {
+  return Math.floor((localMs + bounds.upper) / 1000) * 1000;
+}
+
+export class PullPacer {
+  readonly #pagesPerSecond: number;
+  /** Per registration: the D&B seconds of its latest pages, ascending, at most pagesPerSecond. */
+  readonly #seconds = new Map<string, number[]>();
+
+  constructor(plan: PullPlan) {
+    this.#pagesPerSecond = plan.pagesPerSecond;
+  }
+
+  /** Records that a page of `registration` was (or may have been) stamped in `secondMs`. */
+  record(registration: string, secondMs: number): void {
+    const seconds = this.#seconds.get(registration) ?? [];
+    seconds.push(secondMs);
+    seconds.sort((a, b) => a - b);
+    if (seconds.length > this.#pagesPerSecond) seconds.splice(0, seconds.length - this.#pagesPerSecond);
+    this.#seconds.set(registration, seconds);
+  }
+
+  /** What another process journaled last: counts only if it is newer than what is known. */
+  seed(registration: string, secondMs: number): void {
+    const newest = this.#seconds.get(registration)?.at(-1);
+    if (newest === undefined || secondMs > newest) this.record(registration, secondMs);
+  }
+
+  /**
+   * The local time before which the next pull of `registration` must not be sent: once it
+   * reaches D&B, the oldest of its last `pagesPerSecond` pages must lie in an earlier second.
+   */
+  notBefore(registration: string, bounds: OffsetBounds): number {
+    const seconds = this.#seconds.get(registration) ?? [];
+    if (seconds.length < this.#pagesPerSecond) return Number.NEGATIVE_INFINITY;
+    const oldest = seconds[seconds.length - this.#pagesPerSecond];
+    return oldest + 1000 - bounds.lower;
+  }
+}
