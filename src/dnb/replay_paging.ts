@@ -26,11 +26,22 @@ export function nextReplayStep(
   const { startMs, stampsMs, received, max } = options;
   if (received < max) return { nextStartMs: null, crowdedSecondMs: null };
   let newest = Number.NEGATIVE_INFINITY;
-  for (const stamp of stampsMs) if (stamp > newest) newest = stamp;
+  let inside = false;
+  for (const stamp of stampsMs) {
+    if (stamp > newest) newest = stamp;
+    if (stamp > startMs && stamp < startMs + 1000) inside = true;
+  }
   // Without a readable stamp nothing says how far the response reached: treat it as crowded.
-  const next = Number.isFinite(newest) ? Math.floor((newest - 1) / 1000) * 1000 : startMs;
+  if (!Number.isFinite(newest)) return { nextStartMs: startMs + 1000, crowdedSecondMs: startMs };
+  const next = Math.floor((newest - 1) / 1000) * 1000;
   if (next > startMs) return { nextStartMs: next, crowdedSecondMs: null };
-  return { nextStartMs: startMs + 1000, crowdedSecondMs: startMs };
+  // A full response that does not leave its second: that second holds at least `max`. When
+  // every stamp sits exactly on a whole second, that second is the crowded one, whichever
+  // reading of "after" D&B uses.
+  return {
+    nextStartMs: Math.max(startMs + 1000, wholeSecond(newest)),
+    crowdedSecondMs: inside ? startMs : wholeSecond(newest),
+  };
 }
 
 /** The whole second at or before `ms`. */
