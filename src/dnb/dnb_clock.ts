@@ -32,7 +32,9 @@ export const UNMEASURED_SKEW_MS = 5_000;
 const SAMPLES_KEPT = 32;
 
 export class DnbClock {
-  readonly #samples: { lower: number; upper: number }[] = [];
+  /** Recent bounds from below and from above, each list oldest first. */
+  readonly #lowers: number[] = [];
+  readonly #uppers: number[] = [];
   /** The local clock every sample and bound is measured against. */
   readonly now: () => number;
 
@@ -43,14 +45,15 @@ export class DnbClock {
   observe(sample: ClockSample): void {
     const lower = sample.dnbEarliest - sample.receivedAt;
     const upper = sample.dnbLatest - sample.sentAt;
-    if (!(Number.isFinite(lower) && Number.isFinite(upper)) || lower > upper) return;
+    if (Number.isNaN(lower) || Number.isNaN(upper) || lower > upper) return;
     const current = this.bounds();
     // Samples that contradict the others mean a clock was stepped: start over from this one.
     if (current.measured && (lower > current.upper || upper < current.lower)) {
-      this.#samples.length = 0;
+      this.#lowers.length = 0;
+      this.#uppers.length = 0;
     }
-    this.#samples.push({ lower, upper });
-    if (this.#samples.length > SAMPLES_KEPT) this.#samples.shift();
+    if (Number.isFinite(lower)) keep(this.#lowers, lower);
+    if (Number.isFinite(upper)) keep(this.#uppers, upper);
   }
 
   /** Observes an HTTP `Date` header: the second D&B's clock was in while answering. */
@@ -61,24 +64,40 @@ export class DnbClock {
     this.observe({ ...timing, dnbEarliest: ms, dnbLatest: ms + 999 });
   }
 
-  /** Observes a millisecond D&B instant (a transaction time, a delivery stamp). */
+  /** Observes a millisecond D&B instant taken while serving the request (a transaction time). */
   observeInstant(iso: string | null | undefined, timing: { sentAt: number; receivedAt: number }) {
-    if (typeof iso !== "string") return;
-    const ms = Date.parse(iso);
-    if (Number.isNaN(ms)) return;
-    this.observe({ ...timing, dnbEarliest: ms, dnbLatest: ms });
+    const ms = parse(iso);
+    if (ms !== null) this.observe({ ...timing, dnbEarliest: ms, dnbLatest: ms });
+  }
+
+  /** Observes a D&B instant known only to precede the answer (a delivery stamp). */
+  observeLowerBound(
+    iso: string | null | undefined,
+    timing: { sentAt: number; receivedAt: number },
+  ) {
+    const ms = parse(iso);
+    if (ms !== null) {
+      this.observe({ ...timing, dnbEarliest: ms, dnbLatest: Number.POSITIVE_INFINITY });
+    }
   }
 
   bounds(): OffsetBounds {
-    if (this.#samples.length === 0) {
+    if (this.#lowers.length === 0 && this.#uppers.length === 0) {
       return { lower: -UNMEASURED_SKEW_MS, upper: UNMEASURED_SKEW_MS, measured: false };
     }
-    let lower = Number.NEGATIVE_INFINITY;
-    let upper = Number.POSITIVE_INFINITY;
-    for (const sample of this.#samples) {
-      lower = Math.max(lower, sample.lower);
-      upper = Math.min(upper, sample.upper);
-    }
-    return { lower, upper, measured: true };
+    const lower = this.#lowers.length > 0 ? Math.max(...this.#lowers) : -UNMEASURED_SKEW_MS;
+    const upper = this.#uppers.length > 0 ? Math.min(...this.#uppers) : UNMEASURED_SKEW_MS;
+    return { lower, upper: Math.max(lower, upper), measured: true };
   }
+}
+
+function keep(list: number[], value: number): void {
+  list.push(value);
+  if (list.length > SAMPLES_KEPT) list.shift();
+}
+
+function parse(iso: string | null | undefined): number | null {
+  if (typeof iso !== "string") return null;
+  const ms = Date.parse(iso);
+  return Number.isNaN(ms) ? null : ms;
 }

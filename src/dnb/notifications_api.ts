@@ -200,9 +200,18 @@ export class NotificationsApi {
     const clock = this.#options.clock;
     if (!clock) return;
     clock.observeInstant(page.transactionTimestamp, response);
+    // A stamp was made before the answer left, but maybe not after the request did (D&B may
+    // stamp from a clock read earlier): the newest bounds D&B's clock from below only.
+    let newest: string | null = null;
+    let newestMs = Number.NEGATIVE_INFINITY;
     for (const { notification } of page.notifications) {
-      clock.observeInstant(notification.deliveryTimeStamp, response);
+      const ms = Date.parse(notification.deliveryTimeStamp);
+      if (ms > newestMs) {
+        newestMs = ms;
+        newest = notification.deliveryTimeStamp;
+      }
     }
+    clock.observeLowerBound(newest, response);
   }
 }
 

@@ -206,7 +206,13 @@ export class DnbTransport {
         ...(connection ? { client: connection } : {}),
       } as RequestInit);
       const text = await answer.text();
-      response = { status: answer.status, headers: answer.headers, text, sentAt, receivedAt: now() };
+      response = {
+        status: answer.status,
+        headers: answer.headers,
+        text,
+        sentAt,
+        receivedAt: now(),
+      };
       this.#options.clock?.observeDateHeader(answer.headers.get("date"), response);
     } catch (error) {
       if (request.signal?.aborted) {

@@ -28,11 +28,19 @@ export function pullPlan(options: { maxNotifications: number; replayMax: number 
   return { pageSize, pagesPerSecond: Math.max(1, Math.floor(perSecond / pageSize)) };
 }
 
+/**
+ * Recovery starts this much earlier than the estimate of D&B's clock says is needed. It only
+ * costs re-reading the page before (dropped by id), and it covers an estimate that is off.
+ */
+export const RECOVERY_MARGIN_MS = 1000;
+/** Pacing waits this much longer than the estimate of D&B's clock says is needed. */
+export const PACING_MARGIN_MS = 20;
+
 /** The whole D&B second from which a replay re-reads a pull sent at `localMs`. */
 export function replayStartFor(localMs: number, bounds: OffsetBounds): number {
   // The request reaches D&B no earlier than local + lower, and its page is stamped after that;
   // a start one second before the ceiling is below every such stamp, strict "after" or not.
-  return Math.ceil((localMs + bounds.lower) / 1000) * 1000 - 1000;
+  return Math.ceil((localMs + bounds.lower) / 1000) * 1000 - 1000 - RECOVERY_MARGIN_MS;
 }
 
 /** The latest D&B second an answer received by `localMs` can have been stamped in. */
@@ -54,7 +62,9 @@ export class PullPacer {
     const seconds = this.#seconds.get(registration) ?? [];
     seconds.push(secondMs);
     seconds.sort((a, b) => a - b);
-    if (seconds.length > this.#pagesPerSecond) seconds.splice(0, seconds.length - this.#pagesPerSecond);
+    if (seconds.length > this.#pagesPerSecond) {
+      seconds.splice(0, seconds.length - this.#pagesPerSecond);
+    }
     this.#seconds.set(registration, seconds);
   }
 
@@ -72,6 +82,6 @@ export class PullPacer {
     const seconds = this.#seconds.get(registration) ?? [];
     if (seconds.length < this.#pagesPerSecond) return Number.NEGATIVE_INFINITY;
     const oldest = seconds[seconds.length - this.#pagesPerSecond];
-    return oldest + 1000 - bounds.lower;
+    return oldest + 1000 - bounds.lower + PACING_MARGIN_MS;
   }
 }

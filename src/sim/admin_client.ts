@@ -3,12 +3,12 @@
  * process (or over real HTTP) need not spell the JSON by hand.
  */
 import type { AdminRegistrationView } from "./admin_routes.ts";
-import type { Faults } from "./faults.ts";
+import type { Faults, FaultsPatch } from "./faults.ts";
 import type { Counters } from "./state.ts";
 
 export type { AdminRegistrationView } from "./admin_routes.ts";
 export type { Counters } from "./state.ts";
-export type { Faults } from "./faults.ts";
+export type { Faults, FaultsPatch } from "./faults.ts";
 
 export interface AdminRegistrationRequest {
   reference: string;
@@ -79,7 +79,7 @@ export class SimulatorAdmin {
     return this.#call("GET", "/faults");
   }
 
-  setFaults(patch: Partial<Faults>): Promise<Faults> {
+  setFaults(patch: FaultsPatch): Promise<Faults> {
     return this.#call("PUT", "/faults", patch);
   }
 

@@ -3,7 +3,6 @@
  * produce (dnb-direct-plus.md §7.7). `failNext`/`hangNext` are deterministic, for tests that must
  * not depend on chance.
  */
-import type { Random } from "./random.ts";
 
 export interface FailRule {
   status: number;
@@ -28,12 +27,18 @@ export type LossKind = "reset" | "hang" | "error" | "truncate";
 export const LOSS_KINDS: readonly LossKind[] = ["reset", "hang", "error", "truncate"];
 
 export interface LossRule {
-  /** Share of non-empty pull responses lost, 0 to 1. */
+  /**
+   * Share of non-empty pull responses lost, 0 to 1, spread evenly (every 1/rate-th pull), so a
+   * run of n pulls loses n × rate of them whatever the timing.
+   */
   rate: number;
-  /** Which kinds, chosen at random; default all four. */
+  /** Which kinds, in turn; default all four. */
   kinds: LossKind[];
   /** Only these registrations; default all. */
   registrations?: string[];
+  /** Progress of the spreading: the fraction of a loss owed, and losses so far. */
+  owed: number;
+  lost: number;
 }
 
 export interface LoseNextRule {
@@ -59,13 +64,21 @@ export interface Faults {
   retryAfterSeconds: number | null;
   failNext: FailRule[];
   hangNext: HangRule | null;
-  /** Pull responses lost after dequeue, at random. */
+  /** Pull responses lost after dequeue, at a rate. */
   lostAfterDequeue: LossRule | null;
   /** The next pull responses lost after dequeue, deterministically. */
   loseNext: LoseNextRule | null;
   /** The simulator's clock against the client's, in ms (either sign). */
   clockSkewMs: number;
 }
+
+/** What `PUT /_sim/faults` takes: any subset, with the loss rules in their short form. */
+export type FaultsPatch =
+  & Partial<Omit<Faults, "lostAfterDequeue" | "loseNext">>
+  & {
+    lostAfterDequeue?: { rate: number; kinds?: LossKind[]; registrations?: string[] } | null;
+    loseNext?: { kind: LossKind; count?: number; registration?: string } | null;
+  };
 
 export class FaultPatchError extends Error {
   override name = "FaultPatchError";
@@ -140,6 +153,8 @@ function lossRule(value: unknown): LossRule | null {
     rate: number(rule.rate, "lostAfterDequeue.rate", 1),
     kinds: kinds.map((kind, i) => lossKind(kind, `lostAfterDequeue.kinds[${i}]`)),
     ...(registrations === undefined ? {} : { registrations: registrations as string[] }),
+    owed: 0,
+    lost: 0,
   };
 }
 
@@ -259,13 +274,10 @@ export function takeHang(faults: Faults, path: string): boolean {
 }
 
 /**
- * Whether this pull's response is lost, and how: the deterministic rule first, then the random
- * one. Only called for a pull that dequeued something.
+ * Whether this pull's response is lost, and how: the next-pulls rule first, then the rate. Only
+ * called for a pull that dequeued something.
  */
-export function takeLoss(
-  faults: Faults,
-  options: { registration: string; random: Random },
-): LossKind | null {
+export function takeLoss(faults: Faults, options: { registration: string }): LossKind | null {
   const next = faults.loseNext;
   if (
     next !== null && (next.registration === undefined || next.registration === options.registration)
@@ -277,5 +289,8 @@ export function takeLoss(
   const rule = faults.lostAfterDequeue;
   if (rule === null) return null;
   if (rule.registrations && !rule.registrations.includes(options.registration)) return null;
-  return options.random.chance(rule.rate) ? options.random.pick(rule.kinds) : null;
+  rule.owed += rule.rate;
+  if (rule.owed < 1) return null;
+  rule.owed -= 1;
+  return rule.kinds[rule.lost++ % rule.kinds.length];
 }

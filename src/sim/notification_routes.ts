@@ -5,7 +5,7 @@
 import type { Context } from "hono";
 import { Hono } from "hono";
 import { ERROR_CODES } from "../dnb/payload.ts";
-import { waitForAbort } from "./abortable.ts";
+import { sleep, waitForAbort } from "./abortable.ts";
 import { SIMULATED_CODES } from "./codes.ts";
 import { sendError, sendJsonText, type SimEnv, transactionDetail } from "./envelope.ts";
 import { type LossKind, takeLoss } from "./faults.ts";
@@ -129,7 +129,7 @@ function nothing(c: Context<SimEnv>): Response {
 export function notificationRoutes(state: SimulatorState): Hono<SimEnv> {
   const routes = new Hono<SimEnv>();
 
-  routes.get("/:ref/notifications", (c) => {
+  routes.get("/:ref/notifications", async (c) => {
     const registration = pullable(c, state);
     if (registration instanceof Response) return registration;
     const max = readMax(c, state.maxNotificationsLimit);
@@ -137,12 +137,16 @@ export function notificationRoutes(state: SimulatorState): Hono<SimEnv> {
     const nowMs = state.now();
     dropExpired(registration, nowMs);
     if (registration.suppressed || registration.queue.length === 0) return nothing(c);
-    const items = takeOldest(registration, { max, nowMs, stamp: () => state.nextDeliveryMs() });
-    state.counters.pulled += items.length;
-    const kind = takeLoss(state.faults, {
-      registration: registration.reference,
-      random: state.faultRandom,
+    const stamps = state.deliveryStampsFor(registration, {
+      count: Math.min(max, registration.queue.length),
+      requestMs: c.get("requestTimeMs"),
     });
+    let next = stamps.firstMs;
+    const items = takeOldest(registration, { max, nowMs, stamp: () => next++ });
+    // No stamp may be later than the answer that carries it.
+    await sleep(stamps.lastMs - state.now(), [state.closing]);
+    state.counters.pulled += items.length;
+    const kind = takeLoss(state.faults, { registration: registration.reference });
     if (kind !== null) {
       state.counters.lostNotifications += items.length;
       return loseResponse(c, { state, kind, text: batchText(c, registration.reference, items) });

@@ -98,7 +98,6 @@ export class SimulatorState {
   readonly #baseTokenLifetime: number;
   #faults: Faults;
   #limit: SlidingWindowLimit | null = null;
-  #lastDeliveryMs = 0;
   readonly #closing = new AbortController();
 
   constructor(options: SimulatorOptions = {}) {
@@ -166,12 +165,21 @@ export class SimulatorState {
   }
 
   /**
-   * The stamp of a notification handed over now: the simulator's clock, ascending by at least
-   * 1 ms, so one page shares (nearly) one second as D&B's do (dnb-direct-plus.md §3.2).
+   * The delivery stamps of a page of `count` handed over now: one millisecond apart and after
+   * the registration's previous stamp, ending now — D&B stamps each notification as it hands it
+   * over, before it answers (the ALT202 sample: two stamps 8 ms apart in one answer). When the
+   * registration's last page was stamped less than `count` ms ago, the stamps run past now, and
+   * the pull must not answer before `lastMs`.
    */
-  nextDeliveryMs(): number {
-    this.#lastDeliveryMs = Math.max(this.now(), this.#lastDeliveryMs + 1);
-    return this.#lastDeliveryMs;
+  deliveryStampsFor(
+    registration: SimRegistration,
+    options: { count: number; requestMs: number },
+  ): { firstMs: number; lastMs: number } {
+    const { count, requestMs } = options;
+    const previous = registration.replayLog.at(-1)?.deliveryMs ?? 0;
+    // Not before the request arrived (its transactionTimestamp) either.
+    const firstMs = Math.max(previous + 1, requestMs, this.now() - (count - 1));
+    return { firstMs, lastMs: firstMs + count - 1 };
   }
 
   /** Null when the reference is taken. */

@@ -44,12 +44,15 @@ Deno.test("replay start timestamps are whole seconds in UTC", () => {
 });
 
 Deno.test("maxNotifications is clamped to 1–100", () => {
-  assert.deepEqual([0, 1, 50.7, 100, 1000, Number.NaN].map((value) => clampMaxNotifications(value)), [
-    1,
-    1,
-    50,
-    100,
-    100,
-    1,
-  ]);
+  assert.deepEqual(
+    [0, 1, 50.7, 100, 1000, Number.NaN].map((value) => clampMaxNotifications(value)),
+    [
+      1,
+      1,
+      50,
+      100,
+      100,
+      1,
+    ],
+  );
 });

@@ -1,9 +1,6 @@
 import assert from "node:assert/strict";
 import type { DnbClient } from "../../src/dnb/client.ts";
-import {
-  DnbOutcomeUnknownError,
-  DnbRegistrationNotFoundError,
-} from "../../src/dnb/errors.ts";
+import { DnbOutcomeUnknownError, DnbRegistrationNotFoundError } from "../../src/dnb/errors.ts";
 import type { NotificationPage } from "../../src/dnb/notification_page.ts";
 import type { ReplayPage } from "../../src/dnb/notifications_api.ts";
 import { withSimulator } from "../helpers/dnb_client.ts";

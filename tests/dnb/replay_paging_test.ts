@@ -21,7 +21,11 @@ interface Item {
 const stampsArbitrary = fc.array(
   fc.record({
     gapSeconds: fc.integer({ min: 0, max: 3 }),
-    count: fc.oneof(fc.integer({ min: 0, max: 5 }), fc.integer({ min: 90, max: 110 }), fc.integer({ min: 0, max: 250 })),
+    count: fc.oneof(
+      fc.integer({ min: 0, max: 5 }),
+      fc.integer({ min: 90, max: 110 }),
+      fc.integer({ min: 0, max: 250 }),
+    ),
     onWholeSecond: fc.boolean(),
   }),
   { minLength: 0, maxLength: 12 },
@@ -31,12 +35,14 @@ const stampsArbitrary = fc.array(
     second += (s.gapSeconds + 1) * 1000;
     return { second, count: s.count, onWholeSecond: s.onWholeSecond };
   });
-  return fc.tuple(...groups.map((g) =>
-    fc.array(fc.integer({ min: g.onWholeSecond ? 0 : 1, max: 999 }), {
-      minLength: g.count,
-      maxLength: g.count,
-    }).map((offsets) => offsets.map((o, i) => (g.onWholeSecond && i === 0 ? 0 : o) + g.second))
-  )).map((lists) => lists.flat().sort((a, b) => a - b).map((stampMs, seq) => ({ seq, stampMs })));
+  return fc.tuple(
+    ...groups.map((g) =>
+      fc.array(fc.integer({ min: g.onWholeSecond ? 0 : 1, max: 999 }), {
+        minLength: g.count,
+        maxLength: g.count,
+      }).map((offsets) => offsets.map((o, i) => (g.onWholeSecond && i === 0 ? 0 : o) + g.second))
+    ),
+  ).map((lists) => lists.flat().sort((a, b) => a - b).map((stampMs, seq) => ({ seq, stampMs })));
 });
 
 /** A replay endpoint over `items`: from a whole second, strictly after or from, at most `max`. */

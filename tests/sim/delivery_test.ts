@@ -101,19 +101,31 @@ for (const kind of ["reset", "hang", "error", "truncate"] as const) {
   });
 }
 
-Deno.test("lostAfterDequeue loses about its rate of non-empty pulls", async () => {
+Deno.test("lostAfterDequeue loses its rate of non-empty pulls, the kinds in turn", async () => {
   const sim = await start();
   const admin = new SimulatorAdmin(sim.url);
   try {
     await admin.enqueue("LOSSY", { generate: 200 });
-    await admin.setFaults({ lostAfterDequeue: { rate: 0.5, kinds: ["error"] } });
-    let lost = 0;
-    for (let i = 0; i < 200; i++) {
-      const reply = await api(sim, `${REF}/notifications`);
-      if (reply.status >= 500) lost++;
+    await admin.setFaults({ lostAfterDequeue: { rate: 0.25, kinds: ["error", "truncate"] } });
+    const outcomes: string[] = [];
+    for (let i = 0; i < 16; i++) {
+      try {
+        const reply = await api(sim, `${REF}/notifications`);
+        outcomes.push(reply.status >= 500 ? "error" : reply.body === null ? "truncate" : "ok");
+      } catch {
+        outcomes.push("truncate");
+      }
     }
-    assert.ok(lost > 60 && lost < 140, `about half lost, got ${lost}`);
-    assert.equal((await admin.counters()).lostAfterDequeue.error, lost);
+    assert.deepEqual(
+      outcomes.map((o, i) => `${i}:${o}`).filter((o) => !o.endsWith(":ok")),
+      ["3:error", "7:truncate", "11:error", "15:truncate"],
+    );
+    assert.deepEqual((await admin.counters()).lostAfterDequeue, {
+      reset: 0,
+      hang: 0,
+      error: 2,
+      truncate: 2,
+    });
     const bad = await fetch(`${sim.url}/_sim/faults`, {
       method: "PUT",
       body: JSON.stringify({ lostAfterDequeue: { rate: 0.1, kinds: ["explode"] } }),
@@ -134,7 +146,10 @@ Deno.test("clockSkewMs moves the simulator's clock: transaction time, stamps and
     const before = Date.now();
     const reply = await api(sim, `${REF}/notifications`);
     const stamp = Date.parse(reply.body.notifications[0].deliveryTimeStamp);
-    assert.ok(before - stamp > 6_000 && before - stamp < 8_000, `stamp ${before - stamp} ms behind`);
+    assert.ok(
+      before - stamp > 6_000 && before - stamp < 8_000,
+      `stamp ${before - stamp} ms behind`,
+    );
     const date = Date.parse(reply.headers.get("date")!);
     assert.ok(before - date > 5_000, "the Date header follows the simulator's clock");
   } finally {

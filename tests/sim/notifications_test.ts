@@ -293,4 +293,3 @@ Deno.test("replay covers only what was pulled within the last 14 days", async ()
     await sim.shutdown();
   }
 });
-
