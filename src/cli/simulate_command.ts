@@ -16,10 +16,21 @@ export function registerSimulateCommand(program: Command, deps: SimulateCommandD
     .option("--rate-limit <rps>", "the simulator's own 429 threshold, requests per second", "5")
     .option("--registration <ref>", "create a demo registration (repeatable)", collect, [])
     .option("--notifications-per-minute <n>", "generated notifications per registration", "6")
+    .option(
+      "--max-notifications <n>",
+      "the most one pull or replay returns (D&B: 100; more lets a client page faster)",
+      "100",
+    )
     .option("--client-id <id>", "accepted client id", "simulator")
     .option("--client-secret <secret>", "accepted client secret", "simulator-secret")
     .action(async (options: SimulateOptions) => {
       const port = integer(options.port, "--port");
+      const maxNotificationsLimit = Number(options.maxNotifications);
+      if (!Number.isInteger(maxNotificationsLimit) || maxNotificationsLimit < 1) {
+        throw new UsageError(
+          `--max-notifications: expected a whole number ≥ 1, got "${options.maxNotifications}"`,
+        );
+      }
       const simulator = await startSimulator({
         hostname: options.hostname,
         port,
@@ -27,6 +38,7 @@ export function registerSimulateCommand(program: Command, deps: SimulateCommandD
         clientId: options.clientId,
         clientSecret: options.clientSecret,
         notificationsPerMinute: Number(options.notificationsPerMinute),
+        maxNotificationsLimit,
         registrations: (options.registration.length ? options.registration : ["TRACEONE_DEMO"])
           .map((reference, i) => ({ reference, duns: demoDuns(i) })),
       });
@@ -49,6 +61,7 @@ interface SimulateOptions {
   rateLimit: string;
   registration: string[];
   notificationsPerMinute: string;
+  maxNotifications: string;
   clientId: string;
   clientSecret: string;
 }

@@ -163,7 +163,7 @@ export class Monitor {
   }
 
   async #tick(registration: string, options: { signal?: AbortSignal }): Promise<TickResult> {
-    const { kv, client, leases, journal } = this.#options;
+    const { kv, leases, journal } = this.#options;
     const result: TickResult = {
       registration,
       startedAt: this.#isoNow(),
@@ -219,11 +219,9 @@ export class Monitor {
       }
       result.outcome = await this.#drain(registration, { result, holder, signal: options.signal });
     } catch (error) {
-      // The marker stays unless the error proves nothing was handed over: the next tick
-      // recovers first.
+      // A marker left in KV makes the next tick recover first.
       result.outcome = "failed";
       result.error = error instanceof Error ? error.message : String(error);
-      if (provesNothingDequeued(error)) await kv.delete(inflightKey(registration));
     } finally {
       await holder.release();
     }
@@ -255,7 +253,12 @@ export class Monitor {
           maxNotifications: this.#options.plan.pageSize,
         });
       } catch (error) {
-        if (!(error instanceof DnbOutcomeUnknownError)) throw error;
+        if (!(error instanceof DnbOutcomeUnknownError)) {
+          // Refused before anything happened: nothing to recover. Anything else may have
+          // dequeued a page, and the marker stays.
+          if (provesNothingDequeued(error)) await kv.delete(inflightKey(registration));
+          throw error;
+        }
         result.lostResponses++;
         lostInARow++;
         log.warn(

@@ -127,3 +127,16 @@ Deno.test("--since reads ISO times and ages", () => {
   assert.equal(parseSince("90m", now).toISOString(), "2026-11-27T10:30:00.000Z");
   assert.equal(parseSince("2026-11-20T08:00:00Z", now).toISOString(), "2026-11-20T08:00:00.000Z");
 });
+
+Deno.test("pull and replay of a registration D&B does not know exit 1 and name it", async () => {
+  await withCli(async (cli) => {
+    const pulled = await cli("pull", "NOPE");
+    assert.equal(pulled.code, 1, pulled.stdout);
+    assert.doesNotMatch(pulled.stdout, /drained/);
+    assert.match(pulled.stderr, /registration "NOPE" not found: D&B answered 404 21901/);
+    const replayed = await cli("replay", "NOPE", "--since", "1h");
+    assert.equal(replayed.code, 1, replayed.stdout);
+    assert.match(replayed.stderr, /registration "NOPE" not found/);
+    assert.doesNotMatch(replayed.stderr, /at .*\.ts:\d+/, "no stack trace");
+  });
+});

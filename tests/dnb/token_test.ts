@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { Secret } from "../../src/config/secret.ts";
 import { DnbCredentialsError } from "../../src/dnb/errors.ts";
 import { SIM_CLIENT_SECRET, withSimulator } from "../helpers/dnb_client.ts";
 
@@ -70,3 +71,61 @@ for (const version of ["v2", "v3"] as const) {
     });
   });
 }
+
+Deno.test("a token D&B stopped accepting early (401 00004) is renewed once and the call repeated", async () => {
+  await withSimulator({ registrations: [{ reference: "REF_A", duns: [] }] }, async (h) => {
+    const client = h.client();
+    await client.registrations.list();
+    await h.admin("POST", "/_sim/tokens/revoke");
+    assert.deepEqual(await client.registrations.list(), ["REF_A"]);
+    assert.equal((await h.counters()).tokensIssued, 2);
+    assert.equal(client.transport.stats().byOutcome["401"], 1, "one 401, then the new token");
+  });
+});
+
+Deno.test("a changed secret does not ride on the cached token: a wrong one is refused at once", async () => {
+  await withSimulator({ registrations: [{ reference: "REF_A", duns: [] }] }, async (h) => {
+    await h.client().registrations.list();
+    const rotated = h.client({ client_secret: new Secret("a-wrong-new-secret") });
+    const error = await rotated.registrations.list().then(
+      () => assert.fail("the wrong secret must be refused"),
+      (e: unknown) => e,
+    );
+    assert.ok(error instanceof DnbCredentialsError, String(error));
+    assert.ok(!String(error.message).includes("a-wrong-new-secret"));
+    // The right secret still finds its own cached token.
+    await h.client().registrations.list();
+    assert.equal((await h.counters()).tokensIssued, 1);
+    const keys = [];
+    for await (const entry of h.kv.list({ prefix: ["dnb", "token"] })) keys.push(entry.key);
+    assert.ok(
+      keys.every((key) => !key.some((part) => String(part).includes(SIM_CLIENT_SECRET))),
+      "the cache key holds a fingerprint, never the secret",
+    );
+  });
+});
+
+Deno.test("a failed renewal while the cached token is still valid keeps using it, and says so", async () => {
+  await withSimulator({ registrations: [{ reference: "REF_A", duns: [] }] }, async (h) => {
+    let skew = 0;
+    const client = h.client({ token_refresh_buffer: 600, max_retries: 0 }, {
+      now: () => Date.now() + skew,
+    });
+    await client.registrations.list();
+    // Inside the refresh buffer, and the token endpoint fails.
+    skew = (86_400 - 300) * 1000;
+    await h.admin("PUT", "/_sim/faults", {
+      failNext: [{ status: 503, errorCode: "00002", count: 1, pathIncludes: "/token" }],
+    });
+    assert.deepEqual(await client.registrations.list(), ["REF_A"]);
+    const status = client.tokens.status();
+    assert.equal(status.isAuthenticated, true);
+    assert.match(status.warning ?? "", /token renewal failed; using the cached token until/);
+    assert.match(status.lastError ?? "", /503/);
+    // Once the endpoint answers again, the next renewal clears the warning.
+    skew += 31_000;
+    await client.registrations.list();
+    assert.equal(client.tokens.status().warning, null);
+    assert.equal((await h.counters()).tokensIssued, 2);
+  });
+});

@@ -137,6 +137,15 @@ Deno.test("invariant 4: a pull answered 500 after dequeue is recovered by replay
     assert.equal(result.outcome, "drained", result.error ?? "");
     assert.equal(result.lostResponses, 2);
     assert.equal(result.recoveries.length, 2);
+    // Counts add up, for the pulls and for each recovery.
+    assert.equal(result.received, result.journaled + result.duplicates + result.deadLettered);
+    for (const recovery of result.recoveries) {
+      assert.equal(
+        recovery.received,
+        recovery.journaled + recovery.duplicates + recovery.deadLettered,
+      );
+      assert.equal(recovery.gap, null);
+    }
     const ids = await journaledIds(journal, REF);
     const letters = await new DeadLetters(h.kv).list();
     assert.equal(ids.length, new Set(ids).size, "nothing journaled twice");
@@ -228,5 +237,37 @@ Deno.test("a gap older than D&B's 14-day replay window is reported, not ignored"
     assert.ok(result.recovery?.gap);
     assert.match(result.recovery.gap.message, /outside D&B's 14-day replay window/);
     assert.deepEqual(await later.monitor.gap(REF), result.recovery.gap);
+  });
+});
+
+Deno.test("a second holding more than one replay response is reported once, with how many are beyond reach", async () => {
+  await withSimulator({ registrations: [REG] }, async (h) => {
+    // Data from before pacing, or another client: 250 stamped inside one second.
+    const secondMs = Math.floor((Date.now() - 60_000) / 1000) * 1000;
+    const notifications = Array.from({ length: 250 }, (_, i) => ({
+      type: "UPDATE",
+      organization: { duns: "081466849" },
+      elements: [{ element: "organization.numberOfEmployees", previous: i, current: i + 1 }],
+      deliveryTimeStamp: new Date(secondMs + 1 + i * 3).toISOString(),
+    }));
+    await h.admin("POST", `/_sim/registrations/${REF}/notifications`, { notifications });
+    const { monitor } = monitorFor(h);
+    const pulled = await monitor.tick(REF);
+    assert.equal(pulled.journaled, 250);
+    const since = new Date(secondMs - 5_000);
+    const first = await monitor.replay(REF, { since });
+    const second = new Date(secondMs).toISOString().replace(".000Z", "Z");
+    assert.deepEqual(first.crowdedSeconds, [{ second, reached: 100, unreachable: 150 }]);
+    assert.match(first.gap?.message ?? "", new RegExp(`in the second ${second} than one replay`));
+    assert.equal(first.gap?.unreachable, 150);
+    assert.equal(first.received, first.journaled + first.duplicates + first.deadLettered);
+    assert.deepEqual(await monitor.gap(REF), first.gap);
+    const again = await monitor.replay(REF, { since });
+    assert.deepEqual(again.crowdedSeconds, first.crowdedSeconds, "the same second, again");
+    const reported = [];
+    for await (const entry of h.kv.list({ prefix: ["monitor", "gap_reported", REF] })) {
+      reported.push(entry.key.at(-1));
+    }
+    assert.deepEqual(reported, [secondMs / 1000], "recorded (and logged) once");
   });
 });

@@ -47,10 +47,13 @@ async function withService(
   h: SimulatorHarness,
   sinks: Sink[],
   work: (service: MonitoringService) => Promise<void>,
-  options: { extra?: string; now?: () => number } = {},
+  options: { extra?: string; now?: () => number; maxPullsPerTick?: number; replayMax?: number } =
+    {},
 ): Promise<void> {
   const dir = await Deno.makeTempDir();
   const config = testConfig(h.sim.url, dir, options.extra);
+  if (options.maxPullsPerTick) config.monitoring.max_pulls_per_tick = options.maxPullsPerTick;
+  if (options.replayMax) config.dnb_api.replay_max_notifications = options.replayMax;
   const service = await MonitoringService.create({
     config,
     kv: h.kv,
@@ -303,5 +306,23 @@ Deno.test("metrics count D&B requests, ticks and deliveries, and read lag and br
       await service.shutdown();
       await Deno.remove(dir, { recursive: true });
     }
+  });
+});
+
+Deno.test("a registration is drained, not capped: past max_pulls_per_tick the next tick follows at once", async () => {
+  await withSimulator({ registrations: [REG], maxNotificationsLimit: 1000 }, async (h) => {
+    await h.admin("POST", `/_sim/registrations/${REF}/notifications`, { generate: 200 });
+    const sink = new MemorySink("memory");
+    // Twenty pages a second are allowed when D&B replays up to 1,000 at a time.
+    await withService(h, [sink], async (service) => {
+      const [result] = await service.tick(REF);
+      assert.equal(result.outcome, "drained");
+      assert.equal(result.received, 200);
+      assert.equal(result.pulls, 11, "ten pages of 20 and the 404, over four ticks of at most 3");
+      assert.equal(
+        (await h.admin<{ queued: number }>("GET", `/_sim/registrations/${REF}`)).queued,
+        0,
+      );
+    }, { maxPullsPerTick: 3, replayMax: 1000 });
   });
 });
