@@ -17,7 +17,7 @@
  * D&B's replay returns at most 100 per response, which paces one registration to one page a
  * second (design.md invariant 5); this benchmark measures the pipeline, not that limit, so the
  * simulator and the client are set to replay up to `--replay-max` (10,000: 99 pages a second),
- * and the backlog is spread over `--registrations` (10), drained side by side: the simulator
+ * and the backlog is spread over `--registrations` (20), drained side by side: the simulator
  * stamps each notification a millisecond apart, so one registration gets at most 1,000 a second.
  *
  * Bounded: one backlog, drained once; the run stops when every sink is current.
@@ -39,7 +39,7 @@ const { values } = parseArgs({
     sinks: { type: "string", default: "local,sqlite" },
     "catch-up": { type: "boolean", default: false },
     "replay-max": { type: "string", default: "10000" },
-    registrations: { type: "string", default: "10" },
+    registrations: { type: "string", default: "20" },
   },
 });
 const total = Number(values.notifications);

@@ -4,7 +4,9 @@
  * client keeps bounds on `offset = D&B time − local time` from what responses show: the `Date`
  * header (whole seconds), `transactionTimestamp` and delivery stamps (milliseconds). Each such
  * instant happened at D&B between sending the request and receiving the answer, which bounds the
- * offset from both sides; the tightest bounds of the recent samples are kept.
+ * offset from both sides; the tightest bounds of the recent samples are kept. What matters is the
+ * clock that stamps, so transaction times and stamps win over `Date`, which may come from another
+ * machine.
  */
 
 /** One D&B instant, known to lie in [`dnbEarliest`, `dnbLatest`], seen during a request. */
@@ -28,13 +30,47 @@ export interface OffsetBounds {
 
 /** The skew assumed before any response was seen: NTP-synchronised clocks are far closer. */
 export const UNMEASURED_SKEW_MS = 5_000;
+/**
+ * How far D&B's application clock (transaction times, delivery stamps) may be from the clock of
+ * its HTTP front (`Date`): they may be different machines. A `Date` header only narrows the
+ * estimate to this until an answer with a transaction time arrives.
+ */
+export const EDGE_SKEW_MS = 5_000;
 /** Recent samples only, so a clock that drifts or is stepped is followed. */
 const SAMPLES_KEPT = 32;
 
+/** Bounds from below and from above, each list oldest first. */
+class SampleSet {
+  readonly lowers: number[] = [];
+  readonly uppers: number[] = [];
+
+  add(lower: number, upper: number): void {
+    const current = this.bounds();
+    // Samples that contradict the others mean a clock was stepped: start over from this one.
+    if (
+      (current.lower !== null && upper < current.lower) ||
+      (current.upper !== null && lower > current.upper)
+    ) {
+      this.lowers.length = 0;
+      this.uppers.length = 0;
+    }
+    if (Number.isFinite(lower)) keep(this.lowers, lower);
+    if (Number.isFinite(upper)) keep(this.uppers, upper);
+  }
+
+  bounds(): { lower: number | null; upper: number | null } {
+    return {
+      lower: this.lowers.length > 0 ? Math.max(...this.lowers) : null,
+      upper: this.uppers.length > 0 ? Math.min(...this.uppers) : null,
+    };
+  }
+}
+
 export class DnbClock {
-  /** Recent bounds from below and from above, each list oldest first. */
-  readonly #lowers: number[] = [];
-  readonly #uppers: number[] = [];
+  /** D&B's application clock: what stamps `deliveryTimeStamp`. */
+  readonly #application = new SampleSet();
+  /** The clock behind `Date` headers. */
+  readonly #edge = new SampleSet();
   /** The local clock every sample and bound is measured against. */
   readonly now: () => number;
 
@@ -42,32 +78,18 @@ export class DnbClock {
     this.now = options.now ?? Date.now;
   }
 
-  observe(sample: ClockSample): void {
-    const lower = sample.dnbEarliest - sample.receivedAt;
-    const upper = sample.dnbLatest - sample.sentAt;
-    if (Number.isNaN(lower) || Number.isNaN(upper) || lower > upper) return;
-    const current = this.bounds();
-    // Samples that contradict the others mean a clock was stepped: start over from this one.
-    if (current.measured && (lower > current.upper || upper < current.lower)) {
-      this.#lowers.length = 0;
-      this.#uppers.length = 0;
-    }
-    if (Number.isFinite(lower)) keep(this.#lowers, lower);
-    if (Number.isFinite(upper)) keep(this.#uppers, upper);
-  }
-
-  /** Observes an HTTP `Date` header: the second D&B's clock was in while answering. */
+  /** Observes an HTTP `Date` header: the second D&B's front was in while answering. */
   observeDateHeader(value: string | null, timing: { sentAt: number; receivedAt: number }): void {
     if (value === null) return;
     const ms = Date.parse(value);
     if (Number.isNaN(ms)) return;
-    this.observe({ ...timing, dnbEarliest: ms, dnbLatest: ms + 999 });
+    add(this.#edge, { ...timing, dnbEarliest: ms, dnbLatest: ms + 999 });
   }
 
   /** Observes a millisecond D&B instant taken while serving the request (a transaction time). */
   observeInstant(iso: string | null | undefined, timing: { sentAt: number; receivedAt: number }) {
     const ms = parse(iso);
-    if (ms !== null) this.observe({ ...timing, dnbEarliest: ms, dnbLatest: ms });
+    if (ms !== null) add(this.#application, { ...timing, dnbEarliest: ms, dnbLatest: ms });
   }
 
   /** Observes a D&B instant known only to precede the answer (a delivery stamp). */
@@ -77,18 +99,33 @@ export class DnbClock {
   ) {
     const ms = parse(iso);
     if (ms !== null) {
-      this.observe({ ...timing, dnbEarliest: ms, dnbLatest: Number.POSITIVE_INFINITY });
+      add(this.#application, {
+        ...timing,
+        dnbEarliest: ms,
+        dnbLatest: Number.POSITIVE_INFINITY,
+      });
     }
   }
 
+  /** Bounds on D&B's application clock: its own samples, else the front's widened, else a guess. */
   bounds(): OffsetBounds {
-    if (this.#lowers.length === 0 && this.#uppers.length === 0) {
-      return { lower: -UNMEASURED_SKEW_MS, upper: UNMEASURED_SKEW_MS, measured: false };
-    }
-    const lower = this.#lowers.length > 0 ? Math.max(...this.#lowers) : -UNMEASURED_SKEW_MS;
-    const upper = this.#uppers.length > 0 ? Math.min(...this.#uppers) : UNMEASURED_SKEW_MS;
-    return { lower, upper: Math.max(lower, upper), measured: true };
+    const application = this.#application.bounds();
+    const edge = this.#edge.bounds();
+    const lower = application.lower ??
+      (edge.lower === null ? -UNMEASURED_SKEW_MS : edge.lower - EDGE_SKEW_MS);
+    const upper = application.upper ??
+      (edge.upper === null ? UNMEASURED_SKEW_MS : edge.upper + EDGE_SKEW_MS);
+    const measured = [application.lower, application.upper, edge.lower, edge.upper]
+      .some((bound) => bound !== null);
+    return { lower, upper: Math.max(lower, upper), measured };
   }
+}
+
+function add(set: SampleSet, sample: ClockSample): void {
+  const lower = sample.dnbEarliest - sample.receivedAt;
+  const upper = sample.dnbLatest - sample.sentAt;
+  if (Number.isNaN(lower) || Number.isNaN(upper) || lower > upper) return;
+  set.add(lower, upper);
 }
 
 function keep(list: number[], value: number): void {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { DnbClock, UNMEASURED_SKEW_MS } from "../../src/dnb/dnb_clock.ts";
+import { DnbClock, EDGE_SKEW_MS, UNMEASURED_SKEW_MS } from "../../src/dnb/dnb_clock.ts";
 
 Deno.test("before any answer the clock assumes the default skew either way", () => {
   assert.deepEqual(new DnbClock().bounds(), {
@@ -9,13 +9,27 @@ Deno.test("before any answer the clock assumes the default skew either way", () 
   });
 });
 
-Deno.test("a transaction time bounds D&B's offset from both sides; a Date header by its second", () => {
+Deno.test("a transaction time bounds D&B's offset from both sides", () => {
   const clock = new DnbClock();
   // D&B is 250 ms ahead: it saw the request at local 10,100 + 250.
   clock.observeInstant(new Date(10_350).toISOString(), { sentAt: 10_000, receivedAt: 10_200 });
   assert.deepEqual(clock.bounds(), { lower: 150, upper: 350, measured: true });
+  clock.observeInstant(new Date(20_300).toISOString(), { sentAt: 20_000, receivedAt: 20_060 });
+  assert.deepEqual(clock.bounds(), { lower: 240, upper: 300, measured: true });
+});
+
+Deno.test("a Date header alone narrows the guess, widened: the front may be another machine", () => {
+  const clock = new DnbClock();
   clock.observeDateHeader(new Date(20_000).toUTCString(), { sentAt: 19_700, receivedAt: 19_760 });
-  assert.deepEqual(clock.bounds(), { lower: 240, upper: 350, measured: true });
+  assert.deepEqual(clock.bounds(), {
+    lower: 240 - EDGE_SKEW_MS,
+    upper: 1_299 + EDGE_SKEW_MS,
+    measured: true,
+  });
+  // Once the stamping clock is seen, a front that disagrees with it no longer counts.
+  clock.observeInstant(new Date(27_000).toISOString(), { sentAt: 30_000, receivedAt: 30_010 });
+  clock.observeDateHeader(new Date(31_000).toUTCString(), { sentAt: 31_000, receivedAt: 31_010 });
+  assert.deepEqual(clock.bounds(), { lower: -3_010, upper: -3_000, measured: true });
 });
 
 Deno.test("a delivery stamp bounds from below only, and never pushes the upper bound away", () => {

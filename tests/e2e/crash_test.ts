@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { notificationId } from "../../src/dnb/notification_id.ts";
 import { startSimulator } from "../../src/sim/server.ts";
-import { localDataLines, readLinesUntil, spawnMain } from "../helpers/cli.ts";
+import { readLinesUntil, spawnMain, writeServiceConfig } from "../helpers/cli.ts";
 import { until } from "../helpers/wait.ts";
 
 const REFS = ["CRASH_A", "CRASH_B", "CRASH_C"];
@@ -76,28 +76,14 @@ Deno.test({
           lostAfterDequeue: { rate: LOSS_RATE, kinds: ["reset", "hang", "error", "truncate"] },
         }),
       }).then((r) => r.body?.cancel());
-      const config = `${dir}/config.yaml`;
-      await Deno.writeTextFile(
-        config,
-        [
-          "environment: test",
-          "dnb_api:",
-          `  base_url: "${sim.url}"`,
-          `  client_id: "${CLIENT.clientId}"`,
-          `  client_secret: "${CLIENT.clientSecret}"`,
-          "  rate_limit: 5",
-          "  timeout: 1",
-          "monitoring:",
-          "  polling_interval: 1",
-          "  max_notifications: 40",
-          `  registrations: [${REFS.map((r) => `"${r}"`).join(", ")}]`,
-          ...localDataLines(dir),
-          "pipeline:",
-          "  lease_ttl: 0.5",
-          "http:",
-          "  enabled: false",
-        ].join("\n") + "\n",
-      );
+      const config = await writeServiceConfig(dir, {
+        simulatorUrl: sim.url,
+        ...CLIENT,
+        registrations: REFS,
+        dnb: ["rate_limit: 5", "timeout: 1"],
+        monitoring: ["polling_interval: 1", "max_notifications: 40"],
+        more: ["pipeline:", "  lease_ttl: 0.5"],
+      });
 
       const stderrLines: string[] = [];
       const runUntil = async (stop: () => Promise<void>, signal: Deno.Signal) => {

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { startSimulator } from "../../src/sim/server.ts";
-import { localDataLines, readLinesUntil, runMain, spawnMain } from "../helpers/cli.ts";
+import { readLinesUntil, runMain, spawnMain, writeServiceConfig } from "../helpers/cli.ts";
 
 const CLIENT = { clientId: "budget-test", clientSecret: "budget-secret" };
 const REFS = ["BUDGET_A", "BUDGET_B", "BUDGET_C"];
@@ -25,25 +25,13 @@ Deno.test({
       for (const reference of REFS) {
         sim.state.generate(sim.state.registrations.get(reference)!, { count: 2_000 });
       }
-      const config = `${dir}/config.yaml`;
-      await Deno.writeTextFile(
-        config,
-        [
-          "environment: test",
-          "dnb_api:",
-          `  base_url: "${sim.url}"`,
-          `  client_id: "${CLIENT.clientId}"`,
-          `  client_secret: "${CLIENT.clientSecret}"`,
-          "  rate_limit: 5",
-          "monitoring:",
-          "  polling_interval: 60",
-          "  max_notifications: 20",
-          `  registrations: [${REFS.map((r) => `"${r}"`).join(", ")}]`,
-          ...localDataLines(dir),
-          "http:",
-          "  enabled: false",
-        ].join("\n") + "\n",
-      );
+      const config = await writeServiceConfig(dir, {
+        simulatorUrl: sim.url,
+        ...CLIENT,
+        registrations: REFS,
+        dnb: ["rate_limit: 5"],
+        monitoring: ["polling_interval: 60", "max_notifications: 20"],
+      });
       const file = `${dir}/duns.txt`;
       await Deno.writeTextFile(
         file,

@@ -121,6 +121,41 @@ export async function writeSimulatorClientConfig(
   return path;
 }
 
+/**
+ * A config file for `run` against a simulator, without HTTP, state in `dir`. `dnb` and
+ * `monitoring` are extra YAML lines of those sections; `more` whole sections after them.
+ */
+export async function writeServiceConfig(dir: string, options: {
+  simulatorUrl: string;
+  clientId: string;
+  clientSecret: string;
+  registrations: string[];
+  dnb?: string[];
+  monitoring?: string[];
+  more?: string[];
+}): Promise<string> {
+  const path = `${dir}/config.yaml`;
+  await Deno.writeTextFile(
+    path,
+    [
+      "environment: test",
+      "dnb_api:",
+      `  base_url: "${options.simulatorUrl}"`,
+      `  client_id: "${options.clientId}"`,
+      `  client_secret: "${options.clientSecret}"`,
+      ...(options.dnb ?? []).map((line) => `  ${line}`),
+      "monitoring:",
+      `  registrations: [${options.registrations.map((r) => `"${r}"`).join(", ")}]`,
+      ...(options.monitoring ?? []).map((line) => `  ${line}`),
+      ...localDataLines(dir),
+      "http:",
+      "  enabled: false",
+      ...(options.more ?? []),
+    ].join("\n") + "\n",
+  );
+  return path;
+}
+
 /** Config lines that keep a test's state, SQLite and files in `dir`. */
 export function localDataLines(dir: string): string[] {
   return [
