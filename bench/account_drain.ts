@@ -6,7 +6,8 @@
  * - `account`: many registrations share the account's rate; the aim is ≥ 90 % of
  *   min(one page per registration per second, the rate limit).
  * - `single`: one registration with rate to spare; the aim is ≥ 90 % of one page a second.
- * - `recovery`: what one lost answer costs, per kind, over a drain without losses.
+ * - `recovery`: what one lost answer costs, per kind, over a drain without losses (every fourth
+ *   pull's answer lost, so the clock estimate is the steady one).
  *
  *   deno run -A bench/account_drain.ts [--mode account|single|recovery|all]
  *       [--registrations 30] [--rate 5] [--seconds 20]
@@ -53,7 +54,8 @@ async function drain(options: {
   registrations: number;
   rateLimit: number;
   pagesEach: number;
-  loss?: { kind: LossKind; count: number };
+  /** Answers lost after dequeue: every `1/rate`-th pull, past the first few. */
+  loss?: { kind: LossKind; rate: number };
   timeout?: number;
 }): Promise<DrainResult> {
   const refs = Array.from({ length: options.registrations }, (_, i) => `BENCH_${i}`);
@@ -74,7 +76,9 @@ async function drain(options: {
     if (options.loss) {
       await fetch(`${sim.url}/_sim/faults`, {
         method: "PUT",
-        body: JSON.stringify({ loseNext: options.loss }),
+        body: JSON.stringify({
+          lostAfterDequeue: { rate: options.loss.rate, kinds: [options.loss.kind] },
+        }),
       }).then((r) => r.body?.cancel());
     }
     const config = parseConfig(
@@ -178,10 +182,10 @@ if (mode === "recovery" || mode === "all") {
       registrations: 1,
       rateLimit: 50,
       pagesEach,
-      loss: { kind, count: 3 },
+      loss: { kind, rate: 0.25 },
       timeout: 1,
     });
-    costs[kind] = Number(((lossy.seconds - base.seconds) / 3).toFixed(2));
+    costs[kind] = Number(((lossy.seconds - base.seconds) / lossy.lost).toFixed(2));
   }
   console.log(JSON.stringify({
     run: "recovery",

@@ -67,8 +67,10 @@ class SampleSet {
 }
 
 export class DnbClock {
-  /** D&B's application clock: what stamps `deliveryTimeStamp`. */
-  readonly #application = new SampleSet();
+  /** Delivery stamps: the clock that matters, seen from below only. */
+  readonly #stamps = new SampleSet();
+  /** Transaction times: D&B's, but perhaps a gateway's clock rather than the stamping one. */
+  readonly #transactions = new SampleSet();
   /** The clock behind `Date` headers. */
   readonly #edge = new SampleSet();
   /** The local clock every sample and bound is measured against. */
@@ -89,7 +91,7 @@ export class DnbClock {
   /** Observes a millisecond D&B instant taken while serving the request (a transaction time). */
   observeInstant(iso: string | null | undefined, timing: { sentAt: number; receivedAt: number }) {
     const ms = parse(iso);
-    if (ms !== null) add(this.#application, { ...timing, dnbEarliest: ms, dnbLatest: ms });
+    if (ms !== null) add(this.#transactions, { ...timing, dnbEarliest: ms, dnbLatest: ms });
   }
 
   /** Observes a D&B instant known only to precede the answer (a delivery stamp). */
@@ -99,23 +101,26 @@ export class DnbClock {
   ) {
     const ms = parse(iso);
     if (ms !== null) {
-      add(this.#application, {
-        ...timing,
-        dnbEarliest: ms,
-        dnbLatest: Number.POSITIVE_INFINITY,
-      });
+      add(this.#stamps, { ...timing, dnbEarliest: ms, dnbLatest: Number.POSITIVE_INFINITY });
     }
   }
 
-  /** Bounds on D&B's application clock: its own samples, else the front's widened, else a guess. */
+  /**
+   * Bounds on the clock that stamps `deliveryTimeStamp`. From below, which is what keeps pages
+   * apart and recovery early enough: the stamps themselves, else another clock of D&B's widened
+   * by `EDGE_SKEW_MS`, else a guess. From above: transaction times, else `Date`.
+   */
   bounds(): OffsetBounds {
-    const application = this.#application.bounds();
+    const stamps = this.#stamps.bounds();
+    const transactions = this.#transactions.bounds();
     const edge = this.#edge.bounds();
-    const lower = application.lower ??
-      (edge.lower === null ? -UNMEASURED_SKEW_MS : edge.lower - EDGE_SKEW_MS);
-    const upper = application.upper ??
-      (edge.upper === null ? UNMEASURED_SKEW_MS : edge.upper + EDGE_SKEW_MS);
-    const measured = [application.lower, application.upper, edge.lower, edge.upper]
+    const widenedLower = transactions.lower ?? edge.lower;
+    const lower = stamps.lower ??
+      (widenedLower === null ? -UNMEASURED_SKEW_MS : widenedLower - EDGE_SKEW_MS);
+    // Only the lower bound guards a page: an upper bound that is off delays or hastens a replay
+    // that finds the page either way.
+    const upper = transactions.upper ?? edge.upper ?? UNMEASURED_SKEW_MS;
+    const measured = [stamps.lower, transactions.lower, transactions.upper, edge.lower, edge.upper]
       .some((bound) => bound !== null);
     return { lower, upper: Math.max(lower, upper), measured };
   }

@@ -10,6 +10,8 @@ export interface DnbApiErrorDetails extends DnbCallSite {
   errorCode: string | null;
   errorMessage: string | null;
   transactionID: string | null;
+  /** A 429's `Retry-After`, in ms, when it had one. */
+  retryAfterMs?: number | null;
 }
 
 /** D&B answered with an error status. Carries D&B's own code, message and transaction id. */
@@ -22,6 +24,7 @@ export class DnbApiError extends Error {
   readonly method: string;
   readonly path: string;
   readonly endpoint: string;
+  readonly retryAfterMs: number | null;
 
   constructor(details: DnbApiErrorDetails, hint?: string) {
     super(describe(details) + (hint ? ` — ${hint}` : ""));
@@ -33,6 +36,7 @@ export class DnbApiError extends Error {
     this.method = details.method;
     this.path = details.path;
     this.endpoint = details.endpoint;
+    this.retryAfterMs = details.retryAfterMs ?? null;
   }
 
   /** 429, 5xx: worth trying again later. */
@@ -60,16 +64,21 @@ export class DnbNetworkError extends Error {
   readonly code = "DNB_UNREACHABLE";
   readonly method: string;
   readonly path: string;
+  /** The status line had arrived and the body broke off: D&B had answered. */
+  readonly duringBody: boolean;
 
-  constructor(site: DnbCallSite, cause: unknown) {
+  constructor(site: DnbCallSite, cause: unknown, options: { duringBody?: boolean } = {}) {
     super(
-      `D&B ${site.method} ${site.path}: no answer (${causeText(cause)}); ` +
-        `check dnb_api.base_url and the network`,
+      options.duringBody
+        ? `D&B ${site.method} ${site.path}: the answer broke off (${causeText(cause)})`
+        : `D&B ${site.method} ${site.path}: no answer (${causeText(cause)}); ` +
+          `check dnb_api.base_url and the network`,
       { cause },
     );
     this.name = "DnbNetworkError";
     this.method = site.method;
     this.path = site.path;
+    this.duringBody = options.duringBody ?? false;
   }
 }
 

@@ -12,7 +12,7 @@ import {
   type ParsedNotification,
   parseNotificationPage,
 } from "./notification_page.ts";
-import { nextReplayStep, wholeSecond } from "./replay_paging.ts";
+import { nextReplayStep, type ReplayStep, wholeSecond } from "./replay_paging.ts";
 import type { TransportResponse } from "./transport.ts";
 
 /** D&B's best practice for one pull is 1–100 notifications. */
@@ -50,6 +50,8 @@ export interface ReplayPage extends NotificationPage {
    * one response returns, and those past it cannot be re-fetched (ISO, whole second).
    */
   crowdedSecond: string | null;
+  /** How many of this response's notifications lie in that second. */
+  crowdedReached: number;
 }
 
 export interface NotificationsApiOptions {
@@ -135,6 +137,7 @@ export class NotificationsApi {
     const path = `${registrationPath(reference)}/notifications/replay`;
     const seen = new Map<string, number>();
     let startMs = wholeSecond(since.getTime());
+    const crowded = new CrowdedSeconds();
     const maxRequests = options.maxRequests ?? Number.POSITIVE_INFINITY;
     for (let requests = 0; requests < maxRequests; requests++) {
       const response = await this.#api.send({
@@ -147,12 +150,15 @@ export class NotificationsApi {
       });
       if (response.status === 404) {
         await this.#emptyOrUnknown(reference, response);
-        return;
+        break;
       }
       const page = parseNotificationPage(response.text, { reference, path });
+      // The stamps are old; the transaction time is now, on D&B's clock.
+      this.#options.clock?.observeInstant(page.transactionTimestamp, response);
       const received = page.notifications.length + page.invalid.length;
       const stamps = pageStamps(page);
       const step = nextReplayStep({ startMs, stampsMs: stamps.all, received, max });
+      const report = crowded.next(step, stamps.byId);
       const fresh = keepUnseen(page, seen, stamps);
       if (step.nextStartMs !== null) {
         // Only the second the next request starts in can come back.
@@ -164,10 +170,26 @@ export class NotificationsApi {
         invalid: fresh.invalid,
         received,
         duplicates: received - fresh.count,
-        crowdedSecond: step.crowdedSecondMs === null ? null : replayTimestamp(step.crowdedSecondMs),
+        crowdedSecond: report === null ? null : replayTimestamp(report.secondMs),
+        crowdedReached: report?.reached ?? 0,
       };
-      if (step.nextStartMs === null) return;
+      if (step.nextStartMs === null) break;
       startMs = step.nextStartMs;
+    }
+    // A boundary left open at the end: nothing showed its stamps again, so it was crowded.
+    const last = crowded.finish();
+    if (last !== null) {
+      yield {
+        reference,
+        transactionID: null,
+        transactionTimestamp: null,
+        notifications: [],
+        invalid: [],
+        received: 0,
+        duplicates: 0,
+        crowdedSecond: replayTimestamp(last.secondMs),
+        crowdedReached: last.reached,
+      };
     }
   }
 
@@ -212,6 +234,50 @@ export class NotificationsApi {
       }
     }
     clock.observeLowerBound(newest, response);
+  }
+}
+
+/**
+ * Which crowded seconds a replay names, each once. A second reached on the boundary of a full
+ * response is held until the next response shows whether D&B's "after" is inclusive (the
+ * boundary's notifications come back: it can be paged) or strict (they do not: it cannot).
+ */
+class CrowdedSeconds {
+  #pending: { secondMs: number; ids: Set<string> } | null = null;
+  readonly #named = new Set<number>();
+
+  next(
+    step: ReplayStep,
+    stampsById: Map<string, number>,
+  ): { secondMs: number; reached: number } | null {
+    let report: { secondMs: number; reached: number } | null = null;
+    if (this.#pending) {
+      const shownAgain = [...this.#pending.ids].some((id) => stampsById.has(id));
+      if (!shownAgain) report = this.#name(this.#pending.secondMs, this.#pending.ids.size);
+      this.#pending = null;
+    }
+    if (step.crowdedSecondMs === null) return report;
+    if (step.onBoundary) {
+      const ids = new Set<string>();
+      for (const [id, stampMs] of stampsById) {
+        if (wholeSecond(stampMs) === step.crowdedSecondMs) ids.add(id);
+      }
+      this.#pending = { secondMs: step.crowdedSecondMs, ids };
+      return report;
+    }
+    return this.#name(step.crowdedSecondMs, step.crowdedReached) ?? report;
+  }
+
+  finish(): { secondMs: number; reached: number } | null {
+    const pending = this.#pending;
+    this.#pending = null;
+    return pending ? this.#name(pending.secondMs, pending.ids.size) : null;
+  }
+
+  #name(secondMs: number, reached: number): { secondMs: number; reached: number } | null {
+    if (this.#named.has(secondMs)) return null;
+    this.#named.add(secondMs);
+    return { secondMs, reached };
   }
 }
 

@@ -18,29 +18,48 @@ export interface ReplayStep {
    * from the next second.
    */
   crowdedSecondMs: number | null;
+  /** How many of the response's stamps fall in that second. */
+  crowdedReached: number;
+  /**
+   * True when the crowded second is the boundary the response ended on, every stamp after
+   * `startMs` being on or before it. Whether it really is crowded then depends on D&B's reading of
+   * "after": the next response, which starts there, tells (an inclusive one shows those stamps
+   * again).
+   */
+  onBoundary: boolean;
 }
 
 export function nextReplayStep(
   options: { startMs: number; stampsMs: readonly number[]; received: number; max: number },
 ): ReplayStep {
   const { startMs, stampsMs, received, max } = options;
-  if (received < max) return { nextStartMs: null, crowdedSecondMs: null };
+  const done = { nextStartMs: null, crowdedSecondMs: null, crowdedReached: 0, onBoundary: false };
+  if (received < max) return done;
   let newest = Number.NEGATIVE_INFINITY;
-  let inside = false;
-  for (const stamp of stampsMs) {
-    if (stamp > newest) newest = stamp;
-    if (stamp > startMs && stamp < startMs + 1000) inside = true;
-  }
+  for (const stamp of stampsMs) if (stamp > newest) newest = stamp;
   // Without a readable stamp nothing says how far the response reached: treat it as crowded.
-  if (!Number.isFinite(newest)) return { nextStartMs: startMs + 1000, crowdedSecondMs: startMs };
+  if (!Number.isFinite(newest)) {
+    return {
+      nextStartMs: startMs + 1000,
+      crowdedSecondMs: startMs,
+      crowdedReached: received,
+      onBoundary: false,
+    };
+  }
   const next = Math.floor((newest - 1) / 1000) * 1000;
-  if (next > startMs) return { nextStartMs: next, crowdedSecondMs: null };
-  // A full response that does not leave its second: that second holds at least `max`. When
-  // every stamp sits exactly on a whole second, that second is the crowded one, whichever
-  // reading of "after" D&B uses.
+  if (next > startMs) {
+    return { nextStartMs: next, crowdedSecondMs: null, crowdedReached: 0, onBoundary: false };
+  }
+  // A full response that does not leave its second: that second holds at least `max`. When it
+  // reaches the next whole second, the stamps on that boundary are the ones that may go on past
+  // it (whichever reading of "after" D&B uses), so that is the second named.
+  const onBoundary = newest >= startMs + 1000;
+  const crowded = onBoundary ? wholeSecond(newest) : startMs;
   return {
     nextStartMs: Math.max(startMs + 1000, wholeSecond(newest)),
-    crowdedSecondMs: inside ? startMs : wholeSecond(newest),
+    crowdedSecondMs: crowded,
+    crowdedReached: stampsMs.filter((stamp) => wholeSecond(stamp) === crowded).length,
+    onBoundary,
   };
 }
 

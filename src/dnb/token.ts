@@ -116,6 +116,13 @@ export class TokenProvider {
    */
   async renew(rejected: string, signal?: AbortSignal): Promise<string> {
     if (this.#current && this.#current.accessToken !== rejected) return this.#current.accessToken;
+    // Another process on the same state may have renewed it already: one new token, not one
+    // per process (D&B may retire the old one when it issues the next).
+    const stored = await this.#options.kv.get<CachedToken>(await this.#cacheKey());
+    if (stored.value && stored.value.accessToken !== rejected && this.#fresh(stored.value)) {
+      this.#current = stored.value;
+      return stored.value.accessToken;
+    }
     return (await this.#refreshOnce(signal)).accessToken;
   }
 
@@ -164,7 +171,8 @@ export class TokenProvider {
           : new URLSearchParams({ grant_type: "client_credentials" }),
         signal,
       });
-      const obtainedAt = this.#now();
+      // The lifetime runs from when D&B issued it: at the latest, when the request left.
+      const obtainedAt = response.sentAt;
       const { accessToken, expiresIn } = readTokenBody(response.text, { version, path });
       const token: CachedToken = {
         accessToken,

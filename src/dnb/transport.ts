@@ -136,7 +136,9 @@ export class DnbTransport {
         this.#stats.errors++;
         throw new DnbOutcomeUnknownError(siteOf(request), result.error);
       }
-      if (attempt >= maxRetries) {
+      // A call that must not be repeated blind is repeated by its caller, who re-checks its lease
+      // and pacing first; a 429 only says when.
+      if (attempt >= maxRetries || request.blindRetry === false) {
         this.#stats.errors++;
         throw result.error;
       }
@@ -195,6 +197,7 @@ export class DnbTransport {
     // before any answer byte (measured: the simulator's reset fault, two pages dequeued, the
     // first gone). For a call that must never be repeated blind, a connection of its own.
     const connection = mayHaveActed ? freshConnection() : undefined;
+    let answered = false;
     try {
       const answer = await this.#fetch(this.#url(request), {
         method: request.method,
@@ -205,6 +208,7 @@ export class DnbTransport {
         signal,
         ...(connection ? { client: connection } : {}),
       } as RequestInit);
+      answered = true;
       const text = await answer.text();
       response = {
         status: answer.status,
@@ -234,7 +238,7 @@ export class DnbTransport {
       breaker.recordFailure();
       return {
         kind: "retry",
-        error: new DnbNetworkError(site, error),
+        error: new DnbNetworkError(site, error, { duringBody: answered }),
         retryAfterMs: null,
         unknownOutcome: mayHaveActed,
       };
@@ -250,13 +254,17 @@ export class DnbTransport {
     }
     const details: DnbApiErrorDetails = { ...site, status, ...readErrorBody(response.text) };
     if (status === 429) {
+      const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"), Date.now());
       this.#stats.rateLimited++;
       // Rate limiting says nothing about D&B's health: it must not open the breaker.
       breaker.recordNeutral();
       return {
         kind: "retry",
-        error: new DnbApiError(details, "rate limited; lower dnb_api.rate_limit"),
-        retryAfterMs: parseRetryAfter(response.headers.get("retry-after"), Date.now()),
+        error: new DnbApiError(
+          { ...details, retryAfterMs },
+          "rate limited; lower dnb_api.rate_limit",
+        ),
+        retryAfterMs,
         unknownOutcome: false,
       };
     }
@@ -287,7 +295,12 @@ export class DnbTransport {
 /** An HTTP client that keeps no idle connection, or none where the runtime has no such API. */
 function freshConnection(): Deno.HttpClient | undefined {
   if (typeof Deno.createHttpClient !== "function") return undefined;
-  return Deno.createHttpClient({ poolMaxIdlePerHost: 0 });
+  try {
+    return Deno.createHttpClient({ poolMaxIdlePerHost: 0 });
+  } catch {
+    // A runtime that has the function but not the feature (a managed edge): the shared pool.
+    return undefined;
+  }
 }
 
 function siteOf(request: TransportRequest): DnbCallSite {

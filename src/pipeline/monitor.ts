@@ -1,12 +1,24 @@
 import type { DnbClient } from "../dnb/client.ts";
-import { DnbOutcomeUnknownError, provesNothingDequeued } from "../dnb/errors.ts";
+import {
+  DnbApiError,
+  DnbNetworkError,
+  DnbOutcomeUnknownError,
+  DnbTimeoutError,
+  provesNothingDequeued,
+} from "../dnb/errors.ts";
 import type { InvalidNotification, ParsedNotification } from "../dnb/notification_page.ts";
 import { rawStamp } from "../dnb/notifications_api.ts";
 import type { JournaledNotification } from "../sinks/sink.ts";
 import type { Clock } from "./clock.ts";
 import { systemClock } from "./clock.ts";
 import { type DeadLetter, VALIDATION } from "./dead_letters.ts";
-import type { BatchHeader, BatchSource, Journal } from "./journal.ts";
+import { backoffDelay } from "../resilience/backoff.ts";
+import {
+  type BatchHeader,
+  type BatchSource,
+  type Journal,
+  JournalConflictError,
+} from "./journal.ts";
 import type { Leases, LeaseValue } from "./lease.ts";
 import { latestSecondBy, PullPacer, type PullPlan, replayStartFor } from "./pacing.ts";
 import { logger, withContext } from "../log.ts";
@@ -21,6 +33,13 @@ const DAY_MS = 86_400_000;
 const WINDOW_MARGIN_MS = 60_000;
 /** Lost answers in a row after which the tick gives up (D&B is failing, not just a blip). */
 const MAX_CONSECUTIVE_LOST = 5;
+/** 429s in a row on pulls after which the tick gives up until the next schedule. */
+const MAX_CONSECUTIVE_RATE_LIMITED = 10;
+/**
+ * After a reset, D&B may still be working on the pull; the replay waits this long (at most the
+ * request timeout) so that a page it dequeues late is in the replay log by then.
+ */
+const RESET_GRACE_MS = 5_000;
 
 export interface MonitorOptions {
   kv: Deno.Kv;
@@ -31,6 +50,11 @@ export interface MonitorOptions {
   plan: PullPlan;
   maxPullsPerTick: number;
   leaseTtlMs: number;
+  /**
+   * `dnb_api.timeout`: after a pull timed out, D&B may still dequeue its page; recovery waits
+   * this long again before it replays.
+   */
+  answerTimeoutMs: number;
   clock?: Clock;
   /** Called after each batch is journaled, so the sinks can start on it at once. */
   onBatch?: (batch: BatchHeader) => void;
@@ -105,7 +129,20 @@ interface InflightMarker {
   owner: string;
 }
 
-const inflightKey = (registration: string): Deno.KvKey => ["monitor", "inflight", registration];
+/**
+ * One marker per registration and instance: an instance clears only its own, so one that lost
+ * its lease mid-pull can leave a marker the new holder will not wipe by its own commit.
+ */
+const inflightKey = (registration: string, owner: string): Deno.KvKey => [
+  "monitor",
+  "inflight",
+  registration,
+  owner,
+];
+/** Where markers of older versions were kept, one per registration. */
+const legacyInflightKey = (
+  registration: string,
+): Deno.KvKey => ["monitor", "inflight", registration];
 const gapKey = (registration: string): Deno.KvKey => ["monitor", "gap", registration];
 const reportedGapKey = (registration: string, second: number): Deno.KvKey => [
   "monitor",
@@ -126,6 +163,8 @@ export class Monitor {
   readonly #clock: Clock;
   readonly #pacer: PullPacer;
   readonly #lastTicks = new Map<string, TickResult>();
+  /** Registrations with a tick or replay running in this process. */
+  readonly #busy = new Set<string>();
 
   constructor(options: MonitorOptions) {
     this.#options = options;
@@ -163,7 +202,7 @@ export class Monitor {
   }
 
   async #tick(registration: string, options: { signal?: AbortSignal }): Promise<TickResult> {
-    const { kv, leases, journal } = this.#options;
+    const { leases, journal } = this.#options;
     const result: TickResult = {
       registration,
       startedAt: this.#isoNow(),
@@ -184,17 +223,22 @@ export class Monitor {
       ttlMs: this.#options.leaseTtlMs,
       now: () => this.#clock.now(),
     });
-    if (!(await holder.take())) {
+    // The lease shuts out other instances; this shuts out a second caller in this one (a
+    // schedule and monitorContinuously, say), which the lease lets through as the same owner.
+    if (this.#busy.has(registration) || !(await holder.take())) {
       result.outcome = "lease_held";
       return this.#finish(result);
     }
+    this.#busy.add(registration);
     try {
       // Another process may have pulled this registration a moment ago.
       const last = (await journal.head(registration))?.lastDeliveryTimeStamp;
       if (last) this.#pacer.seed(registration, wholeSecond(Date.parse(last)));
-      const marker = await kv.get<InflightMarker>(inflightKey(registration));
-      if (marker.value) {
-        const sinceMs = await this.#markerStart(registration, marker.value);
+      const markers = await this.#markers(registration);
+      if (markers.length > 0) {
+        const sinceMs = Math.min(
+          ...await Promise.all(markers.map((m) => this.#markerStart(registration, m))),
+        );
         log.warn(
           "{registration}: a pull was in flight when the last process stopped (sent in " +
             "{since}); recovering through replay",
@@ -223,19 +267,71 @@ export class Monitor {
       result.outcome = "failed";
       result.error = error instanceof Error ? error.message : String(error);
     } finally {
+      this.#busy.delete(registration);
       await holder.release();
     }
     return this.#finish(result);
+  }
+
+  /** Every in-flight marker of the registration: any instance's, and an older version's. */
+  async #markers(registration: string): Promise<InflightMarker[]> {
+    const { kv } = this.#options;
+    const markers: InflightMarker[] = [];
+    for await (
+      const entry of kv.list<InflightMarker>({ prefix: legacyInflightKey(registration) })
+    ) markers.push(entry.value);
+    const legacy = await kv.get<InflightMarker>(legacyInflightKey(registration));
+    if (legacy.value) markers.push(legacy.value);
+    return markers;
+  }
+
+  /** Writes this instance's marker, only while it holds the lease. */
+  async #setMarker(registration: string, marker: InflightMarker, holder: LeaseHolder) {
+    const operation = this.#options.kv.atomic();
+    if (holder.entry) operation.check(holder.entry);
+    const written = await operation.set(inflightKey(registration, marker.owner), marker).commit();
+    if (!written.ok) {
+      throw new Error(`${registration}: lease lost to another instance; stopping this tick`);
+    }
+  }
+
+  /** Clears this instance's marker: its pull proved nothing was dequeued. */
+  async #clearOwnMarker(registration: string, holder: LeaseHolder): Promise<void> {
+    const operation = this.#options.kv.atomic();
+    if (holder.entry) operation.check(holder.entry);
+    await operation.delete(inflightKey(registration, this.#options.leases.owner)).commit();
+  }
+
+  /** Clears every marker of the registration once they are recovered, only under the lease. */
+  async #clearMarkers(registration: string, holder: LeaseHolder): Promise<void> {
+    const { kv } = this.#options;
+    const operation = kv.atomic();
+    if (holder.entry) operation.check(holder.entry);
+    for await (const entry of kv.list({ prefix: legacyInflightKey(registration) })) {
+      operation.delete(entry.key);
+    }
+    operation.delete(legacyInflightKey(registration));
+    await operation.commit();
+  }
+
+  /**
+   * A page was pulled but the journal refused it (the lease was lost meanwhile): keep a marker
+   * without the lease check, so whoever holds the registration next recovers it.
+   */
+  async #keepMarker(registration: string, marker: InflightMarker): Promise<void> {
+    await this.#options.kv.set(inflightKey(registration, marker.owner), marker);
   }
 
   async #drain(
     registration: string,
     context: { result: TickResult; holder: LeaseHolder; signal?: AbortSignal },
   ): Promise<TickOutcome> {
-    const { kv, client } = this.#options;
+    const { client } = this.#options;
     const { result, holder, signal } = context;
     const dnbClock = client.clock;
+    const owner = this.#options.leases.owner;
     let lostInARow = 0;
+    let rateLimitedInARow = 0;
     while (result.pulls < this.#options.maxPullsPerTick) {
       // Stop only between pulls: an aborted pull may already be dequeued at D&B.
       if (signal?.aborted) return "stopped";
@@ -243,9 +339,9 @@ export class Monitor {
       await holder.renewIfDue();
       const marker: InflightMarker = {
         sinceMs: replayStartFor(dnbClock.now(), dnbClock.bounds()),
-        owner: this.#options.leases.owner,
+        owner,
       };
-      await kv.set(inflightKey(registration), marker);
+      await this.#setMarker(registration, marker, holder);
       result.pulls++;
       let page;
       try {
@@ -253,12 +349,27 @@ export class Monitor {
           maxNotifications: this.#options.plan.pageSize,
         });
       } catch (error) {
+        if (error instanceof DnbApiError && error.status === 429) {
+          // Refused before anything happened; wait as D&B asks, then pull again.
+          await this.#clearOwnMarker(registration, holder);
+          rateLimitedInARow++;
+          if (rateLimitedInARow > MAX_CONSECUTIVE_RATE_LIMITED) throw error;
+          const wait = error.retryAfterMs ??
+            backoffDelay(rateLimitedInARow - 1, { baseMs: 500, maxMs: 30_000 });
+          try {
+            await this.#clock.sleep(wait, signal);
+          } catch {
+            return "stopped";
+          }
+          continue;
+        }
         if (!(error instanceof DnbOutcomeUnknownError)) {
           // Refused before anything happened: nothing to recover. Anything else may have
           // dequeued a page, and the marker stays.
-          if (provesNothingDequeued(error)) await kv.delete(inflightKey(registration));
+          if (provesNothingDequeued(error)) await this.#clearOwnMarker(registration, holder);
           throw error;
         }
+        rateLimitedInARow = 0;
         result.lostResponses++;
         lostInARow++;
         log.warn(
@@ -270,9 +381,16 @@ export class Monitor {
             since: new Date(marker.sinceMs!).toISOString(),
           },
         );
-        // The page, if any, was stamped by the time we gave up; replay once that second is over.
+        // D&B may still be at work on a pull that timed out or lost its connection: give it
+        // that long again. Then the page, if any, is in the replay log; until the replay shows
+        // its stamps, the next pull keeps clear of the latest second it can have.
+        try {
+          await this.#clock.sleep(this.#lateAnswerGraceMs(error), signal);
+        } catch {
+          return "stopped";
+        }
         this.#pacer.record(registration, latestSecondBy(dnbClock.now(), dnbClock.bounds()));
-        if (!(await this.#paced(registration, signal))) return "stopped";
+        await holder.renewIfDue();
         const recovery = await this.#recover(registration, {
           reason: "lost_response",
           sinceMs: marker.sinceMs!,
@@ -290,18 +408,25 @@ export class Monitor {
         continue;
       }
       lostInARow = 0;
+      rateLimitedInARow = 0;
       if (!page) {
-        await kv.delete(inflightKey(registration));
+        await this.#clearOwnMarker(registration, holder);
         return "drained";
       }
       result.received += page.notifications.length + page.invalid.length;
-      const appended = await this.#journal(registration, {
-        notifications: page.notifications,
-        invalid: page.invalid,
-        source: "pull",
-        holder,
-        clear: [inflightKey(registration)],
-      });
+      let appended;
+      try {
+        appended = await this.#journal(registration, {
+          notifications: page.notifications,
+          invalid: page.invalid,
+          source: "pull",
+          holder,
+          clear: [inflightKey(registration, owner)],
+        });
+      } catch (error) {
+        if (error instanceof JournalConflictError) await this.#keepMarker(registration, marker);
+        throw error;
+      }
       this.#pacer.record(
         registration,
         appended.newestSecond ?? latestSecondBy(dnbClock.now(), dnbClock.bounds()),
@@ -312,6 +437,17 @@ export class Monitor {
       if (appended.sequence !== null) result.batches.push(appended.sequence);
     }
     return "cap";
+  }
+
+  /** How long D&B may go on with a pull whose answer we stopped waiting for. */
+  #lateAnswerGraceMs(error: DnbOutcomeUnknownError): number {
+    const cause = error.cause;
+    if (cause instanceof DnbTimeoutError) return this.#options.answerTimeoutMs;
+    if (cause instanceof DnbNetworkError && !cause.duringBody) {
+      return Math.min(this.#options.answerTimeoutMs, RESET_GRACE_MS);
+    }
+    // D&B answered (a 5xx, a body cut off or unreadable): it had finished with the pull.
+    return 0;
   }
 
   /** Waits until the registration may be pulled again; false when `signal` ended the wait. */
@@ -351,9 +487,10 @@ export class Monitor {
       ttlMs: this.#options.leaseTtlMs,
       now: () => this.#clock.now(),
     });
-    if (!(await holder.take())) {
+    if (this.#busy.has(registration) || !(await holder.take())) {
       throw new Error(`${registration}: another instance holds the lease; try again shortly`);
     }
+    this.#busy.add(registration);
     try {
       const last = (await this.#options.journal.head(registration))?.lastDeliveryTimeStamp;
       const since = options.since ?? (last ? new Date(last) : null);
@@ -365,24 +502,31 @@ export class Monitor {
         onProgress: options.onProgress,
       });
     } finally {
+      this.#busy.delete(registration);
       await holder.release();
     }
   }
 
-  /** Replays from an in-flight marker's second, then clears the marker. */
+  /**
+   * Replays from an in-flight marker's second — or an earlier one that another marker of the
+   * registration holds (an instance that lost its lease mid-pull) — then clears the markers.
+   */
   async #recover(registration: string, options: {
     reason: "crash" | "lost_response";
     sinceMs: number;
     holder: LeaseHolder;
     signal?: AbortSignal;
   }): Promise<RecoveryResult> {
+    const starts = await Promise.all(
+      (await this.#markers(registration)).map((m) => this.#markerStart(registration, m)),
+    );
     const recovery = await this.#replay(registration, {
       reason: options.reason,
-      since: new Date(options.sinceMs),
+      since: new Date(Math.min(options.sinceMs, ...starts)),
       holder: options.holder,
       signal: options.signal,
     });
-    await this.#options.kv.delete(inflightKey(registration));
+    await this.#clearMarkers(registration, options.holder);
     return recovery;
   }
 
@@ -435,7 +579,7 @@ export class Monitor {
       result.deadLettered += page.invalid.length;
       if (appended.sequence !== null) result.batches.push(appended.sequence);
       if (page.crowdedSecond) {
-        const crowded = await this.#crowded(registration, page.crowdedSecond, page.received);
+        const crowded = await this.#crowded(registration, page.crowdedSecond, page.crowdedReached);
         result.crowdedSeconds.push(crowded.second);
         result.gap ??= crowded.gap;
       }

@@ -115,6 +115,7 @@ export class MonitoringService {
         replayMax: config.dnb_api.replay_max_notifications,
       }),
       maxPullsPerTick: config.monitoring.max_pulls_per_tick,
+      answerTimeoutMs: config.dnb_api.timeout * 1000,
       leaseTtlMs: config.pipeline.lease_ttl * 1000,
       clock: this.#clock,
       onBatch: () => this.dispatcher.notify(),

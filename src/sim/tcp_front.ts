@@ -37,8 +37,6 @@ export function startTcpFront(
       client.close();
       return;
     }
-    client.setNoDelay(true);
-    upstream.setNoDelay(true);
     const key = (upstream.localAddr as Deno.NetAddr).port;
     let closed = false;
     const entry: Relay = {
@@ -58,20 +56,26 @@ export function startTcpFront(
       },
     };
     relays.set(key, entry);
-    const inbound = client.readable.pipeTo(upstream.writable).catch(() => {});
-    const outbound = upstream.readable.pipeTo(client.writable).catch(() => {});
-    // Either side ending ends the connection: HTTP/1.1 clients do not half-close.
-    await Promise.race([inbound, outbound]);
-    entry.close();
-    await Promise.allSettled([inbound, outbound]);
+    try {
+      client.setNoDelay(true);
+      upstream.setNoDelay(true);
+      const inbound = client.readable.pipeTo(upstream.writable).catch(() => {});
+      const outbound = upstream.readable.pipeTo(client.writable).catch(() => {});
+      // Either side ending ends the connection: HTTP/1.1 clients do not half-close.
+      await Promise.race([inbound, outbound]);
+      entry.close();
+      await Promise.allSettled([inbound, outbound]);
+    } finally {
+      entry.close();
+    }
   }
 
   const accepting = (async () => {
     try {
       for await (const conn of listener) {
-        const work = relay(conn);
+        const work = relay(conn).catch(() => {});
         running.add(work);
-        work.finally(() => running.delete(work));
+        work.then(() => running.delete(work));
       }
     } catch {
       // The listener was closed.

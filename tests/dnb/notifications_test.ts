@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
 import type { DnbClient } from "../../src/dnb/client.ts";
-import { DnbOutcomeUnknownError, DnbRegistrationNotFoundError } from "../../src/dnb/errors.ts";
+import {
+  DnbApiError,
+  DnbOutcomeUnknownError,
+  DnbRegistrationNotFoundError,
+} from "../../src/dnb/errors.ts";
 import type { NotificationPage } from "../../src/dnb/notification_page.ts";
 import type { ReplayPage } from "../../src/dnb/notifications_api.ts";
 import { withSimulator } from "../helpers/dnb_client.ts";
@@ -180,10 +184,17 @@ Deno.test("a pull whose answer is lost after dequeue is never retried blind", as
       });
       assert.equal((await h.counters()).pulled - before, 5, `${kind}: one pull, no retry`);
     }
-    // A 429 proves nothing was dequeued: that one is retried.
+    // A 429 proves nothing was dequeued; it goes back to the caller (the monitor), which
+    // re-checks its lease and pacing and pulls again.
     await h.admin("PUT", "/_sim/faults", {
       failNext: [{ status: 429, errorCode: "00045", count: 1, pathIncludes: "/notifications" }],
     });
+    const before = (await h.counters()).pulled;
+    await assert.rejects(
+      client.notifications.pull("REF_PULL", { maxNotifications: 5 }),
+      (e: unknown) => e instanceof DnbApiError && e.status === 429,
+    );
+    assert.equal((await h.counters()).pulled, before, "nothing dequeued");
     const page = await client.notifications.pull("REF_PULL", { maxNotifications: 5 });
     assert.equal(page!.notifications.length + page!.invalid.length, 5);
   });

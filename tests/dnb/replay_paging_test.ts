@@ -113,7 +113,11 @@ Deno.test("property: replay ends, returns each notification once, and names ever
                 (n.notification.elements[0] as unknown as { current: number }).current,
               );
             }
-            if (page.crowdedSecond) crowded.add(Date.parse(page.crowdedSecond));
+            if (page.crowdedSecond) {
+              const second = Date.parse(page.crowdedSecond);
+              assert.ok(!crowded.has(second), "each crowded second named once");
+              crowded.add(second);
+            }
           }
           assert.ok(server.requests() < bound, `ended after ${server.requests()} requests`);
           assert.equal(new Set(returned).size, returned.length, "each notification once");
@@ -130,9 +134,19 @@ Deno.test("property: replay ends, returns each notification once, and names ever
                 `outside a reported second (${pages} pages, strict ${strict}, max ${max})`,
             );
           }
+          const count = (from: number, to: number, closed: [boolean, boolean]) =>
+            items.filter((i) =>
+              (closed[0] ? i.stampMs >= from : i.stampMs > from) &&
+              (closed[1] ? i.stampMs <= to : i.stampMs < to)
+            ).length;
           for (const second of crowded) {
-            const near = items.filter((i) => i.stampMs >= second && i.stampMs <= second + 1000);
-            assert.ok(near.length >= max, "only a second holding a full response is reported");
+            // Inclusive: [C, C+1). Strict: (C, C+1], or (C-1, C] with stamps right on C.
+            const full = strict
+              ? count(second, second + 1000, [false, true]) >= max ||
+                (count(second - 1000, second, [false, true]) >= max &&
+                  items.some((i) => i.stampMs === second))
+              : count(second, second + 1000, [true, false]) >= max;
+            assert.ok(full, `only a second holding a full response is reported: ${second}`);
           }
           const perBucket = new Map<number, number>();
           for (const i of items) {
@@ -148,7 +162,7 @@ Deno.test("property: replay ends, returns each notification once, and names ever
           }
         },
       ),
-      { numRuns: 150 },
+      { numRuns: 300 },
     );
   } finally {
     kv.close();
@@ -157,25 +171,44 @@ Deno.test("property: replay ends, returns each notification once, and names ever
 
 Deno.test("a full response moves the start forward; one inside its second is crowded", () => {
   const s = T0;
-  assert.deepEqual(nextReplayStep({ startMs: s, stampsMs: [s + 10], received: 1, max: 5 }), {
+  const step = (stampsMs: number[], max: number) =>
+    nextReplayStep({ startMs: s, stampsMs, received: stampsMs.length, max });
+  assert.deepEqual(step([s + 10], 5), {
     nextStartMs: null,
     crowdedSecondMs: null,
+    crowdedReached: 0,
+    onBoundary: false,
   });
-  assert.deepEqual(
-    nextReplayStep({ startMs: s, stampsMs: [s + 10, s + 1500], received: 2, max: 2 }),
-    { nextStartMs: s + 1000, crowdedSecondMs: null },
-  );
-  assert.deepEqual(
-    nextReplayStep({ startMs: s, stampsMs: [s + 10, s + 999], received: 2, max: 2 }),
-    { nextStartMs: s + 1000, crowdedSecondMs: s },
-  );
-  assert.deepEqual(
-    nextReplayStep({ startMs: s, stampsMs: [s + 1000, s + 1000], received: 2, max: 2 }),
-    { nextStartMs: s + 1000, crowdedSecondMs: s + 1000 },
-  );
+  assert.deepEqual(step([s + 10, s + 1500], 2), {
+    nextStartMs: s + 1000,
+    crowdedSecondMs: null,
+    crowdedReached: 0,
+    onBoundary: false,
+  });
+  assert.deepEqual(step([s + 10, s + 999], 2), {
+    nextStartMs: s + 1000,
+    crowdedSecondMs: s,
+    crowdedReached: 2,
+    onBoundary: false,
+  });
+  assert.deepEqual(step([s + 1000, s + 1000], 2), {
+    nextStartMs: s + 1000,
+    crowdedSecondMs: s + 1000,
+    crowdedReached: 2,
+    onBoundary: true,
+  });
+  // Half inside the second, half on the next one: the boundary is what may go on unread.
+  assert.deepEqual(step([s + 10, s + 20, s + 1000, s + 1000], 4), {
+    nextStartMs: s + 1000,
+    crowdedSecondMs: s + 1000,
+    crowdedReached: 2,
+    onBoundary: true,
+  });
   // A stamp exactly on the next second is re-read from the second before it, not skipped.
-  assert.deepEqual(
-    nextReplayStep({ startMs: s, stampsMs: [s + 10, s + 2000], received: 2, max: 2 }),
-    { nextStartMs: s + 1000, crowdedSecondMs: null },
-  );
+  assert.deepEqual(step([s + 10, s + 2000], 2), {
+    nextStartMs: s + 1000,
+    crowdedSecondMs: null,
+    crowdedReached: 0,
+    onBoundary: false,
+  });
 });

@@ -34,6 +34,7 @@ function monitorFor(
     plan: options.plan ?? { pageSize: 25, pagesPerSecond: 3 },
     maxPullsPerTick: 100,
     leaseTtlMs: 60_000,
+    answerTimeoutMs: (options.timeout ?? 5) * 1000,
     clock,
   });
   return { monitor, journal, client };
@@ -67,7 +68,7 @@ Deno.test("tick drains to 404, journaling every batch", async () => {
     const ids = await journaledIds(journal, REF);
     assert.equal(ids.length + result.deadLettered, 110);
     assert.deepEqual(new Set(ids), new Set(servedIds(h.sim, REF).filter((id) => ids.includes(id))));
-    assert.equal(await h.kv.get(["monitor", "inflight", REF]).then((e) => e.value), null);
+    assert.equal(await h.kv.get(["monitor", "inflight", REF, "test"]).then((e) => e.value), null);
   });
 });
 
@@ -107,7 +108,7 @@ Deno.test("invariant 4: a pull lost in a crash is recovered through replay, de-d
       pulledAt: new Date(),
       source: "pull",
     });
-    await h.kv.set(["monitor", "inflight", REF], {
+    await h.kv.set(["monitor", "inflight", REF, "dead"], {
       since: new Date().toISOString(),
       owner: "dead",
     });
@@ -158,7 +159,7 @@ Deno.test("invariant 4: a pull answered 500 after dequeue is recovered by replay
     const letters = await new DeadLetters(h.kv).list();
     assert.equal(ids.length, new Set(ids).size, "nothing journaled twice");
     assert.equal(ids.length + letters.length, 60, "every notification journaled or dead-lettered");
-    assert.equal(await h.kv.get(["monitor", "inflight", REF]).then((e) => e.value), null);
+    assert.equal(await h.kv.get(["monitor", "inflight", REF, "test"]).then((e) => e.value), null);
   });
 });
 
@@ -171,7 +172,7 @@ Deno.test("a pull refused before any work (400) fails the tick and leaves no mar
     const { monitor } = monitorFor(h);
     const failed = await monitor.tick(REF);
     assert.equal(failed.outcome, "failed");
-    assert.equal(await h.kv.get(["monitor", "inflight", REF]).then((e) => e.value), null);
+    assert.equal(await h.kv.get(["monitor", "inflight", REF, "test"]).then((e) => e.value), null);
     const next = await monitor.tick(REF);
     assert.equal(next.recovery, null, "nothing to recover");
     assert.equal(next.outcome, "drained");
@@ -245,6 +246,8 @@ Deno.test("a gap older than D&B's 14-day replay window is reported, not ignored"
     assert.ok(result.recovery?.gap);
     assert.match(result.recovery.gap.message, /outside D&B's 14-day replay window/);
     assert.deepEqual(await later.monitor.gap(REF), result.recovery.gap);
+    // The marker was of the older, one-per-registration kind; it is cleared all the same.
+    assert.equal((await h.kv.get(["monitor", "inflight", REF])).value, null);
   });
 });
 
@@ -309,3 +312,37 @@ for (const skewMs of [-3_000, 2_500]) {
     });
   });
 }
+
+Deno.test("a 429 on a pull waits and pulls again: nothing dequeued, nothing to recover", async () => {
+  await withSimulator({ registrations: [REG] }, async (h) => {
+    await h.admin("POST", `/_sim/registrations/${REF}/notifications`, { generate: 40 });
+    await h.admin("PUT", "/_sim/faults", {
+      retryAfterSeconds: 1,
+      failNext: [{ status: 429, errorCode: "00045", count: 2, pathIncludes: "/notifications" }],
+    });
+    const { monitor, journal } = monitorFor(h);
+    const result = await monitor.tick(REF);
+    assert.equal(result.outcome, "drained", result.error ?? "");
+    assert.equal(result.lostResponses, 0);
+    assert.equal(result.recoveries.length, 0);
+    assert.equal((await journaledIds(journal, REF)).length, 40 - result.deadLettered);
+  });
+});
+
+Deno.test("a marker another instance left (it lost its lease mid-pull) is recovered, not wiped", async () => {
+  await withSimulator({ registrations: [REG] }, async (h) => {
+    await h.admin("POST", `/_sim/registrations/${REF}/notifications`, { generate: 30 });
+    const { monitor, journal, client } = monitorFor(h);
+    // The other instance pulled a page and could not journal it.
+    const sinceMs = Math.floor(Date.now() / 1000) * 1000 - 2000;
+    await h.kv.set(["monitor", "inflight", REF, "other"], { sinceMs, owner: "other" });
+    const lost = await client.notifications.pull(REF, { maxNotifications: 10 });
+    const result = await monitor.tick(REF);
+    assert.equal(result.recovery?.reason, "crash");
+    const known = await journal.known(REF, lost!.notifications);
+    assert.equal(known.size, lost!.notifications.length, "the other instance's page is journaled");
+    const markers = [];
+    for await (const entry of h.kv.list({ prefix: ["monitor", "inflight"] })) markers.push(entry);
+    assert.deepEqual(markers, []);
+  });
+});
