@@ -30,22 +30,39 @@ export function registerPipelineCommands(program: Command, deps: PipelineCommand
     .description("drain a registration to the end, through the journal into every sink")
     .action((ref: string, _options, command: Command) =>
       withService(command, async (service) => {
-        const [tick] = await service.tick(ref);
+        const [tick] = await service.tick(ref, {
+          // A long backlog drains at one page per D&B second: say that it goes on.
+          onProgress: (sofar) =>
+            io.err(
+              `${ref}: ${sofar.pulls} pull request(s) so far, ${sofar.received} received; ` +
+                "more are queued at D&B, draining on",
+            ),
+        });
         if (tick.recovery) io.out(describeRecovery(tick.recovery));
         io.out(
           `${ref}: ${tick.outcome}; ${tick.pulls} pull request(s), ${tick.received} received, ` +
             `${tick.journaled} journaled, ${tick.duplicates} duplicate(s), ` +
             `${tick.deadLettered} dead-lettered`,
         );
+        const recoveries = [...(tick.recovery ? [tick.recovery] : []), ...tick.recoveries];
         if (tick.lostResponses > 0) {
           const recovered = tick.recoveries.reduce(
-            (n, r) => ({ received: n.received + r.received, journaled: n.journaled + r.journaled }),
-            { received: 0, journaled: 0 },
+            (n, r) => ({
+              received: n.received + r.received,
+              journaled: n.journaled + r.journaled,
+              duplicates: n.duplicates + r.duplicates,
+            }),
+            { received: 0, journaled: 0, duplicates: 0 },
           );
           io.out(
             `${ref}: ${tick.lostResponses} answer(s) did not arrive whole; recovered through ` +
-              `replay: ${recovered.received} received, ${recovered.journaled} journaled`,
+              `replay: ${recovered.received} received, ${recovered.journaled} journaled, ` +
+              `${recovered.duplicates} already journaled`,
           );
+        }
+        if (recoveries.length > 0) {
+          const total = recoveries.reduce((n, r) => n + r.journaled, tick.journaled);
+          io.out(`${ref}: ${total} journaled in all`);
         }
         for (const recovery of tick.recoveries) {
           if (recovery.gap) io.out(`WARNING: ${recovery.gap.message}`);

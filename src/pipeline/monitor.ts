@@ -36,10 +36,10 @@ const MAX_CONSECUTIVE_LOST = 5;
 /** 429s in a row on pulls after which the tick gives up until the next schedule. */
 const MAX_CONSECUTIVE_RATE_LIMITED = 10;
 /**
- * After a reset, D&B may still be working on the pull; the replay waits this long (at most the
- * request timeout) so that a page it dequeues late is in the replay log by then.
+ * After a timeout or a reset, D&B may still be working on the pull; the replay waits this long
+ * (at most the request timeout) so that a page it dequeues late is in the replay log by then.
  */
-const RESET_GRACE_MS = 5_000;
+const LATE_ANSWER_GRACE_MS = 5_000;
 
 export interface MonitorOptions {
   kv: Deno.Kv;
@@ -51,8 +51,8 @@ export interface MonitorOptions {
   maxPullsPerTick: number;
   leaseTtlMs: number;
   /**
-   * `dnb_api.timeout`: after a pull timed out, D&B may still dequeue its page; recovery waits
-   * this long again before it replays.
+   * `dnb_api.timeout`: after a pull timed out or lost its connection, D&B may still dequeue its
+   * page; recovery waits this long again (at most 5 s) before it replays.
    */
   answerTimeoutMs: number;
   clock?: Clock;
@@ -442,9 +442,10 @@ export class Monitor {
   /** How long D&B may go on with a pull whose answer we stopped waiting for. */
   #lateAnswerGraceMs(error: DnbOutcomeUnknownError): number {
     const cause = error.cause;
-    if (cause instanceof DnbTimeoutError) return this.#options.answerTimeoutMs;
-    if (cause instanceof DnbNetworkError && !cause.duringBody) {
-      return Math.min(this.#options.answerTimeoutMs, RESET_GRACE_MS);
+    if (
+      cause instanceof DnbTimeoutError || (cause instanceof DnbNetworkError && !cause.duringBody)
+    ) {
+      return Math.min(this.#options.answerTimeoutMs, LATE_ANSWER_GRACE_MS);
     }
     // D&B answered (a 5xx, a body cut off or unreadable): it had finished with the pull.
     return 0;

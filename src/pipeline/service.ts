@@ -179,20 +179,30 @@ export class MonitoringService {
    * Drains one registration, or every monitored one in turn, to the end: a tick that reaches
    * `max_pulls_per_tick` is followed at once by the next. One merged result per registration.
    */
-  async tick(registration?: string): Promise<TickResult[]> {
+  async tick(
+    registration?: string,
+    options: { onProgress?: (sofar: TickResult) => void } = {},
+  ): Promise<TickResult[]> {
     const references = registration ? [registration] : await this.registrations();
     const results: TickResult[] = [];
-    for (const reference of references) results.push(await this.#drain(reference));
+    for (const reference of references) {
+      results.push(await this.#drain(reference, { onProgress: options.onProgress }));
+    }
     return results;
   }
 
-  async #drain(registration: string, signal?: AbortSignal): Promise<TickResult> {
+  /** Ticks until the registration is drained (or stopped); `onProgress` after each capped tick. */
+  async #drain(
+    registration: string,
+    options: { signal?: AbortSignal; onProgress?: (sofar: TickResult) => void } = {},
+  ): Promise<TickResult> {
     let merged: TickResult | null = null;
     for (;;) {
-      const result = await this.monitor.tick(registration, { signal });
+      const result = await this.monitor.tick(registration, { signal: options.signal });
       this.#recordTick(result);
       merged = merged ? mergeTicks(merged, result) : result;
-      if (result.outcome !== "cap" || signal?.aborted) return merged;
+      if (result.outcome !== "cap" || options.signal?.aborted) return merged;
+      options.onProgress?.(merged);
     }
   }
 
@@ -238,7 +248,7 @@ export class MonitoringService {
         this.#track(async () => {
           // A tick that reached its cap yields (lease released, other work runs) and the
           // registration is drained on at once, not at the next schedule.
-          await this.#drain(registration, controller.signal);
+          await this.#drain(registration, { signal: controller.signal });
           await this.purgeJournal();
         }),
     });
