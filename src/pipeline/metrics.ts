@@ -38,6 +38,7 @@ export class ServiceMetrics {
   readonly #delivered: Counter;
   readonly #deliveryDuration: Histogram;
   readonly #ticks: Counter;
+  readonly #lostAnswers: Counter;
   #sources: MetricSources | null = null;
   /** What one scrape reads, read once however many gauges use it. */
   #scrape: Scrape | null = null;
@@ -73,6 +74,11 @@ export class ServiceMetrics {
       name: "traceone_ticks_total",
       help: "Monitoring ticks by registration and outcome.",
       labelNames: ["registration", "outcome"],
+    });
+    this.#lostAnswers = r.counter({
+      name: "traceone_pull_answers_lost_total",
+      help: "Pull answers that did not arrive whole, each recovered through replay.",
+      labelNames: ["registration"],
     });
     this.#pulled = r.counter({
       name: "traceone_notifications_pulled_total",
@@ -185,6 +191,9 @@ export class ServiceMetrics {
 
   readonly onTick = (result: TickResult): void => {
     this.#ticks.inc({ registration: result.registration, outcome: result.outcome });
+    if (result.lostResponses > 0) {
+      this.#lostAnswers.inc({ registration: result.registration }, result.lostResponses);
+    }
     const recoveries = [...(result.recovery ? [result.recovery] : []), ...result.recoveries];
     const received = recoveries.reduce((n, r) => n + r.received, result.received);
     const journaled = recoveries.reduce((n, r) => n + r.journaled, result.journaled);

@@ -405,6 +405,7 @@ export class MonitoringService {
         // A tick that stopped at its cap left notifications queued at D&B.
         backlog_estimate: last?.outcome === "cap" ? "more than one tick" : last ? 0 : null,
         last_error: last?.error ?? null,
+        last_lost_responses: last?.lostResponses ?? null,
         replay_gap: await this.monitor.gap(reference),
       };
     }));

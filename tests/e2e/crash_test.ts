@@ -71,8 +71,8 @@ Deno.test({
       await fetch(`${sim.url}/_sim/faults`, {
         method: "PUT",
         body: JSON.stringify({
-          // Slow enough that a kill lands in a pull, a journal commit or a sink write.
-          latencyMs: 20,
+          // Slow enough that a kill often lands in a pull (pages are a second apart anyway).
+          latencyMs: 150,
           lostAfterDequeue: { rate: LOSS_RATE, kinds: ["reset", "hang", "error", "truncate"] },
         }),
       }).then((r) => r.body?.cancel());
@@ -86,6 +86,11 @@ Deno.test({
       });
 
       const stderrLines: string[] = [];
+      // A failure says what the service said last, and the seed that repeats it.
+      const context = () =>
+        `seed ${seed}; counters ${JSON.stringify(sim.state.counters)}; last log lines:\n` +
+        stderrLines.filter((l) => !l.includes('"DEBUG"')).slice(-15).map((l) => l.slice(0, 300))
+          .join("\n");
       const runUntil = async (stop: () => Promise<void>, signal: Deno.Signal) => {
         const child = spawnMain(["run", "--config", config]);
         const err = readLinesUntil(child.stderr, () => false, 300_000);
@@ -93,17 +98,22 @@ Deno.test({
           child.stdout,
           (lines) => lines.some((l) => l.startsWith("registrations:")),
         );
-        await stop();
-        child.kill(signal);
-        await child.status;
-        await finished;
-        const stderr = await err;
-        await stderr.finished;
-        stderrLines.push(...stderr.lines);
+        try {
+          await stop();
+        } finally {
+          child.kill(signal);
+          await child.status;
+          await finished;
+          const stderr = await err;
+          await stderr.finished;
+          stderrLines.push(...stderr.lines);
+        }
       };
+      // At most 10 × 1.8 s of pulling: less than the 25 s the backlog takes at 3 pages a second,
+      // so every kill interrupts a drain.
       for (let kill = 0; kill < KILLS; kill++) {
         await runUntil(
-          () => new Promise((resolve) => setTimeout(resolve, 200 + random() * 2_300)),
+          () => new Promise((resolve) => setTimeout(resolve, 200 + random() * 1_600)),
           "SIGKILL",
         );
       }
@@ -111,7 +121,7 @@ Deno.test({
         (n, r) => n + sim.state.registrations.get(r)!.queue.length,
         0,
       );
-      assert.ok(queuedAfterKills > 0, `the kills interrupt the drain (seed ${seed})`);
+      assert.ok(queuedAfterKills > 0, `the kills interrupt the drain: ${context()}`);
 
       // A last run finishes the drain and delivers everything, then stops on SIGTERM.
       const total = REFS.length * PER_REGISTRATION;
@@ -126,16 +136,18 @@ Deno.test({
               return false;
             }
           },
-          `the drain to finish (seed ${seed})`,
+          `the drain to finish`,
           { limitMs: 120_000, intervalMs: 250 },
         );
-      }, "SIGTERM");
+      }, "SIGTERM").catch((error) => {
+        throw new Error(`${(error as Error).message}: ${context()}`);
+      });
 
       const counters = sim.state.counters;
       const lost = Object.values(counters.lostAfterDequeue).reduce((a, b) => a + b, 0);
       const pulls = counters.served;
       const nonEmptyPulls = Math.ceil(total / 40) + lost;
-      assert.ok(lost >= 10, `answers were lost after dequeue: ${lost} (seed ${seed})`);
+      assert.ok(lost >= 10, `answers were lost after dequeue: ${lost}: ${context()}`);
       assert.ok(
         lost / nonEmptyPulls >= 0.1,
         `at least 10 % of the pulls: ${lost}/${nonEmptyPulls}`,
@@ -145,12 +157,17 @@ Deno.test({
       }
       assert.ok(
         stderrLines.some((line) => line.includes("did not arrive whole")),
-        "a lost answer was recovered through replay",
+        `a lost answer was recovered through replay: ${context()}`,
       );
+      const crashRecoveries = stderrLines.filter((line) =>
+        line.includes("recovered after an interrupted pull")
+      ).length;
+      assert.ok(crashRecoveries > 0, `a restart found a pull in flight: ${context()}`);
       console.log(
         `seed ${seed}: ${pulls} requests served, ${lost} answers lost after dequeue ` +
           `(${JSON.stringify(counters.lostAfterDequeue)}), ${counters.lostNotifications} ` +
-          `notifications only in the replay log, ${counters.rateLimited} × 429`,
+          `notifications only in the replay log, ${counters.rateLimited} × 429, ` +
+          `${crashRecoveries} restart(s) recovered a pull in flight`,
       );
 
       const served = new Set<string>();
