@@ -23,7 +23,10 @@ export class AuthorizedApi {
       return await this.#transport.send(withBearer(request, token));
     } catch (error) {
       if (!(error instanceof DnbApiError) || error.status !== 401) throw error;
-      const renewed = await this.#tokens.renew(token, request.signal);
+      const renewed = await this.#tokens.renew(token, {
+        reason: error.message,
+        signal: request.signal,
+      });
       return await this.#transport.send(withBearer(request, renewed));
     }
   }

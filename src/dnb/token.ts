@@ -34,6 +34,8 @@ export interface TokenStatus {
    * says until when.
    */
   warning: string | null;
+  /** Why the token was last renewed early: the 401 D&B answered to the one before it. */
+  lastRejection: string | null;
 }
 
 /** After a failed renewal, the next try waits this long (calls meanwhile use the old token). */
@@ -54,6 +56,7 @@ export class TokenProvider {
   #lastRefreshAt: number | null = null;
   #lastError: string | null = null;
   #warning: string | null = null;
+  #lastRejection: string | null = null;
   #retryRenewalAt = 0;
 
   constructor(options: TokenProviderOptions) {
@@ -114,7 +117,12 @@ export class TokenProvider {
    * Called after D&B rejected `rejected` as expired. Renews unless another caller already did,
    * in which case the newer token is returned without a second request.
    */
-  async renew(rejected: string, signal?: AbortSignal): Promise<string> {
+  async renew(
+    rejected: string,
+    options: { reason?: string; signal?: AbortSignal } = {},
+  ): Promise<string> {
+    const { signal } = options;
+    if (options.reason) this.#lastRejection = options.reason;
     if (this.#current && this.#current.accessToken !== rejected) return this.#current.accessToken;
     // Another process on the same state may have renewed it already: one new token, not one
     // per process (D&B may retire the old one when it issues the next).
@@ -136,6 +144,7 @@ export class TokenProvider {
       lastRefreshAt: this.#lastRefreshAt,
       lastError: this.#lastError,
       warning: this.#warning,
+      lastRejection: this.#lastRejection,
     };
   }
 

@@ -423,6 +423,7 @@ export class MonitoringService {
         token_expires_in: api.authentication.tokenExpiresIn,
         last_error: api.authentication.lastError,
         warning: api.authentication.warning,
+        last_rejection: api.authentication.lastRejection,
       },
       api_client: {
         health_check: api.breaker.state === "closed",
@@ -570,6 +571,8 @@ export interface ServiceStatus {
     last_error: string | null;
     /** Renewal failing while the cached token still works. */
     warning: string | null;
+    /** The 401 that made the last early renewal (00040 expired, 00004 refused, …). */
+    last_rejection: string | null;
   };
   api_client: {
     health_check: boolean;

@@ -132,3 +132,22 @@ Deno.test("raw slices survive strings with brackets, quotes and escapes", () => 
   assert.equal(rawArrayElements('{"notifications":{}}', "notifications"), null);
   assert.deepEqual(rawArrayElements('{"notifications":[]}', "notifications"), []);
 });
+
+Deno.test("the recorded pull and its replay 24 minutes later give the same ids and raw bytes", async () => {
+  const read = (name: string) =>
+    Deno.readTextFile(new URL(`../fixtures/dnb/${name}`, import.meta.url));
+  const options = { reference: "MDOJO_CMPTCS_01", path: "/notifications" };
+  const pulled = parseNotificationPage(
+    await read("vcr_pull_notifications_MDOJO_CMPTCS_01.json"),
+    options,
+  );
+  const replayed = parseNotificationPage(
+    await read("vcr_replay_notifications_MDOJO_CMPTCS_01.json"),
+    options,
+  );
+  assert.equal(pulled.notifications.length, 1);
+  assert.deepEqual(replayed.notifications.map((n) => n.id), pulled.notifications.map((n) => n.id));
+  assert.equal(replayed.notifications[0].raw, pulled.notifications[0].raw);
+  assert.match(pulled.notifications[0].raw, /3\.0251016094E8/);
+  assert.notEqual(replayed.transactionTimestamp, pulled.transactionTimestamp);
+});

@@ -80,6 +80,10 @@ Deno.test("a token D&B stopped accepting early (401 00004) is renewed once and t
     assert.deepEqual(await client.registrations.list(), ["REF_A"]);
     assert.equal((await h.counters()).tokensIssued, 2);
     assert.equal(client.transport.stats().byOutcome["401"], 1, "one 401, then the new token");
+    assert.match(
+      client.tokens.status().lastRejection ?? "",
+      /answered 401 \(00004 You are not currently authorised/,
+    );
   });
 });
 

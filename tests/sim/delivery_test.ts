@@ -8,7 +8,8 @@ import { type RunningSimulator, startSimulator } from "../../src/sim/server.ts";
 import { api, type Json } from "../helpers/sim_api.ts";
 
 const REF = "/v1/monitoring/registrations/LOSSY";
-const FIXTURES = new URL("../../../shared/fixtures/dnb/", import.meta.url);
+// Copies of shared/fixtures/dnb (real Direct+ bodies, January 2021), so a clone needs nothing beside it.
+const FIXTURES = new URL("../fixtures/dnb/", import.meta.url);
 
 function start(): Promise<RunningSimulator> {
   return startSimulator({
