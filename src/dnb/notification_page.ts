@@ -1,5 +1,5 @@
 import { DnbProtocolError } from "./errors.ts";
-import { notificationId } from "./notification_id.ts";
+import { jsonDepth, notificationId } from "./notification_id.ts";
 import { type Notification, NOTIFICATION_TYPES } from "./payload.ts";
 import { rawArrayElements } from "./raw_json_slices.ts";
 
@@ -85,9 +85,23 @@ export function parseNotificationPage(
   return page;
 }
 
+/**
+ * How deeply a notification may nest. D&B's fullest product records nest about a dozen levels;
+ * past this a notification is refused whole, so that no code after validation (formats, sinks)
+ * ever walks a hostile depth.
+ */
+export const MAX_NOTIFICATION_DEPTH = 64;
+
 /** What is wrong with one notification, field by field; empty when it is valid. */
 export function notificationProblems(value: unknown): string[] {
   if (!isRecord(value)) return [`notification: expected a JSON object, got ${kindOf(value)}`];
+  const depth = jsonDepth(value);
+  if (depth > MAX_NOTIFICATION_DEPTH) {
+    return [
+      `notification: nested ${depth} levels deep, more than the ${MAX_NOTIFICATION_DEPTH} ` +
+      "any D&B record uses",
+    ];
+  }
   const problems: string[] = [];
   if (typeof value.type !== "string" || value.type === "") {
     problems.push(`type: expected a non-empty string, got ${kindOf(value.type)}`);

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import { DnbProtocolError } from "../../src/dnb/errors.ts";
 import { canonicalJson, notificationId } from "../../src/dnb/notification_id.ts";
 import { notificationProblems, parseNotificationPage } from "../../src/dnb/notification_page.ts";
@@ -150,4 +151,47 @@ Deno.test("the recorded pull and its replay 24 minutes later give the same ids a
   assert.equal(replayed.notifications[0].raw, pulled.notifications[0].raw);
   assert.match(pulled.notifications[0].raw, /3\.0251016094E8/);
   assert.notEqual(replayed.transactionTimestamp, pulled.transactionTimestamp);
+});
+
+/** The recursive form canonicalJson had before it became iterative: ids must not change. */
+function recursiveCanonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(recursiveCanonicalJson).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const record = value as Record<string, unknown>;
+    const keys = Object.keys(record).filter((key) => record[key] !== undefined).sort();
+    return `{${
+      keys.map((key) => `${JSON.stringify(key)}:${recursiveCanonicalJson(record[key])}`).join(",")
+    }}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}
+
+Deno.test("property: the iterative canonical JSON is the recursive one, so no id changes", () => {
+  fc.assert(
+    fc.property(fc.jsonValue(), (value) => {
+      assert.equal(canonicalJson(value), recursiveCanonicalJson(value));
+    }),
+    { numRuns: 500 },
+  );
+});
+
+Deno.test("a notification nested 6,000 levels deep is dead-lettered alone; its 99 page-mates are kept", () => {
+  const good = (i: number) =>
+    `{"type":"UPDATE","organization":{"duns":"08146684${i % 10}"},"elements":[{"element":` +
+    `"organization.primaryName","previous":"A${i}","current":"B${i}"}],` +
+    `"deliveryTimeStamp":"2026-11-30T10:00:00.123Z"}`;
+  const deep = '{"type":"UPDATE","organization":{"duns":"081466849"},"elements":[],' +
+    `"deliveryTimeStamp":"2026-11-30T10:00:00.123Z","x":${"[".repeat(6000)}${"]".repeat(6000)}}`;
+  const items = Array.from({ length: 99 }, (_, i) => good(i));
+  items.splice(42, 0, deep);
+  const text = `{"transactionDetail":{"transactionID":"rrt-1"},"notifications":[${
+    items.join(",")
+  }]}`;
+  const page = parseNotificationPage(text, { reference: "R", path: "/notifications" });
+  assert.equal(page.notifications.length, 99);
+  assert.equal(page.invalid.length, 1);
+  assert.equal(page.invalid[0].index, 42);
+  assert.equal(page.invalid[0].raw, deep, "its raw bytes, for the dead letter");
+  assert.match(page.invalid[0].reason, /nested 6001 levels deep, more than the 64/);
+  assert.match(page.invalid[0].id, /^[0-9a-f]{32}$/);
 });
