@@ -25,8 +25,9 @@ export const CSV_COLUMNS = [
  * `previous` and `current` always hold the value as JSON text: `"Old Name"` with its quotes,
  * `null`, `[]`, `{"a":1}`, `302510160.94`. An empty cell means D&B sent no such key. This keeps a
  * string `"null"` apart from `null` and an empty string apart from nothing, so every value reads
- * back exactly with `JSON.parse`. `element_position` is the 0-based index in `elements`;
- * `element_timestamp` is empty when D&B sent none (or `null`).
+ * back exactly with `JSON.parse` (after the formula guard below is stripped). `element_position`
+ * is the 0-based index in `elements`; `element_timestamp` is empty when D&B sent none (or
+ * `null`).
  */
 export const csvFormat: BatchFormat = {
   extension: "csv",
@@ -48,7 +49,8 @@ export const csvFormat: BatchFormat = {
       });
     }
     return new TextEncoder().encode(
-      rows.map((row) => row.map(csvField).join(",") + "\r\n").join(""),
+      rows.map((row) => row.map((cell) => csvField(formulaSafe(cell))).join(",") + "\r\n")
+        .join(""),
     );
   },
 };
@@ -61,6 +63,16 @@ function elementCells(element: NotificationElement, position: number): string[] 
     "current" in element ? JSON.stringify(element.current) ?? "" : "",
     typeof element.timestamp === "string" ? element.timestamp : "",
   ];
+}
+
+/**
+ * A cell a spreadsheet would run as a formula gets a leading `'` (OWASP's rule for CSV
+ * injection: cells starting with `=`, `+`, `-`, `@`, tab or CR). D&B data is not trusted to be
+ * inert: an element path or a type could read `=HYPERLINK(…)`. Among JSON values only negative
+ * numbers start so; a reader strips one leading `'` before `JSON.parse`.
+ */
+export function formulaSafe(value: string): string {
+  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
 }
 
 /** Quotes a field when RFC 4180 requires it, doubling inner quotes. */

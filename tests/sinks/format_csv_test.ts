@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { CSV_COLUMNS, csvField, csvFormat } from "../../src/sinks/format_csv.ts";
+import { CSV_COLUMNS, csvField, csvFormat, formulaSafe } from "../../src/sinks/format_csv.ts";
 import type { Batch } from "../../src/sinks/sink.ts";
 import { trickyBatch } from "../helpers/tricky_batch.ts";
 
@@ -51,7 +51,10 @@ function rowsOf(batch: Batch): Record<string, string>[] {
   );
   assert.deepEqual(header, [...CSV_COLUMNS]);
   for (const row of rows) assert.equal(row.length, header.length);
-  return rows.map((row) => Object.fromEntries(header.map((name, i) => [name, row[i]])));
+  // What README tells a reader: one leading ' before a formula character is the guard.
+  const unguard = (cell: string) =>
+    cell.startsWith("'") && /^[=+\-@\t\r]/.test(cell.slice(1)) ? cell.slice(1) : cell;
+  return rows.map((row) => Object.fromEntries(header.map((name, i) => [name, unguard(row[i])])));
 }
 
 Deno.test("csv: the test reader itself rejects malformed CSV", () => {
@@ -145,4 +148,35 @@ Deno.test("csv: an empty batch is the header alone", () => {
   );
   assert.equal(text, CSV_COLUMNS.join(",") + "\r\n");
   assert.equal(csvFormat.extension, "csv");
+});
+
+Deno.test("cells a spreadsheet would run as a formula get a leading quote (OWASP)", () => {
+  assert.deepEqual(
+    ['=HYPERLINK("x")', "@SUM(1)", "+1", "-5", "\tx", "\rx", "UPDATE", "'kept", ""].map(
+      formulaSafe,
+    ),
+    ['\'=HYPERLINK("x")', "'@SUM(1)", "'+1", "'-5", "'\tx", "'\rx", "UPDATE", "'kept", ""],
+  );
+});
+
+Deno.test("a hostile type and element path reach the file inert", () => {
+  const batch: Batch = {
+    registration: "R",
+    sequence: 1,
+    pulledAt: "2026-11-30T10:00:00.000Z",
+    notifications: [{
+      id: "0".repeat(32),
+      raw: "{}",
+      notification: {
+        type: '=HYPERLINK("http://evil")',
+        organization: { duns: "081466849" },
+        elements: [{ element: "@SUM(1)", previous: -5, current: 3, timestamp: "+1" }],
+        deliveryTimeStamp: "2026-11-30T10:00:00.000Z",
+      },
+    }],
+  };
+  const text = new TextDecoder().decode(csvFormat.encode(batch, { storageType: "local_file" }));
+  const row = text.split("\r\n")[1];
+  assert.ok(row.includes(`"'=HYPERLINK(""http://evil"")"`), row);
+  assert.ok(row.includes(",'@SUM(1),'-5,3,'+1"), row);
 });
