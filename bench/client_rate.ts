@@ -48,6 +48,7 @@ try {
     circuit_breaker: { failure_threshold: 5, reset_timeout: 30 },
     subject_paths: "subjects",
     replay_max_notifications: 100,
+    retry_after_max: 900,
   }, { kv });
   await client.tokens.token();
   // Let the simulator's bucket refill after the token call, so the run starts from rest.

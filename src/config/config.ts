@@ -48,6 +48,11 @@ export interface DnbApiConfig {
    * D&B second holds fewer, so each can be re-fetched whole (design.md invariant 5).
    */
   replay_max_notifications: number;
+  /**
+   * Seconds: the longest `Retry-After` honoured. D&B drops unpulled notifications after 4 days,
+   * and a timer overflows past 24.8 days; a longer ask is cut to this and logged.
+   */
+  retry_after_max: number;
 }
 
 export interface CircuitBreakerConfig {

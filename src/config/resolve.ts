@@ -64,6 +64,7 @@ export function resolveConfig(file: FileConfig, options: ResolveOptions): Config
       subject_paths: dnb.subject_paths ?? DEFAULTS.dnb_api.subject_paths,
       replay_max_notifications: dnb.replay_max_notifications ??
         DEFAULTS.dnb_api.replay_max_notifications,
+      retry_after_max: dnb.retry_after_max ?? DEFAULTS.dnb_api.retry_after_max,
     },
     database: {
       enabled: database.enabled ?? DEFAULTS.database.enabled,

@@ -64,6 +64,7 @@ export const DEFAULTS = {
     circuit_breaker: { failure_threshold: 5, reset_timeout: 30 },
     subject_paths: "subjects",
     replay_max_notifications: 100,
+    retry_after_max: 900,
   },
   database: {
     enabled: true,
@@ -214,6 +215,7 @@ const DnbApiSchema = z.strictObject({
     z.int().min(2).max(10_000),
     "the most notifications one D&B replay response returns, e.g. 100",
   ),
+  retry_after_max: seconds("the longest Retry-After honoured, in seconds, e.g. 900"),
 });
 
 const DatabaseSchema = z.strictObject({

@@ -67,6 +67,7 @@ export function createDnbClient(config: DnbApiConfig, options: DnbClientOptions)
     maxRetries: config.max_retries,
     retryBaseDelayMs: config.retry_base_delay * 1000,
     retryMaxDelayMs: config.retry_max_delay * 1000,
+    retryAfterMaxMs: config.retry_after_max * 1000,
     fetch: options.fetch,
     random: options.random,
     onAttempt: options.onAttempt,

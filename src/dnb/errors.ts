@@ -10,8 +10,10 @@ export interface DnbApiErrorDetails extends DnbCallSite {
   errorCode: string | null;
   errorMessage: string | null;
   transactionID: string | null;
-  /** A 429's `Retry-After`, in ms, when it had one. */
+  /** A 429's `Retry-After`, in ms, when it had one, cut to `dnb_api.retry_after_max`. */
   retryAfterMs?: number | null;
+  /** What the `Retry-After` asked for, before the cut. */
+  retryAfterAskedMs?: number | null;
 }
 
 /** D&B answered with an error status. Carries D&B's own code, message and transaction id. */
@@ -25,6 +27,7 @@ export class DnbApiError extends Error {
   readonly path: string;
   readonly endpoint: string;
   readonly retryAfterMs: number | null;
+  readonly retryAfterAskedMs: number | null;
 
   constructor(details: DnbApiErrorDetails, hint?: string) {
     super(describe(details) + (hint ? ` — ${hint}` : ""));
@@ -37,6 +40,7 @@ export class DnbApiError extends Error {
     this.path = details.path;
     this.endpoint = details.endpoint;
     this.retryAfterMs = details.retryAfterMs ?? null;
+    this.retryAfterAskedMs = details.retryAfterAskedMs ?? null;
   }
 
   /** 429, 5xx: worth trying again later. */

@@ -64,6 +64,8 @@ export interface DnbTransportOptions {
   maxRetries: number;
   retryBaseDelayMs: number;
   retryMaxDelayMs: number;
+  /** The longest `Retry-After` honoured; a longer ask is cut to this. */
+  retryAfterMaxMs?: number;
   fetch?: typeof fetch;
   random?: () => number;
   onAttempt?: (observation: AttemptObservation) => void;
@@ -254,14 +256,17 @@ export class DnbTransport {
     }
     const details: DnbApiErrorDetails = { ...site, status, ...readErrorBody(response.text) };
     if (status === 429) {
-      const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"), Date.now());
+      const askedMs = parseRetryAfter(response.headers.get("retry-after"), Date.now());
+      const retryAfterMs = askedMs === null
+        ? null
+        : Math.min(askedMs, this.#options.retryAfterMaxMs ?? DEFAULT_RETRY_AFTER_MAX_MS);
       this.#stats.rateLimited++;
       // Rate limiting says nothing about D&B's health: it must not open the breaker.
       breaker.recordNeutral();
       return {
         kind: "retry",
         error: new DnbApiError(
-          { ...details, retryAfterMs },
+          { ...details, retryAfterMs, retryAfterAskedMs: askedMs },
           "rate limited; lower dnb_api.rate_limit",
         ),
         retryAfterMs,
@@ -291,6 +296,9 @@ export class DnbTransport {
     return url.href;
   }
 }
+
+/** What `dnb_api.retry_after_max` defaults to: 15 minutes. */
+const DEFAULT_RETRY_AFTER_MAX_MS = 900_000;
 
 /** An HTTP client that keeps no idle connection, or none where the runtime has no such API. */
 function freshConnection(): Deno.HttpClient | undefined {

@@ -165,6 +165,8 @@ export class Monitor {
   readonly #lastTicks = new Map<string, TickResult>();
   /** Registrations with a tick or replay running in this process. */
   readonly #busy = new Set<string>();
+  /** Registrations waiting out a 429 on a pull, and until when. */
+  readonly #rateLimitedUntil = new Map<string, string>();
 
   constructor(options: MonitorOptions) {
     this.#options = options;
@@ -174,6 +176,11 @@ export class Monitor {
 
   lastTick(registration: string): TickResult | null {
     return this.#lastTicks.get(registration) ?? null;
+  }
+
+  /** Until when a registration waits because D&B answered a pull 429, or null. */
+  rateLimitedUntil(registration: string): string | null {
+    return this.#rateLimitedUntil.get(registration) ?? null;
   }
 
   async gap(registration: string): Promise<ReplayGap | null> {
@@ -356,10 +363,27 @@ export class Monitor {
           if (rateLimitedInARow > MAX_CONSECUTIVE_RATE_LIMITED) throw error;
           const wait = error.retryAfterMs ??
             backoffDelay(rateLimitedInARow - 1, { baseMs: 500, maxMs: 30_000 });
+          if (error.retryAfterAskedMs !== null && error.retryAfterAskedMs > wait) {
+            log.warn(
+              "{registration}: D&B asked to wait {asked} s (Retry-After); waiting {wait} s, " +
+                "the most dnb_api.retry_after_max allows",
+              {
+                registration,
+                asked: Math.round(error.retryAfterAskedMs / 1000),
+                wait: Math.round(wait / 1000),
+              },
+            );
+          }
+          this.#rateLimitedUntil.set(
+            registration,
+            new Date(this.#clock.now() + wait).toISOString(),
+          );
           try {
             await this.#clock.sleep(wait, signal);
           } catch {
             return "stopped";
+          } finally {
+            this.#rateLimitedUntil.delete(registration);
           }
           continue;
         }

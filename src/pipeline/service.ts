@@ -406,6 +406,7 @@ export class MonitoringService {
         backlog_estimate: last?.outcome === "cap" ? "more than one tick" : last ? 0 : null,
         last_error: last?.error ?? null,
         last_lost_responses: last?.lostResponses ?? null,
+        rate_limited_until: this.monitor.rateLimitedUntil(reference),
         replay_gap: await this.monitor.gap(reference),
       };
     }));

@@ -133,3 +133,21 @@ Deno.test("the breaker opens after repeated failures, fails fast, and closes aft
     assert.equal(client.status().breaker.opens, 1);
   });
 });
+
+Deno.test("a Retry-After longer than dnb_api.retry_after_max is cut to it, and says what was asked", async () => {
+  await withSimulator({ registrations: [REG] }, async (h) => {
+    const client = h.client({ max_retries: 0, retry_after_max: 0.2 });
+    await client.tokens.token();
+    await h.admin("PUT", "/_sim/faults", {
+      retryAfterSeconds: 999_999,
+      failNext: [{ status: 429, errorCode: "00045", count: 1, pathIncludes: "/registrations" }],
+    });
+    const error = await client.registrations.list().then(
+      () => assert.fail("expected the 429"),
+      (e: unknown) => e,
+    );
+    assert.ok(error instanceof DnbApiError);
+    assert.equal(error.retryAfterMs, 200);
+    assert.equal(error.retryAfterAskedMs, 999_999_000);
+  });
+});

@@ -22,6 +22,7 @@ export function testDnbConfig(overrides: Partial<DnbApiConfig> = {}): DnbApiConf
     circuit_breaker: { failure_threshold: 5, reset_timeout: 30 },
     subject_paths: "subjects",
     replay_max_notifications: 100,
+    retry_after_max: 900,
     ...overrides,
   };
 }

@@ -19,12 +19,14 @@ function monitorFor(
     fetch?: typeof fetch;
     plan?: { pageSize: number; pagesPerSecond: number };
     timeout?: number;
+    retryAfterMax?: number;
   } = {},
 ) {
   const journal = new Journal(h.kv);
-  const client = h.client(options.timeout ? { timeout: options.timeout } : {}, {
-    fetch: options.fetch,
-  });
+  const client = h.client({
+    ...(options.timeout ? { timeout: options.timeout } : {}),
+    ...(options.retryAfterMax ? { retry_after_max: options.retryAfterMax } : {}),
+  }, { fetch: options.fetch });
   const clock = { now: options.now ?? Date.now, sleep };
   const monitor = new Monitor({
     kv: h.kv,
@@ -344,5 +346,29 @@ Deno.test("a marker another instance left (it lost its lease mid-pull) is recove
     const markers = [];
     for await (const entry of h.kv.list({ prefix: ["monitor", "inflight"] })) markers.push(entry);
     assert.deepEqual(markers, []);
+  });
+});
+
+Deno.test("Retry-After: 999999 on a pull is cut to dnb_api.retry_after_max, and shown while waited", async () => {
+  await withSimulator({ registrations: [REG] }, async (h) => {
+    await h.admin("POST", `/_sim/registrations/${REF}/notifications`, { generate: 10 });
+    await h.admin("PUT", "/_sim/faults", {
+      retryAfterSeconds: 999_999,
+      failNext: [{ status: 429, errorCode: "00045", count: 1, pathIncludes: "/notifications" }],
+    });
+    const { monitor } = monitorFor(h, { retryAfterMax: 1 });
+    const ticking = monitor.tick(REF);
+    let shown: string | null = null;
+    for (let i = 0; i < 200 && shown === null; i++) {
+      shown = monitor.rateLimitedUntil(REF);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.ok(shown !== null, "the wait is visible");
+    const waitMs = Date.parse(shown) - Date.now();
+    assert.ok(waitMs <= 1_000, `cut to 1 s, not 11.6 days: ${waitMs} ms`);
+    const result = await ticking;
+    assert.equal(result.outcome, "drained", result.error ?? "");
+    assert.equal(result.received, 10);
+    assert.equal(monitor.rateLimitedUntil(REF), null);
   });
 });
