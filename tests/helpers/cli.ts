@@ -97,6 +97,19 @@ function inheritedEnv(): Record<string, string> {
   return env;
 }
 
+/** The head of a test configuration: environment, and a `dnb_api` section for the simulator. */
+function simulatorDnbLines(
+  options: { simulatorUrl: string; clientId: string; clientSecret: string },
+): string[] {
+  return [
+    "environment: test",
+    "dnb_api:",
+    `  base_url: "${options.simulatorUrl}"`,
+    `  client_id: "${options.clientId}"`,
+    `  client_secret: "${options.clientSecret}"`,
+  ];
+}
+
 /** A config file pointing at a running simulator, everything else in `dir`. */
 export async function writeSimulatorClientConfig(
   dir: string,
@@ -106,11 +119,7 @@ export async function writeSimulatorClientConfig(
   await Deno.writeTextFile(
     path,
     [
-      "environment: test",
-      "dnb_api:",
-      `  base_url: "${options.simulatorUrl}"`,
-      `  client_id: "${options.clientId}"`,
-      `  client_secret: "${options.clientSecret}"`,
+      ...simulatorDnbLines(options),
       "  retry_base_delay: 0.01",
       "  retry_max_delay: 0.05",
       ...localDataLines(dir),
@@ -138,11 +147,7 @@ export async function writeServiceConfig(dir: string, options: {
   await Deno.writeTextFile(
     path,
     [
-      "environment: test",
-      "dnb_api:",
-      `  base_url: "${options.simulatorUrl}"`,
-      `  client_id: "${options.clientId}"`,
-      `  client_secret: "${options.clientSecret}"`,
+      ...simulatorDnbLines(options),
       ...(options.dnb ?? []).map((line) => `  ${line}`),
       "monitoring:",
       `  registrations: [${options.registrations.map((r) => `"${r}"`).join(", ")}]`,
