@@ -33,10 +33,11 @@ export function canonicalJson(value: unknown): string {
     const current = item.value;
     if (Array.isArray(current)) {
       const parts: ({ value: unknown } | { text: string })[] = [{ text: "[" }];
-      current.forEach((element, i) => {
+      // Index by index, holes included, as `Array.prototype.map` + `join` wrote them.
+      for (let i = 0; i < current.length; i++) {
         if (i > 0) parts.push({ text: "," });
-        parts.push({ value: element === undefined ? null : element });
-      });
+        if (i in current) parts.push({ value: current[i] });
+      }
       parts.push({ text: "]" });
       for (let i = parts.length - 1; i >= 0; i--) stack.push(parts[i]);
     } else if (current !== null && typeof current === "object") {

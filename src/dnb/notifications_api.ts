@@ -252,8 +252,16 @@ class CrowdedSeconds {
   ): { secondMs: number; reached: number } | null {
     let report: { secondMs: number; reached: number } | null = null;
     if (this.#pending) {
-      const shownAgain = [...this.#pending.ids].some((id) => stampsById.has(id));
-      if (!shownAgain) report = this.#name(this.#pending.secondMs, this.#pending.ids.size);
+      const { secondMs, ids } = this.#pending;
+      const shownAgain = [...ids].some((id) => stampsById.has(id));
+      if (!shownAgain) {
+        // Strict: this response, from that second, read the rest of it after its boundary.
+        let alsoReached = 0;
+        for (const stampMs of stampsById.values()) {
+          if (wholeSecond(stampMs) === secondMs) alsoReached++;
+        }
+        report = this.#name(secondMs, ids.size + alsoReached);
+      }
       this.#pending = null;
     }
     if (step.crowdedSecondMs === null) return report;

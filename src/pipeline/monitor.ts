@@ -232,11 +232,22 @@ export class Monitor {
     });
     // The lease shuts out other instances; this shuts out a second caller in this one (a
     // schedule and monitorContinuously, say), which the lease lets through as the same owner.
-    if (this.#busy.has(registration) || !(await holder.take())) {
+    if (this.#busy.has(registration)) {
       result.outcome = "lease_held";
       return this.#finish(result);
     }
+    // Taken before the first await, so a second caller cannot slip in while the lease commits.
     this.#busy.add(registration);
+    if (
+      !(await holder.take().catch((error) => {
+        this.#busy.delete(registration);
+        throw error;
+      }))
+    ) {
+      this.#busy.delete(registration);
+      result.outcome = "lease_held";
+      return this.#finish(result);
+    }
     try {
       // Another process may have pulled this registration a moment ago.
       const last = (await journal.head(registration))?.lastDeliveryTimeStamp;
@@ -244,7 +255,7 @@ export class Monitor {
       const markers = await this.#markers(registration);
       if (markers.length > 0) {
         const sinceMs = Math.min(
-          ...await Promise.all(markers.map((m) => this.#markerStart(registration, m))),
+          ...await Promise.all(markers.map((m) => this.#markerStart(registration, m.value))),
         );
         log.warn(
           "{registration}: a pull was in flight when the last process stopped (sent in " +
@@ -281,14 +292,14 @@ export class Monitor {
   }
 
   /** Every in-flight marker of the registration: any instance's, and an older version's. */
-  async #markers(registration: string): Promise<InflightMarker[]> {
+  async #markers(registration: string): Promise<Deno.KvEntry<InflightMarker>[]> {
     const { kv } = this.#options;
-    const markers: InflightMarker[] = [];
+    const markers: Deno.KvEntry<InflightMarker>[] = [];
     for await (
       const entry of kv.list<InflightMarker>({ prefix: legacyInflightKey(registration) })
-    ) markers.push(entry.value);
+    ) markers.push(entry);
     const legacy = await kv.get<InflightMarker>(legacyInflightKey(registration));
-    if (legacy.value) markers.push(legacy.value);
+    if (legacy.value) markers.push(legacy as Deno.KvEntry<InflightMarker>);
     return markers;
   }
 
@@ -309,16 +320,20 @@ export class Monitor {
     await operation.delete(inflightKey(registration, this.#options.leases.owner)).commit();
   }
 
-  /** Clears every marker of the registration once they are recovered, only under the lease. */
-  async #clearMarkers(registration: string, holder: LeaseHolder): Promise<void> {
-    const { kv } = this.#options;
-    const operation = kv.atomic();
-    if (holder.entry) operation.check(holder.entry);
-    for await (const entry of kv.list({ prefix: legacyInflightKey(registration) })) {
-      operation.delete(entry.key);
+  /**
+   * Clears the markers a recovery covered, only under the lease, each only if unchanged since it
+   * was read: one rewritten meanwhile (an instance whose late page the journal refused) stays
+   * for the next tick.
+   */
+  async #clearMarkers(
+    markers: Deno.KvEntry<InflightMarker>[],
+    holder: LeaseHolder,
+  ): Promise<void> {
+    for (const marker of markers) {
+      const operation = this.#options.kv.atomic().check(marker);
+      if (holder.entry) operation.check(holder.entry);
+      await operation.delete(marker.key).commit();
     }
-    operation.delete(legacyInflightKey(registration));
-    await operation.commit();
   }
 
   /**
@@ -512,10 +527,19 @@ export class Monitor {
       ttlMs: this.#options.leaseTtlMs,
       now: () => this.#clock.now(),
     });
-    if (this.#busy.has(registration) || !(await holder.take())) {
-      throw new Error(`${registration}: another instance holds the lease; try again shortly`);
+    if (this.#busy.has(registration)) {
+      throw new Error(`${registration}: a tick or replay of it is running; try again shortly`);
     }
     this.#busy.add(registration);
+    let taken = false;
+    try {
+      taken = await holder.take();
+    } finally {
+      if (!taken) this.#busy.delete(registration);
+    }
+    if (!taken) {
+      throw new Error(`${registration}: another instance holds the lease; try again shortly`);
+    }
     try {
       const last = (await this.#options.journal.head(registration))?.lastDeliveryTimeStamp;
       const since = options.since ?? (last ? new Date(last) : null);
@@ -542,8 +566,9 @@ export class Monitor {
     holder: LeaseHolder;
     signal?: AbortSignal;
   }): Promise<RecoveryResult> {
+    const markers = await this.#markers(registration);
     const starts = await Promise.all(
-      (await this.#markers(registration)).map((m) => this.#markerStart(registration, m)),
+      markers.map((m) => this.#markerStart(registration, m.value)),
     );
     const recovery = await this.#replay(registration, {
       reason: options.reason,
@@ -551,7 +576,7 @@ export class Monitor {
       holder: options.holder,
       signal: options.signal,
     });
-    await this.#clearMarkers(registration, options.holder);
+    await this.#clearMarkers(markers, options.holder);
     return recovery;
   }
 

@@ -338,9 +338,11 @@ export class MonitoringService {
         );
         continue;
       }
+      // The id first, of the notification as received: a pulled one gets it the same way.
+      const id = notificationId(options.registration, value);
       const parsed = value as Notification;
       parsed.elements ??= [];
-      valid.push({ id: notificationId(options.registration, value), raw, notification: parsed });
+      valid.push({ id, raw, notification: parsed });
     }
     const { batch, duplicates } = await this.journal.append(options.registration, {
       notifications: valid,

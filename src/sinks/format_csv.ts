@@ -69,10 +69,11 @@ function elementCells(element: NotificationElement, position: number): string[] 
  * A cell a spreadsheet would run as a formula gets a leading `'` (OWASP's rule for CSV
  * injection: cells starting with `=`, `+`, `-`, `@`, tab or CR). D&B data is not trusted to be
  * inert: an element path or a type could read `=HYPERLINK(…)`. Among JSON values only negative
- * numbers start so; a reader strips one leading `'` before `JSON.parse`.
+ * numbers start so. A value already of the form `'=…` gets its quote too, so the rule to read
+ * back is exact: strip one leading `'` when what follows matches `'*[=+-@\t\r]`.
  */
 export function formulaSafe(value: string): string {
-  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /^'*[=+\-@\t\r]/.test(value) ? `'${value}` : value;
 }
 
 /** Quotes a field when RFC 4180 requires it, doubling inner quotes. */

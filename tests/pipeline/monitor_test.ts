@@ -372,3 +372,31 @@ Deno.test("Retry-After: 999999 on a pull is cut to dnb_api.retry_after_max, and 
     assert.equal(monitor.rateLimitedUntil(REF), null);
   });
 });
+
+Deno.test("a marker rewritten while a recovery replays survives it, for the next tick", async () => {
+  await withSimulator({ registrations: [REG] }, async (h) => {
+    await h.admin("POST", `/_sim/registrations/${REF}/notifications`, { generate: 10 });
+    const key = ["monitor", "inflight", REF, "other"];
+    const sinceMs = Math.floor(Date.now() / 1000) * 1000 - 2000;
+    await h.kv.set(key, { sinceMs, owner: "other" });
+    let rewritten = false;
+    // The other instance's journal refuses its late page while our replay runs: it keeps
+    // (rewrites) its marker.
+    const watching: typeof fetch = async (input, init) => {
+      const url = new URL(input instanceof Request ? input.url : String(input));
+      if (url.pathname.endsWith("/replay") && !rewritten) {
+        rewritten = true;
+        await h.kv.set(key, { sinceMs: sinceMs - 1000, owner: "other" });
+      }
+      return await fetch(input, init);
+    };
+    const { monitor } = monitorFor(h, { fetch: watching });
+    const first = await monitor.tick(REF);
+    assert.equal(first.recovery?.reason, "crash");
+    assert.ok(rewritten);
+    assert.deepEqual((await h.kv.get(key)).value, { sinceMs: sinceMs - 1000, owner: "other" });
+    const second = await monitor.tick(REF);
+    assert.equal(second.recovery?.reason, "crash", "the next tick recovers it");
+    assert.equal((await h.kv.get(key)).value, null);
+  });
+});
