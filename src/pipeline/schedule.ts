@@ -1,3 +1,5 @@
+import { createHash } from "node:crypto";
+
 export interface ScheduleOptions {
   /** Seconds between runs when there is no cron expression. */
   intervalSeconds: number;
@@ -16,6 +18,18 @@ export interface ScheduleHandle {
   description: string;
   /** Runs skipped because the previous one was still going. */
   skipped(): number;
+}
+
+/**
+ * The Deno.cron job name of a registration's ticks. Deno.cron takes letters, digits, spaces,
+ * `-` and `_`, at most 64 characters, and names must differ; a reference from D&B may hold
+ * anything (`SUPPLIERS/EU`). So: a readable part with everything else made `_`, and a hash of
+ * the reference, which keeps look-alikes (`SUPPLIERS/EU`, `SUPPLIERS_EU`) apart.
+ */
+export function cronJobName(reference: string): string {
+  const readable = reference.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 32);
+  const hash = createHash("sha256").update(reference).digest("hex").slice(0, 12);
+  return `traceone-tick-${readable}-${hash}`;
 }
 
 /**

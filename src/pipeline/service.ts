@@ -16,7 +16,7 @@ import { ServiceHistory } from "./history.ts";
 import { ServiceMetrics } from "./metrics.ts";
 import { Monitor, type RecoveryResult, type TickResult } from "./monitor.ts";
 import { pullPlan } from "./pacing.ts";
-import { type ScheduleHandle, startSchedule } from "./schedule.ts";
+import { cronJobName, type ScheduleHandle, startSchedule } from "./schedule.ts";
 
 export interface ServiceOptions {
   config: Config;
@@ -239,7 +239,7 @@ export class MonitoringService {
     const controller = new AbortController();
     const { monitoring } = this.#options.config;
     const schedule = startSchedule({
-      name: `traceone-tick-${registration}`,
+      name: cronJobName(registration),
       intervalSeconds: options.pollingInterval ?? monitoring.polling_interval,
       cron: options.pollingInterval ? null : monitoring.schedule,
       signal: controller.signal,

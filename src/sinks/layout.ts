@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { FileFormat } from "../config/config.ts";
 import { GZIP_EXTENSION } from "./compress.ts";
 import { formatFor } from "./format.ts";
@@ -56,14 +57,25 @@ export function batchFilePath(batch: Batch, options: LayoutOptions): string {
 }
 
 /**
- * One path segment that stays where it is put: anything outside `[A-Za-z0-9._-]` (separators,
- * NUL, non-ASCII) becomes `_`, and `.`, `..` and the empty name become `_`. Registration
- * references come from config and the API, so they must never climb out of the base.
+ * One path segment that stays where it is put, and that no other name shares. Anything outside
+ * `[A-Za-z0-9._-]` (separators, NUL, non-ASCII) becomes `_`; `.`, `..` and the empty name become
+ * `_`; a name longer than 100 characters is cut. Registration references come from config and
+ * the API, so they must never climb out of the base — and `a/b`, `a\b` and `a_b` must not share
+ * a folder, or their batches of one second overwrite each other. So whenever the name had to be
+ * changed, `~` and a hash of the original follow: a name that needs no change never contains `~`.
  */
 export function safeSegment(name: string): string {
-  const safe = name.replace(/[^A-Za-z0-9._-]/g, "_");
-  return safe === "" || safe === "." || safe === ".." ? "_" : safe;
+  const cleaned = name.replace(/[^A-Za-z0-9._-]/g, "_");
+  const readable = cleaned === "" || cleaned === "." || cleaned === ".."
+    ? "_"
+    : cleaned.slice(0, MAX_READABLE);
+  if (readable === name) return name;
+  const hash = createHash("sha256").update(name).digest("hex").slice(0, 12);
+  return `${readable}~${hash}`;
 }
+
+/** Keeps a folder name well inside the 255 bytes file systems allow. */
+const MAX_READABLE = 100;
 
 function two(value: number): string {
   return String(value).padStart(2, "0");

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { cronForInterval, startSchedule } from "../../src/pipeline/schedule.ts";
+import { cronForInterval, cronJobName, startSchedule } from "../../src/pipeline/schedule.ts";
 
 Deno.test("intervals cron can express become cron; others use a timer", () => {
   assert.equal(cronForInterval(60), "* * * * *");
@@ -40,4 +40,20 @@ Deno.test("the first run happens at once, runs repeat, and never overlap", async
   assert.ok(runs >= 2, `runs repeat (${runs})`);
   assert.ok(handle.skipped() > 0, "overlapping runs were skipped");
   assert.equal(handle.description, "every 0.02 s");
+});
+
+Deno.test("cron job names: look-alike references get valid, distinct names Deno.cron accepts", () => {
+  const references = ["SUPPLIERS/EU", "SUPPLIERS_EU", "SUPPLIERS EU", "a.b", "x".repeat(200), "é"];
+  const names = references.map(cronJobName);
+  assert.equal(new Set(names).size, references.length, "distinct");
+  const controller = new AbortController();
+  try {
+    for (const name of names) {
+      assert.match(name, /^[A-Za-z0-9_-]{1,64}$/);
+      // Deno.cron itself is the judge: it throws on a name it does not take.
+      Deno.cron(name, "0 0 1 1 *", { signal: controller.signal }, () => {});
+    }
+  } finally {
+    controller.abort();
+  }
 });

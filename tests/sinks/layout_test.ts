@@ -58,20 +58,22 @@ Deno.test("layout: organize_by_date false puts the registration folder at the to
 
 Deno.test("layout: hostile registration names cannot leave the base folder", () => {
   const cases: [string, string][] = [
-    ["../../etc", ".._.._etc"],
-    ["a/b", "a_b"],
-    ["a\\b", "a_b"],
-    ["", "_"],
-    [".", "_"],
-    ["..", "_"],
-    ["/abs", "_abs"],
-    ["nul\u0000byte", "nul_byte"],
-    ["Ünï code", "_n__code"],
+    ["../../etc", ".._.._etc~"],
+    ["a/b", "a_b~"],
+    ["a\\b", "a_b~"],
+    ["", "_~"],
+    [".", "_~"],
+    ["..", "_~"],
+    ["/abs", "_abs~"],
+    ["nul\u0000byte", "nul_byte~"],
+    ["Ünï code", "_n__code~"],
     ["ok-Name.v2_1", "ok-Name.v2_1"],
     ["...", "..."],
   ];
-  for (const [registration, folder] of cases) {
-    assert.equal(safeSegment(registration), folder, registration);
+  for (const [registration, prefix] of cases) {
+    const folder = safeSegment(registration);
+    if (prefix.endsWith("~")) assert.match(folder, new RegExp(`^${escape(prefix)}[0-9a-f]{12}$`));
+    else assert.equal(folder, prefix, registration);
     for (const organizeByDate of [true, false]) {
       const path = batchFilePath(batch({ registration }), { ...JSON_BY_DATE, organizeByDate });
       const segments = path.split("/");
@@ -93,4 +95,18 @@ Deno.test("layout: a corrupt pull time or sequence is a typed error naming the r
         error.message.includes("company_monitoring_001"),
     );
   }
+});
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+Deno.test("layout: look-alike references never share a folder; a long one is cut, not refused", () => {
+  const references = ["SUPPLIERS/EU", "SUPPLIERS_EU", "SUPPLIERS EU", "SUPPLIERS\\EU", "a_b~x"];
+  const folders = references.map(safeSegment);
+  assert.equal(new Set(folders).size, references.length, folders.join(" "));
+  assert.equal(safeSegment("SUPPLIERS_EU"), "SUPPLIERS_EU", "a name that needs nothing keeps it");
+  const long = safeSegment("R".repeat(300));
+  assert.ok(long.length <= 113, long);
+  assert.notEqual(long, safeSegment("R".repeat(301)));
 });

@@ -1,3 +1,4 @@
+import { safeSegment } from "../../src/sinks/layout.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
@@ -131,10 +132,12 @@ Deno.test("local: a hostile registration stays inside base_path", async () => {
     await sinkAt(base, { organize_by_date: false }).deliver(
       trickyBatch({ registration: "../../escape" }),
     );
+    const folder = safeSegment("../../escape");
+    assert.match(folder, /^\.\._\.\._escape~[0-9a-f]{12}$/);
     assert.deepEqual(await listAll(dir), [
       "base/",
-      "base/.._.._escape/",
-      "base/.._.._escape/notifications_20240225_162108_007.json",
+      `base/${folder}/`,
+      `base/${folder}/notifications_20240225_162108_007.json`,
     ]);
   });
 });

@@ -1,0 +1,78 @@
+/**
+ * References that sanitise alike (design.md: names) monitored in one `run`: the service starts
+ * (cron job names are made safe), and each registration gets a folder of its own, so batches
+ * pulled in the same second never overwrite each other.
+ */
+import assert from "node:assert/strict";
+import { startSimulator } from "../../src/sim/server.ts";
+import { readLinesUntil, spawnMain, writeServiceConfig } from "../helpers/cli.ts";
+import { until } from "../helpers/wait.ts";
+
+const CLIENT = { clientId: "lookalike", clientSecret: "lookalike-secret" };
+const REFS = ["SUPPLIERS/EU", "SUPPLIERS_EU", "SUPPLIERS EU"];
+
+async function files(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  for await (const entry of Deno.readDir(dir)) {
+    const path = `${dir}/${entry.name}`;
+    if (entry.isDirectory) found.push(...await files(path));
+    else found.push(path);
+  }
+  return found;
+}
+
+Deno.test({
+  name: "look-alike references in one run: each its own folder, nothing overwritten",
+  sanitizeResources: false,
+  fn: async () => {
+    const sim = await startSimulator({
+      ...CLIENT,
+      rateLimit: 0,
+      registrations: REFS.map((reference) => ({ reference, duns: ["081466849"] })),
+    });
+    const dir = await Deno.makeTempDir({ prefix: "traceone-lookalike-" });
+    try {
+      for (const reference of REFS) {
+        sim.state.generate(sim.state.registrations.get(reference)!, { count: 30 });
+      }
+      const config = await writeServiceConfig(dir, {
+        simulatorUrl: sim.url,
+        ...CLIENT,
+        registrations: REFS,
+        monitoring: ["polling_interval: 60"],
+      });
+      const child = spawnMain(["run", "--config", config]);
+      const err = readLinesUntil(child.stderr, () => false, 60_000);
+      const { finished } = await readLinesUntil(
+        child.stdout,
+        (lines) => lines.some((l) => l.startsWith("registrations:")),
+      );
+      try {
+        await until(
+          async () => {
+            const stored = await files(`${dir}/notifications`).catch(() => []);
+            return stored.length >= REFS.length;
+          },
+          "a file for every registration",
+          { limitMs: 30_000, intervalMs: 100 },
+        );
+      } finally {
+        child.kill("SIGTERM");
+        await child.status;
+        await finished;
+        await (await err).finished;
+      }
+      const stored = await files(`${dir}/notifications`);
+      const folders = new Set(stored.map((path) => path.split("/").at(-2)));
+      assert.equal(folders.size, REFS.length, [...folders].join(" "));
+      let notifications = 0;
+      for (const path of stored) {
+        notifications += JSON.parse(await Deno.readTextFile(path)).notifications.length;
+      }
+      assert.equal(notifications, 90, "every registration's notifications, none overwritten");
+    } finally {
+      await sim.shutdown();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
