@@ -10,6 +10,7 @@ import { DatabaseSync } from "node:sqlite";
 import { notificationId } from "../../src/dnb/notification_id.ts";
 import { startSimulator } from "../../src/sim/server.ts";
 import { readLinesUntil, spawnMain, writeServiceConfig } from "../helpers/cli.ts";
+import { listFiles } from "../helpers/files.ts";
 import { until } from "../helpers/wait.ts";
 
 const REFS = ["CRASH_A", "CRASH_B", "CRASH_C"];
@@ -25,16 +26,6 @@ function seededRandom(seed: number): () => number {
     state = (state * 1664525 + 1013904223) >>> 0;
     return state / 2 ** 32;
   };
-}
-
-async function listFiles(dir: string): Promise<string[]> {
-  const files: string[] = [];
-  for await (const entry of Deno.readDir(dir)) {
-    const path = `${dir}/${entry.name}`;
-    if (entry.isDirectory) files.push(...await listFiles(path));
-    else files.push(path);
-  }
-  return files;
 }
 
 function sqliteIds(path: string): string[] {

@@ -6,20 +6,11 @@
 import assert from "node:assert/strict";
 import { startSimulator } from "../../src/sim/server.ts";
 import { readLinesUntil, spawnMain, writeServiceConfig } from "../helpers/cli.ts";
+import { listFiles } from "../helpers/files.ts";
 import { until } from "../helpers/wait.ts";
 
 const CLIENT = { clientId: "lookalike", clientSecret: "lookalike-secret" };
 const REFS = ["SUPPLIERS/EU", "SUPPLIERS_EU", "SUPPLIERS EU"];
-
-async function files(dir: string): Promise<string[]> {
-  const found: string[] = [];
-  for await (const entry of Deno.readDir(dir)) {
-    const path = `${dir}/${entry.name}`;
-    if (entry.isDirectory) found.push(...await files(path));
-    else found.push(path);
-  }
-  return found;
-}
 
 Deno.test({
   name: "look-alike references in one run: each its own folder, nothing overwritten",
@@ -50,7 +41,7 @@ Deno.test({
       try {
         await until(
           async () => {
-            const stored = await files(`${dir}/notifications`).catch(() => []);
+            const stored = await listFiles(`${dir}/notifications`);
             return stored.length >= REFS.length;
           },
           "a file for every registration",
@@ -62,7 +53,7 @@ Deno.test({
         await finished;
         await (await err).finished;
       }
-      const stored = await files(`${dir}/notifications`);
+      const stored = await listFiles(`${dir}/notifications`);
       const folders = new Set(stored.map((path) => path.split("/").at(-2)));
       assert.equal(folders.size, REFS.length, [...folders].join(" "));
       let notifications = 0;
