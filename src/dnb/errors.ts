@@ -1,3 +1,5 @@
+import { CircuitOpenError } from "../resilience/circuit_breaker.ts";
+
 /** Where a failed call went: method, path (no query secrets: D&B takes none) and endpoint label. */
 export interface DnbCallSite {
   method: string;
@@ -175,5 +177,5 @@ export class DnbRegistrationNotFoundError extends Error {
 export function provesNothingDequeued(error: unknown): boolean {
   if (error instanceof DnbRegistrationNotFoundError) return true;
   if (error instanceof DnbApiError) return error.status >= 400 && error.status < 500;
-  return error instanceof Error && (error as { code?: unknown }).code === "CIRCUIT_OPEN";
+  return error instanceof CircuitOpenError;
 }

@@ -224,16 +224,8 @@ export class NotificationsApi {
     clock.observeInstant(page.transactionTimestamp, response);
     // A stamp was made before the answer left, but maybe not after the request did (D&B may
     // stamp from a clock read earlier): the newest bounds D&B's clock from below only.
-    let newest: string | null = null;
-    let newestMs = Number.NEGATIVE_INFINITY;
-    for (const { notification } of page.notifications) {
-      const ms = Date.parse(notification.deliveryTimeStamp);
-      if (ms > newestMs) {
-        newestMs = ms;
-        newest = notification.deliveryTimeStamp;
-      }
-    }
-    clock.observeLowerBound(newest, response);
+    const newest = newestStampMs(page);
+    if (newest !== null) clock.observeLowerBound(new Date(newest).toISOString(), response);
   }
 }
 
@@ -294,7 +286,9 @@ export function registrationPath(reference: string): string {
 }
 
 /** Delivery stamps in ms: by id, and all of them (an invalid one counts where readable). */
-function pageStamps(page: NotificationPage): { byId: Map<string, number>; all: number[] } {
+function pageStamps(
+  page: Pick<NotificationPage, "notifications" | "invalid">,
+): { byId: Map<string, number>; all: number[] } {
   const byId = new Map<string, number>();
   for (const { id, notification } of page.notifications) {
     const ms = Date.parse(notification.deliveryTimeStamp);
@@ -305,6 +299,14 @@ function pageStamps(page: NotificationPage): { byId: Map<string, number>; all: n
     if (ms !== null) byId.set(id, ms);
   }
   return { byId, all: [...byId.values()] };
+}
+
+/** The newest readable delivery stamp of a page (valid or not), in ms, or null. */
+export function newestStampMs(
+  page: Pick<NotificationPage, "notifications" | "invalid">,
+): number | null {
+  const all = pageStamps(page).all;
+  return all.length > 0 ? Math.max(...all) : null;
 }
 
 /** The stamp of a notification that failed validation, if its text has a readable one. */

@@ -6,8 +6,13 @@ import {
   DnbTimeoutError,
   provesNothingDequeued,
 } from "../dnb/errors.ts";
-import type { InvalidNotification, ParsedNotification } from "../dnb/notification_page.ts";
-import { rawStamp } from "../dnb/notifications_api.ts";
+import type {
+  InvalidNotification,
+  NotificationPage,
+  ParsedNotification,
+} from "../dnb/notification_page.ts";
+import { newestStampMs } from "../dnb/notifications_api.ts";
+import { wholeSecond } from "../dnb/replay_paging.ts";
 import type { JournaledNotification } from "../sinks/sink.ts";
 import type { Clock } from "./clock.ts";
 import { systemClock } from "./clock.ts";
@@ -230,21 +235,7 @@ export class Monitor {
       ttlMs: this.#options.leaseTtlMs,
       now: () => this.#clock.now(),
     });
-    // The lease shuts out other instances; this shuts out a second caller in this one (a
-    // schedule and monitorContinuously, say), which the lease lets through as the same owner.
-    if (this.#busy.has(registration)) {
-      result.outcome = "lease_held";
-      return this.#finish(result);
-    }
-    // Taken before the first await, so a second caller cannot slip in while the lease commits.
-    this.#busy.add(registration);
-    if (
-      !(await holder.take().catch((error) => {
-        this.#busy.delete(registration);
-        throw error;
-      }))
-    ) {
-      this.#busy.delete(registration);
+    if (!(await this.#claim(registration, holder))) {
       result.outcome = "lease_held";
       return this.#finish(result);
     }
@@ -254,17 +245,14 @@ export class Monitor {
       if (last) this.#pacer.seed(registration, wholeSecond(Date.parse(last)));
       const markers = await this.#markers(registration);
       if (markers.length > 0) {
-        const sinceMs = Math.min(
-          ...await Promise.all(markers.map((m) => this.#markerStart(registration, m.value))),
-        );
         log.warn(
-          "{registration}: a pull was in flight when the last process stopped (sent in " +
-            "{since}); recovering through replay",
-          { registration, since: new Date(sinceMs).toISOString() },
+          "{registration}: a pull was in flight when the last process stopped; recovering " +
+            "through replay",
+          { registration },
         );
         result.recovery = await this.#recover(registration, {
           reason: "crash",
-          sinceMs,
+          markers,
           holder,
           signal: options.signal,
         });
@@ -289,6 +277,24 @@ export class Monitor {
       await holder.release();
     }
     return this.#finish(result);
+  }
+
+  /**
+   * Takes the registration for a tick or a replay: false when one runs already. The lease shuts
+   * out other instances; the busy set shuts out a second caller in this one (a schedule and
+   * monitorContinuously, say), which the lease would let through as the same owner. The set is
+   * marked before the first await, so no caller slips in while the lease commits.
+   */
+  async #claim(registration: string, holder: LeaseHolder): Promise<boolean> {
+    if (this.#busy.has(registration)) return false;
+    this.#busy.add(registration);
+    let taken = false;
+    try {
+      taken = await holder.take();
+    } finally {
+      if (!taken) this.#busy.delete(registration);
+    }
+    return taken;
   }
 
   /** Every in-flight marker of the registration: any instance's, and an older version's. */
@@ -527,18 +533,11 @@ export class Monitor {
       ttlMs: this.#options.leaseTtlMs,
       now: () => this.#clock.now(),
     });
-    if (this.#busy.has(registration)) {
-      throw new Error(`${registration}: a tick or replay of it is running; try again shortly`);
-    }
-    this.#busy.add(registration);
-    let taken = false;
-    try {
-      taken = await holder.take();
-    } finally {
-      if (!taken) this.#busy.delete(registration);
-    }
-    if (!taken) {
-      throw new Error(`${registration}: another instance holds the lease; try again shortly`);
+    if (!(await this.#claim(registration, holder))) {
+      throw new Error(
+        `${registration}: a tick or replay of it is running, here or in another instance ` +
+          "(which holds its lease); try again shortly",
+      );
     }
     try {
       const last = (await this.#options.journal.head(registration))?.lastDeliveryTimeStamp;
@@ -562,17 +561,20 @@ export class Monitor {
    */
   async #recover(registration: string, options: {
     reason: "crash" | "lost_response";
-    sinceMs: number;
+    /** The second of the pull whose answer was lost, when there is one. */
+    sinceMs?: number;
+    /** The markers, when the caller has just read them. */
+    markers?: Deno.KvEntry<InflightMarker>[];
     holder: LeaseHolder;
     signal?: AbortSignal;
   }): Promise<RecoveryResult> {
-    const markers = await this.#markers(registration);
+    const markers = options.markers ?? await this.#markers(registration);
     const starts = await Promise.all(
       markers.map((m) => this.#markerStart(registration, m.value)),
     );
     const recovery = await this.#replay(registration, {
       reason: options.reason,
-      since: new Date(Math.min(options.sinceMs, ...starts)),
+      since: new Date(Math.min(options.sinceMs ?? Number.POSITIVE_INFINITY, ...starts)),
       holder: options.holder,
       signal: options.signal,
     });
@@ -709,7 +711,7 @@ export class Monitor {
       sequence: batch?.sequence ?? null,
       journaled: batch?.count ?? 0,
       duplicates,
-      newestSecond: newestSecond(input.notifications, input.invalid),
+      newestSecond: newestOf(input),
     };
   }
 
@@ -724,25 +726,10 @@ export class Monitor {
   }
 }
 
-function wholeSecond(ms: number): number {
-  return Math.floor(ms / 1000) * 1000;
-}
-
-/** The D&B second of the newest delivery stamp of a page, or null without a readable one. */
-function newestSecond(
-  notifications: ParsedNotification[],
-  invalid: InvalidNotification[],
-): number | null {
-  let newest = Number.NEGATIVE_INFINITY;
-  for (const { notification } of notifications) {
-    const ms = Date.parse(notification.deliveryTimeStamp);
-    if (ms > newest) newest = ms;
-  }
-  for (const { raw } of invalid) {
-    const ms = rawStamp(raw);
-    if (ms !== null && ms > newest) newest = ms;
-  }
-  return Number.isFinite(newest) ? wholeSecond(newest) : null;
+/** The D&B second of a page's newest delivery stamp, or null without a readable one. */
+function newestOf(page: Pick<NotificationPage, "notifications" | "invalid">): number | null {
+  const newest = newestStampMs(page);
+  return newest === null ? null : wholeSecond(newest);
 }
 
 /** A lease held for one tick, renewed when a third of its time has passed. */
