@@ -29,8 +29,9 @@ export interface TransportRequest {
   expect?: number[];
   /**
    * False for a call that changes state at D&B by answering (a pull dequeues): a timeout, a
-   * network error or a 5xx is then thrown at once as `DnbOutcomeUnknownError`, never retried.
-   * A 429 is still retried: it proves the request was refused before anything happened.
+   * network error or a 5xx is then thrown at once as `DnbOutcomeUnknownError`, never retried,
+   * and a 429 goes back to the caller with its (capped) `Retry-After`, to repeat once its lease
+   * and pacing allow.
    */
   blindRetry?: boolean;
   signal?: AbortSignal;

@@ -79,16 +79,10 @@ async function loseResponse(
   state.counters.lostAfterDequeue[kind]++;
   switch (kind) {
     case "reset":
-      if (c.env?.resetConnection) {
-        c.env.resetConnection();
-        await waitForAbort([c.req.raw.signal, state.closing]);
-        return sendError(c, 503, ERROR_CODES.requestTimeout);
-      }
-      // Served without the TCP front (app.request in tests): the nearest thing is a hang.
-      await waitForAbort([c.req.raw.signal, state.closing]);
-      return sendError(c, 503, ERROR_CODES.requestTimeout);
     case "hang":
-      state.counters.hangsInjected++;
+      // Without the TCP front (app.request in tests) a reset is the nearest thing: a hang.
+      if (kind === "reset") c.env?.resetConnection?.();
+      else state.counters.hangsInjected++;
       await waitForAbort([c.req.raw.signal, state.closing]);
       // Nobody reads this: the client has gone.
       return sendError(c, 503, ERROR_CODES.requestTimeout);

@@ -33,12 +33,10 @@ export function enqueueText(
 ): void {
   const { text, nowMs } = options;
   const { duns, deliveryMs } = readStamp(text);
-  const stampAtDelivery = options.stampAtDelivery ?? false;
   registration.queue.push({
     text,
     duns,
-    deliveryMs: stampAtDelivery ? null : deliveryMs ?? nowMs,
-    stampAtDelivery,
+    deliveryMs: options.stampAtDelivery ? null : deliveryMs ?? nowMs,
     enqueuedMs: nowMs,
   });
 }
@@ -79,7 +77,7 @@ export function takeOldest(
   const { max, nowMs } = options;
   const taken = registration.queue.splice(0, max);
   for (const item of taken) {
-    if (item.stampAtDelivery && item.deliveryMs === null) {
+    if (item.deliveryMs === null) {
       const deliveryMs = options.stamp();
       item.deliveryMs = deliveryMs;
       item.text = appendDeliveryStamp(item.text, isoMillis(deliveryMs));
@@ -101,8 +99,9 @@ export function replaySince(
 ): StoredNotification[] {
   const { startMs, max } = options;
   return registration.replayLog
-    .filter((item) => (item.deliveryMs ?? item.enqueuedMs) > startMs)
-    .sort((a, b) => (a.deliveryMs ?? a.enqueuedMs) - (b.deliveryMs ?? b.enqueuedMs))
+    // Every item of the replay log was stamped by the pull that took it.
+    .filter((item) => item.deliveryMs! > startMs)
+    .sort((a, b) => a.deliveryMs! - b.deliveryMs!)
     .slice(0, max);
 }
 

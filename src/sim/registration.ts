@@ -5,19 +5,18 @@ import { createdDateText, isoSeconds } from "./timestamps.ts";
 /**
  * A notification kept as the exact JSON text that goes on the wire. D&B stamps
  * `deliveryTimeStamp` when a pull hands the notification over (dnb-direct-plus.md §3.2), so a
- * queued item usually has no stamp yet: `stampAtDelivery` items get theirs appended to `text`
- * by the pull that takes them, and keep it in the replay log.
+ * queued item usually has no stamp yet (`deliveryMs` null): the pull that takes it appends one
+ * to `text`, and it keeps it in the replay log.
  */
 export interface StoredNotification {
   text: string;
   /** `organization.duns` when readable: batch removal drops queued items by DUNS. */
   duns: string | null;
   /**
-   * The delivery stamp: set by the pull for `stampAtDelivery` items; for texts enqueued
-   * verbatim, the stamp they carry (or the enqueue time when they carry none).
+   * The delivery stamp; null until a pull stamps the item. A text enqueued verbatim has the
+   * stamp it carries (or its enqueue time when it carries none) from the start.
    */
   deliveryMs: number | null;
-  stampAtDelivery: boolean;
   enqueuedMs: number;
   pulledMs?: number;
 }

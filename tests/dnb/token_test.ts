@@ -96,6 +96,10 @@ Deno.test("a changed secret does not ride on the cached token: a wrong one is re
       (e: unknown) => e,
     );
     assert.ok(error instanceof DnbCredentialsError, String(error));
+    assert.match(
+      error.message,
+      /refused the client credentials; check dnb_api\.client_id and dnb_api\.client_secret/,
+    );
     assert.ok(!String(error.message).includes("a-wrong-new-secret"));
     // The right secret still finds its own cached token.
     await h.client().registrations.list();
