@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { notificationId } from "../../src/dnb/notification_id.ts";
 import { startSimulator } from "../../src/sim/server.ts";
-import { readLinesUntil, spawnMain, writeServiceConfig } from "../helpers/cli.ts";
+import { startService, writeServiceConfig } from "../helpers/cli.ts";
 import { listFiles } from "../helpers/files.ts";
 import { until } from "../helpers/wait.ts";
 
@@ -83,21 +83,11 @@ Deno.test({
         stderrLines.filter((l) => !l.includes('"DEBUG"')).slice(-15).map((l) => l.slice(0, 300))
           .join("\n");
       const runUntil = async (stop: () => Promise<void>, signal: Deno.Signal) => {
-        const child = spawnMain(["run", "--config", config]);
-        const err = readLinesUntil(child.stderr, () => false, 300_000);
-        const { finished } = await readLinesUntil(
-          child.stdout,
-          (lines) => lines.some((l) => l.startsWith("registrations:")),
-        );
+        const service = await startService(config);
         try {
           await stop();
         } finally {
-          child.kill(signal);
-          await child.status;
-          await finished;
-          const stderr = await err;
-          await stderr.finished;
-          stderrLines.push(...stderr.lines);
+          stderrLines.push(...await service.stop(signal));
         }
       };
       // At most 10 × 1.8 s of pulling: less than the 25 s the backlog takes at 3 pages a second,

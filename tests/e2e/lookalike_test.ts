@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { startSimulator } from "../../src/sim/server.ts";
-import { readLinesUntil, spawnMain, writeServiceConfig } from "../helpers/cli.ts";
+import { startService, writeServiceConfig } from "../helpers/cli.ts";
 import { listFiles } from "../helpers/files.ts";
 import { until } from "../helpers/wait.ts";
 
@@ -32,12 +32,7 @@ Deno.test({
         registrations: REFS,
         monitoring: ["polling_interval: 60"],
       });
-      const child = spawnMain(["run", "--config", config]);
-      const err = readLinesUntil(child.stderr, () => false, 60_000);
-      const { finished } = await readLinesUntil(
-        child.stdout,
-        (lines) => lines.some((l) => l.startsWith("registrations:")),
-      );
+      const service = await startService(config);
       try {
         await until(
           async () => {
@@ -48,10 +43,7 @@ Deno.test({
           { limitMs: 30_000, intervalMs: 100 },
         );
       } finally {
-        child.kill("SIGTERM");
-        await child.status;
-        await finished;
-        await (await err).finished;
+        await service.stop("SIGTERM");
       }
       const stored = await listFiles(`${dir}/notifications`);
       const folders = new Set(stored.map((path) => path.split("/").at(-2)));

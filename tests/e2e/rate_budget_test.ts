@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { startSimulator } from "../../src/sim/server.ts";
-import { readLinesUntil, runMain, spawnMain, writeServiceConfig } from "../helpers/cli.ts";
+import { runMain, startService, writeServiceConfig } from "../helpers/cli.ts";
 
 const CLIENT = { clientId: "budget-test", clientSecret: "budget-secret" };
 const REFS = ["BUDGET_A", "BUDGET_B", "BUDGET_C"];
@@ -37,12 +37,7 @@ Deno.test({
         file,
         Array.from({ length: DUNS_ADDED }, (_, i) => String(100_000_000 + i)).join("\n") + "\n",
       );
-      const service = spawnMain(["run", "--config", config]);
-      const err = readLinesUntil(service.stderr, () => false, 120_000);
-      const { finished } = await readLinesUntil(
-        service.stdout,
-        (lines) => lines.some((l) => l.startsWith("registrations:")),
-      );
+      const service = await startService(config);
       try {
         const before = { ...sim.state.counters };
         const started = performance.now();
@@ -61,10 +56,7 @@ Deno.test({
         assert.ok(served > DUNS_ADDED, "the service pulled meanwhile");
         assert.equal(sim.state.counters.rateLimited, 0, "not one 429");
       } finally {
-        service.kill("SIGTERM");
-        await service.status;
-        await finished;
-        await (await err).finished;
+        await service.stop("SIGTERM");
       }
     } finally {
       await sim.shutdown();

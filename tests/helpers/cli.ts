@@ -97,6 +97,32 @@ function inheritedEnv(): Record<string, string> {
   return env;
 }
 
+/** A `run` of the service, up until it listed its registrations; `stop` ends it by signal. */
+export interface RunningService {
+  /** Sends `signal`, waits for the process to end, and returns what it wrote to stderr. */
+  stop(signal: Deno.Signal): Promise<string[]>;
+}
+
+/** Starts `main.ts run --config config` and waits until it is monitoring. */
+export async function startService(config: string): Promise<RunningService> {
+  const child = spawnMain(["run", "--config", config]);
+  const err = readLinesUntil(child.stderr, () => false, 300_000);
+  const { finished } = await readLinesUntil(
+    child.stdout,
+    (lines) => lines.some((l) => l.startsWith("registrations:")),
+  );
+  return {
+    async stop(signal) {
+      child.kill(signal);
+      await child.status;
+      await finished;
+      const stderr = await err;
+      await stderr.finished;
+      return stderr.lines;
+    },
+  };
+}
+
 /** The head of a test configuration: environment, and a `dnb_api` section for the simulator. */
 function simulatorDnbLines(
   options: { simulatorUrl: string; clientId: string; clientSecret: string },
