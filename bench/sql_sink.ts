@@ -15,7 +15,7 @@ import { Secret } from "../src/config/secret.ts";
 import { type Database, openDatabase } from "../src/db/database.ts";
 import { migrateToLatest } from "../src/db/migrate.ts";
 import { notificationId } from "../src/dnb/notification_id.ts";
-import type { Notification } from "../src/dnb/payload.ts";
+import type { Notification } from "../src/model/payload.ts";
 import type { Batch } from "../src/sinks/sink.ts";
 import { createSqlSink } from "../src/sinks/sql.ts";
 import { postgresAvailable, startPostgres } from "../tests/helpers/postgres.ts";

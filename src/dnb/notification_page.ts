@@ -1,7 +1,7 @@
 import { DnbProtocolError } from "./errors.ts";
 import { jsonDepth, notificationId } from "./notification_id.ts";
-import { type Notification, NOTIFICATION_TYPES } from "./payload.ts";
-import { rawArrayElements } from "./raw_json_slices.ts";
+import { type Notification, NOTIFICATION_TYPES } from "../model/payload.ts";
+import { rawArrayElements } from "../model/raw_json.ts";
 
 /** A notification that passed validation, with its id and its bytes as received. */
 export interface ParsedNotification {

@@ -8,7 +8,7 @@ import {
   type Registration,
   type RegistrationDetailsBody,
   type RegistrationListBody,
-} from "./payload.ts";
+} from "../model/payload.ts";
 
 export type SubjectPathFamily = "subjects" | "duns";
 

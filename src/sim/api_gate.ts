@@ -4,7 +4,7 @@
  */
 import type { Context, MiddlewareHandler } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { ERROR_CODES } from "../dnb/payload.ts";
+import { ERROR_CODES } from "../model/payload.ts";
 import { sleep, waitForAbort } from "./abortable.ts";
 import { sendError, type SimEnv } from "./envelope.ts";
 import { takeFailRule, takeHang } from "./faults.ts";

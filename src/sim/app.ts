@@ -3,7 +3,7 @@
  * the rate limit and fault gate, with bearer auth on data calls.
  */
 import { Hono } from "hono";
-import { ERROR_CODES } from "../dnb/payload.ts";
+import { ERROR_CODES } from "../model/payload.ts";
 import { adminRoutes } from "./admin_routes.ts";
 import { apiGate } from "./api_gate.ts";
 import { authRoutes } from "./auth_routes.ts";

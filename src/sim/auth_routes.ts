@@ -3,7 +3,7 @@
  * different response spellings and error formats of dnb-direct-plus.md §1.
  */
 import { type Context, Hono } from "hono";
-import { ERROR_CODES } from "../dnb/payload.ts";
+import { ERROR_CODES } from "../model/payload.ts";
 import { OTHER_CODES } from "./codes.ts";
 import { sendError, sendJson, type SimEnv } from "./envelope.ts";
 import type { SimulatorState } from "./state.ts";

@@ -1,6 +1,6 @@
 /** Data calls need `Authorization: Bearer <token>` (dnb-direct-plus.md §1.4–1.5). */
 import type { MiddlewareHandler } from "hono";
-import { ERROR_CODES } from "../dnb/payload.ts";
+import { ERROR_CODES } from "../model/payload.ts";
 import { OTHER_CODES } from "./codes.ts";
 import { sendError, type SimEnv } from "./envelope.ts";
 import type { SimulatorState } from "./state.ts";

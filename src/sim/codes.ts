@@ -1,9 +1,9 @@
 /**
- * Codes and messages the simulator answers with. Real codes come from `src/dnb/payload.ts`;
+ * Codes and messages the simulator answers with. Real codes come from `src/model/payload.ts`;
  * every code defined here covers a case the public sources leave [UNKNOWN] and is marked
  * "simulated" so nobody mistakes it for D&B's (dnb-direct-plus.md §4.5 recommends 21xxx codes).
  */
-import { ERROR_CODES, MONITORING_CODES } from "../dnb/payload.ts";
+import { ERROR_CODES, MONITORING_CODES } from "../model/payload.ts";
 
 export const SIMULATED_CODES = {
   /** simulated: unknown registration reference (404). */

@@ -5,7 +5,7 @@
  */
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { ErrorBody, InformationBody, TransactionDetail } from "../dnb/payload.ts";
+import type { ErrorBody, InformationBody, TransactionDetail } from "../model/payload.ts";
 import { messageFor } from "./codes.ts";
 import { isoMillis } from "./timestamps.ts";
 

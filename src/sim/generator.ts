@@ -3,7 +3,7 @@
  * UPDATE elements mix scalars, objects and arrays, use `[]`/`null` for added and removed values,
  * sometimes omit `timestamp`, and money is written in exponent form the way D&B writes it.
  */
-import { type KnownNotificationType, NOTIFICATION_TYPES } from "../dnb/payload.ts";
+import { type KnownNotificationType, NOTIFICATION_TYPES } from "../model/payload.ts";
 import { RawNumber, toJsonText } from "./json_text.ts";
 import type { Random } from "./random.ts";
 import { isoMillis, isoSeconds } from "./timestamps.ts";

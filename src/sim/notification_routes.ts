@@ -4,7 +4,7 @@
  */
 import type { Context } from "hono";
 import { Hono } from "hono";
-import { ERROR_CODES } from "../dnb/payload.ts";
+import { ERROR_CODES } from "../model/payload.ts";
 import { sleep, waitForAbort } from "./abortable.ts";
 import { SIMULATED_CODES } from "./codes.ts";
 import { sendError, sendJsonText, type SimEnv, transactionDetail } from "./envelope.ts";

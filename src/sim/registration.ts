@@ -1,5 +1,5 @@
 /** One monitoring registration as the simulator keeps it, and its §2.2 wire form. */
-import type { Registration } from "../dnb/payload.ts";
+import type { Registration } from "../model/payload.ts";
 import { createdDateText, isoSeconds } from "./timestamps.ts";
 
 /**

@@ -3,7 +3,7 @@
  * suppress/unsuppress and export requests.
  */
 import { Hono } from "hono";
-import { ERROR_CODES, type RegistrationDetailsBody } from "../dnb/payload.ts";
+import { ERROR_CODES, type RegistrationDetailsBody } from "../model/payload.ts";
 import { SIMULATED_CODES } from "./codes.ts";
 import { parseDunsList } from "./duns.ts";
 import {

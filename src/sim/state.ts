@@ -2,7 +2,7 @@
  * Everything one simulator knows: registrations, tokens, faults, counters and the simulated
  * clock. Routes read and change it; tests reach it through `RunningSimulator.state`.
  */
-import { type KnownNotificationType, NOTIFICATION_TYPES } from "../dnb/payload.ts";
+import { type KnownNotificationType, NOTIFICATION_TYPES } from "../model/payload.ts";
 import { SimClock } from "./clock.ts";
 import { isValidDuns } from "./duns.ts";
 import { defaultFaults, type Faults, type LossKind } from "./faults.ts";

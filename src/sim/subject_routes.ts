@@ -5,7 +5,7 @@
  */
 import type { Context } from "hono";
 import { Hono } from "hono";
-import { ERROR_CODES, MONITORING_CODES } from "../dnb/payload.ts";
+import { ERROR_CODES, MONITORING_CODES } from "../model/payload.ts";
 import { BATCH_MESSAGES, SUBJECT_MESSAGES } from "./codes.ts";
 import { isValidDuns, parseDunsList } from "./duns.ts";
 import { sendError, sendInformation, type SimEnv } from "./envelope.ts";

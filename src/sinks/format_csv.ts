@@ -1,5 +1,6 @@
-import type { NotificationElement } from "../dnb/payload.ts";
+import type { NotificationElement } from "../model/payload.ts";
 import type { BatchFormat } from "./format.ts";
+import { type RawElement, rawNotification } from "./raw_notification.ts";
 import type { Batch } from "./sink.ts";
 
 /** The header row, in column order. */
@@ -22,18 +23,23 @@ export const CSV_COLUMNS = [
  * shows one change per line. A notification without elements (DELETE, TRANSFER…) still gets one
  * row, with the five element columns empty, so no notification disappears from the file.
  *
- * `previous` and `current` always hold the value as JSON text: `"Old Name"` with its quotes,
- * `null`, `[]`, `{"a":1}`, `302510160.94`. An empty cell means D&B sent no such key. This keeps a
- * string `"null"` apart from `null` and an empty string apart from nothing, so every value reads
- * back exactly with `JSON.parse` (after the formula guard below is stripped). `element_position`
- * is the 0-based index in `elements`; `element_timestamp` is empty when D&B sent none (or
- * `null`).
+ * `previous` and `current` hold the value as JSON text exactly as D&B wrote it: `"Old Name"` with
+ * its quotes, `null`, `[]`, `{"a":1}`, `3.0251016094E8`. An empty cell means D&B sent no such
+ * key. This keeps a string `"null"` apart from `null` and an empty string apart from nothing, so
+ * every value reads back exactly with `JSON.parse` (after the formula guard below is stripped).
+ * `element_position` is the 0-based index in `elements`; `element_timestamp` is empty when D&B
+ * sent none (or `null`).
+ *
+ * CSV is the one lossy format: a row has no place for the rest of `organization` (a SEED's
+ * product record), for fields D&B adds to a notification or an element, or for a `null`
+ * `timestamp` as distinct from none. json, ndjson, xml and SQL keep everything.
  */
 export const csvFormat: BatchFormat = {
   extension: "csv",
   encode(batch: Batch): Uint8Array {
     const rows: string[][] = [[...CSV_COLUMNS]];
-    for (const { id, notification } of batch.notifications) {
+    for (const entry of batch.notifications) {
+      const { id, notification } = entry;
       const common = [
         id,
         batch.registration,
@@ -44,8 +50,9 @@ export const csvFormat: BatchFormat = {
       ];
       const elements = notification.elements ?? [];
       if (elements.length === 0) rows.push([...common, "", "", "", "", ""]);
+      const raw = rawNotification(entry);
       elements.forEach((element, position) => {
-        rows.push([...common, ...elementCells(element, position)]);
+        rows.push([...common, ...elementCells(element, { position, raw: raw.elements[position] })]);
       });
     }
     return new TextEncoder().encode(
@@ -55,12 +62,15 @@ export const csvFormat: BatchFormat = {
   },
 };
 
-function elementCells(element: NotificationElement, position: number): string[] {
+function elementCells(
+  element: NotificationElement,
+  options: { position: number; raw: RawElement | undefined },
+): string[] {
   return [
-    String(position),
+    String(options.position),
     element.element,
-    "previous" in element ? JSON.stringify(element.previous) ?? "" : "",
-    "current" in element ? JSON.stringify(element.current) ?? "" : "",
+    "previous" in element ? options.raw?.previous ?? JSON.stringify(element.previous) ?? "" : "",
+    "current" in element ? options.raw?.current ?? JSON.stringify(element.current) ?? "" : "",
     typeof element.timestamp === "string" ? element.timestamp : "",
   ];
 }

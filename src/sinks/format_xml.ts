@@ -1,5 +1,6 @@
-import type { NotificationElement } from "../dnb/payload.ts";
+import type { NotificationElement } from "../model/payload.ts";
 import type { BatchFormat } from "./format.ts";
+import { type RawElement, rawNotification } from "./raw_notification.ts";
 import type { Batch, JournaledNotification } from "./sink.ts";
 
 /**
@@ -9,13 +10,21 @@ import type { Batch, JournaledNotification } from "./sink.ts";
  * <notifications registration=".." sequence=".." pulled_at=".." count="..">
  *   <notification id=".." type=".." duns=".." delivery_timestamp="..">
  *     <element position="0" path=".." timestamp=".."><previous>JSON</previous><current>JSON</current></element>
+ *     <raw_json><![CDATA[the notification exactly as D&B sent it]]></raw_json>
  * ```
  *
- * `previous`/`current` hold the value as JSON text (an absent key gives no child; `null` gives
- * `<previous>null</previous>`), which keeps every value's type and lets JSON escape what XML 1.0
- * cannot carry at all, so values are lossless. The same control characters in a plain string
- * attribute (a type or path, which D&B never sends) become U+FFFD, since XML has no escape for
- * them. Tab, CR and LF in attributes are character references, which survive the attribute
+ * `raw_json` carries D&B's notification whole (design.md invariant 7): the full `organization`,
+ * every field we do not model, numbers as spelled. It is raw JSON in CDATA rather than one XML
+ * element per field, because JSON's types, key order and number spellings have no lossless
+ * mapping to XML. Two spellings change, neither a value: a `]]>` inside a string is split across
+ * two CDATA sections, and the characters XML 1.0 cannot hold at all (U+FFFE, U+FFFF, a lone
+ * surrogate) are written as JSON `\u` escapes of the same characters.
+ *
+ * The attributes and elements above are the readable index of that content. `previous`/`current`
+ * hold the value as D&B wrote it, JSON text (an absent key gives no child; `null` gives
+ * `<previous>null</previous>`), escaped the same way. The same forbidden characters in a plain
+ * string attribute (a type or path, which D&B never sends) become U+FFFD, since XML has no escape
+ * for them. Tab, CR and LF in attributes are character references, which survive the attribute
  * normalisation every XML parser applies.
  */
 export const xmlFormat: BatchFormat = {
@@ -38,7 +47,8 @@ export const xmlFormat: BatchFormat = {
   },
 };
 
-function notificationLines({ id, notification }: JournaledNotification): string[] {
+function notificationLines(entry: JournaledNotification): string[] {
+  const { id, notification } = entry;
   const open = `  <notification${
     attributes({
       id,
@@ -47,36 +57,56 @@ function notificationLines({ id, notification }: JournaledNotification): string[
       delivery_timestamp: notification.deliveryTimeStamp,
     })
   }`;
+  const raw = rawNotification(entry);
   const elements = notification.elements ?? [];
-  if (elements.length === 0) return [open + "/>"];
   return [
     open + ">",
-    ...elements.map((element, position) => "    " + elementXml(element, position)),
+    ...elements.map((element, position) =>
+      "    " + elementXml(element, { position, raw: raw.elements[position] })
+    ),
+    `    <raw_json>${cdata(xmlSafeJson(entry.raw))}</raw_json>`,
     "  </notification>",
   ];
 }
 
-function elementXml(element: NotificationElement, position: number): string {
-  const attrs: Record<string, string> = { position: String(position), path: element.element };
+function elementXml(
+  element: NotificationElement,
+  options: { position: number; raw: RawElement | undefined },
+): string {
+  const attrs: Record<string, string> = {
+    position: String(options.position),
+    path: element.element,
+  };
   if (typeof element.timestamp === "string") attrs.timestamp = element.timestamp;
+  const text = (written: string | undefined, value: unknown) =>
+    escapeXml(xmlSafeJson(written ?? JSON.stringify(value) ?? "null"));
   let children = "";
-  if ("previous" in element) children += `<previous>${jsonText(element.previous)}</previous>`;
-  if ("current" in element) children += `<current>${jsonText(element.current)}</current>`;
+  if ("previous" in element) {
+    children += `<previous>${text(options.raw?.previous, element.previous)}</previous>`;
+  }
+  if ("current" in element) {
+    children += `<current>${text(options.raw?.current, element.current)}</current>`;
+  }
   return children === ""
     ? `<element${attributes(attrs)}/>`
     : `<element${attributes(attrs)}>${children}</element>`;
 }
 
 /**
- * JSON already escapes control characters and lone surrogates; U+FFFE and U+FFFF are legal JSON
- * but not XML, so they are escaped too. What remains needs only markup escaping.
+ * JSON text XML can hold. Valid JSON has no raw control character (strings escape them), so the
+ * only characters XML 1.0 forbids that can remain are U+FFFE, U+FFFF and lone surrogates, which
+ * can only stand inside a string: there a `\u` escape is the same character.
  */
-function jsonText(value: unknown): string {
-  const json = (JSON.stringify(value) ?? "null").replace(
-    /[\uFFFE\uFFFF]/g,
-    (char) => `\\u${char.charCodeAt(0).toString(16)}`,
+function xmlSafeJson(json: string): string {
+  return json.replace(
+    FORBIDDEN,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`,
   );
-  return escapeXml(json);
+}
+
+/** CDATA holds anything but `]]>`, which is split over two sections. */
+function cdata(text: string): string {
+  return `<![CDATA[${text.replaceAll("]]>", "]]]]><![CDATA[>")}]]>`;
 }
 
 function attributes(values: Record<string, string>): string {

@@ -1,4 +1,4 @@
-import type { Notification } from "../dnb/payload.ts";
+import type { Notification } from "../model/payload.ts";
 
 /** One notification as the journal holds it: its id, its bytes as received, and their parse. */
 export interface JournaledNotification {

@@ -2,7 +2,8 @@ import type { Insertable, Kysely } from "kysely";
 import type { Database } from "../db/database.ts";
 import { DatabaseUnavailableError } from "../db/errors.ts";
 import type { NotificationElementsTable, NotificationsTable, Tables } from "../db/tables.ts";
-import type { Notification } from "../dnb/payload.ts";
+import type { Notification } from "../model/payload.ts";
+import { rawNotification } from "./raw_notification.ts";
 import {
   type Batch,
   type DeliverOptions,
@@ -187,12 +188,14 @@ function rowsOf(
 ): { rows: NotificationRows[]; rejected: RejectedNotification[] } {
   const rows: NotificationRows[] = [];
   const rejected: RejectedNotification[] = [];
-  for (const { id, raw, notification } of batch.notifications) {
+  for (const entry of batch.notifications) {
+    const { id, raw, notification } = entry;
     const problem = shapeProblem(notification);
     if (problem !== null) {
       rejected.push({ id, reason: problem });
       continue;
     }
+    const written = rawNotification(entry).elements;
     rows.push({
       id,
       notification: {
@@ -211,8 +214,12 @@ function rowsOf(
         notification_id: id,
         position,
         element: element.element,
-        previous_json: jsonOrNull(element.previous),
-        current_json: jsonOrNull(element.current),
+        previous_json: "previous" in element
+          ? written[position]?.previous ?? JSON.stringify(element.previous)
+          : null,
+        current_json: "current" in element
+          ? written[position]?.current ?? JSON.stringify(element.current)
+          : null,
         change_timestamp: element.timestamp ?? null,
       })),
     });
@@ -237,16 +244,14 @@ function shapeProblem(notification: Notification): string | null {
     if (typeof element?.element !== "string") {
       return `elements[${position}].element is missing or not a string`;
     }
-    if (element.timestamp !== undefined && typeof element.timestamp !== "string") {
+    if (
+      element.timestamp !== undefined && element.timestamp !== null &&
+      typeof element.timestamp !== "string"
+    ) {
       return `elements[${position}].timestamp is not a string`;
     }
   }
   return null;
-}
-
-/** JSON text of a value; NULL when the key was absent, so absent and JSON null stay distinct. */
-function jsonOrNull(value: unknown): string | null {
-  return value === undefined ? null : JSON.stringify(value);
 }
 
 async function storeBatch(

@@ -3,7 +3,7 @@ import { Secret } from "../../src/config/secret.ts";
 import { type Database, openDatabase } from "../../src/db/database.ts";
 import { migrateToLatest } from "../../src/db/migrate.ts";
 import { type ChangeRow, dunsHistory, recentChanges } from "../../src/db/queries.ts";
-import type { Notification } from "../../src/dnb/payload.ts";
+import type { Notification } from "../../src/model/payload.ts";
 import type { Batch } from "../../src/sinks/sink.ts";
 import { createSqlSink } from "../../src/sinks/sql.ts";
 import { journaled, makeNotification } from "../helpers/notifications.ts";

@@ -3,8 +3,8 @@ import fc from "fast-check";
 import { DnbProtocolError } from "../../src/dnb/errors.ts";
 import { canonicalJson, notificationId } from "../../src/dnb/notification_id.ts";
 import { notificationProblems, parseNotificationPage } from "../../src/dnb/notification_page.ts";
-import { NOTIFICATION_TYPES } from "../../src/dnb/payload.ts";
-import { rawArrayElements } from "../../src/dnb/raw_json_slices.ts";
+import { NOTIFICATION_TYPES } from "../../src/model/payload.ts";
+import { rawArrayElements } from "../../src/model/raw_json.ts";
 
 const fixture = await Deno.readTextFile(new URL("../fixtures/dnb/pull_page.json", import.meta.url));
 const where = {

@@ -1,5 +1,5 @@
 import { notificationId } from "../../src/dnb/notification_id.ts";
-import type { Notification } from "../../src/dnb/payload.ts";
+import type { Notification } from "../../src/model/payload.ts";
 import type { JournaledNotification } from "../../src/sinks/sink.ts";
 
 /** A valid UPDATE notification whose content (and so id) depends on `n`. */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { NOTIFICATION_TYPES } from "../../src/dnb/payload.ts";
+import { NOTIFICATION_TYPES } from "../../src/model/payload.ts";
 import {
   exponentNumber,
   generateNotificationText,

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { CSV_COLUMNS, csvField, csvFormat, formulaSafe } from "../../src/sinks/format_csv.ts";
+import { rawNotification } from "../../src/sinks/raw_notification.ts";
 import type { Batch } from "../../src/sinks/sink.ts";
 import { trickyBatch } from "../helpers/tricky_batch.ts";
 
@@ -77,7 +78,9 @@ Deno.test("csv: one row per element that reads back to the batch exactly", () =>
   const batch = trickyBatch();
   const rows = rowsOf(batch);
   const expected: Record<string, string>[] = [];
-  for (const { id, notification } of batch.notifications) {
+  for (const entry of batch.notifications) {
+    const { id, notification } = entry;
+    const written = rawNotification(entry).elements;
     const common = {
       notification_id: id,
       registration: "ACME_PULL_01",
@@ -102,8 +105,9 @@ Deno.test("csv: one row per element that reads back to the batch exactly", () =>
         ...common,
         element_position: String(position),
         element: element.element,
-        previous: "previous" in element ? JSON.stringify(element.previous) : "",
-        current: "current" in element ? JSON.stringify(element.current) : "",
+        // D&B's own text of the value, not a re-serialisation.
+        previous: "previous" in element ? written[position].previous! : "",
+        current: "current" in element ? written[position].current! : "",
         element_timestamp: element.timestamp ?? "",
       });
     });
@@ -119,6 +123,7 @@ Deno.test("csv: previous/current are JSON text; an empty cell means the key was 
     current: row.current === "" ? undefined : JSON.parse(row.current),
   });
   assert.deepEqual(values(rows[0]), { previous: 290510160.94, current: 302510160.94 });
+  assert.deepEqual([rows[0].previous, rows[0].current], ["2.9051016094E8", "3.0251016094E8"]);
   assert.deepEqual(values(rows[1]), {
     previous: 'He said "hi", then\nleft; a,b',
     current: "Ünïcødé 😀 <&> 'x' \r\n\ttab",

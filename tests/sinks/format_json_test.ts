@@ -24,13 +24,13 @@ Deno.test("json: the envelope of the original guide, metadata from the batch", (
   assert.equal(jsonFormat.extension, "json");
 });
 
-Deno.test("json: every notification round-trips, values exactly as parsed", () => {
+Deno.test("json: the guide's keys, each carrying D&B's value whole, unknown fields after", () => {
   const batch = trickyBatch();
   const notifications = decode(batch).notifications as Record<string, unknown>[];
   assert.equal(notifications.length, batch.notifications.length);
   notifications.forEach((written, i) => {
     const { id, notification } = batch.notifications[i];
-    assert.deepEqual(Object.keys(written), [
+    const guide = [
       "id",
       "type",
       "organization",
@@ -38,23 +38,42 @@ Deno.test("json: every notification round-trips, values exactly as parsed", () =
       "delivery_timestamp",
       "processed",
       "processing_timestamp",
-    ]);
+    ];
+    const unknown = Object.keys(notification).filter((key) =>
+      !["type", "organization", "elements", "deliveryTimeStamp"].includes(key)
+    );
+    assert.deepEqual(Object.keys(written), [...guide, ...unknown]);
     assert.equal(written.id, id);
     assert.equal(written.type, notification.type);
-    assert.deepEqual(written.organization, { duns: notification.organization.duns });
+    assert.deepEqual(written.organization, notification.organization);
+    assert.deepEqual(written.elements, notification.elements ?? []);
     assert.equal(written.delivery_timestamp, notification.deliveryTimeStamp);
     assert.equal(written.processed, true);
     assert.equal(written.processing_timestamp, batch.pulledAt);
-    // Only the four element fields of the envelope, present exactly when D&B sent them.
-    const expected = (notification.elements ?? []).map((element) =>
-      Object.fromEntries(
-        ["element", "previous", "current", "timestamp"]
-          .filter((key) => key in element)
-          .map((key) => [key, element[key]]),
-      )
-    );
-    assert.deepEqual(written.elements, expected);
+    for (const key of unknown) assert.deepEqual(written[key], notification[key]);
   });
+  assert.deepEqual(notifications[0].vendorExtension, { kept: true });
+});
+
+Deno.test("json: values are D&B's bytes, spliced in, never re-serialised", () => {
+  const batch = trickyBatch();
+  const text = new TextDecoder().decode(jsonFormat.encode(batch, { storageType: "local_file" }));
+  assert.ok(text.includes('"previous":2.9051016094E8,"current":3.0251016094E8'));
+  assert.ok(text.includes('"vendorExtension": {"kept":true}'));
+  const tricky = JSON.parse(batch.notifications[1].raw);
+  assert.ok(text.includes(`"organization": { "duns": "123456789" }`));
+  assert.equal(tricky.elements.length, 7);
+});
+
+Deno.test("json: a D&B field named like an envelope key goes to colliding_fields", () => {
+  const batch = trickyBatch();
+  const entry = batch.notifications[2];
+  const raw = entry.raw.replace(/}\s*$/, ', "id": "dnb-1", "processed": "no"}');
+  batch.notifications[2] = { ...entry, raw, notification: JSON.parse(raw) };
+  const written = (decode(batch).notifications as Record<string, unknown>[])[2];
+  assert.equal(written.id, entry.id);
+  assert.equal(written.processed, true);
+  assert.deepEqual(written.colliding_fields, { id: "dnb-1", processed: "no" });
 });
 
 Deno.test("json: tricky values survive, absent keys stay absent and null stays null", () => {

@@ -18,6 +18,7 @@ interface XmlNotification {
   duns: string;
   delivery_timestamp: string;
   element?: XmlElement[];
+  raw_json: string;
 }
 
 interface XmlDocument {
@@ -46,6 +47,8 @@ function parse(text: string): XmlDocument {
     trimValues: true,
     htmlEntities: true,
     isArray: (name) => name === "notification" || name === "element",
+    // CDATA is read as the element's text; untrimmed so that raw_json reads back byte for byte.
+    tagValueProcessor: (_name, value) => value,
   });
   return parser.parse(text);
 }
@@ -102,7 +105,7 @@ Deno.test("xml: every notification and element reads back to the batch exactly",
 Deno.test("xml: markup characters in attributes and values are escaped, not interpreted", () => {
   const text = encodeText(trickyBatch());
   assert.match(text, /path="organization\.weird&lt;&amp;&gt;&quot;&apos;&#9;path,x"/);
-  assert.ok(!text.includes("<&>"));
+  assert.ok(!text.replace(/<!\[CDATA\[.*?\]\]>/gs, "").includes("<&>"));
   const second = parse(text).notifications.notification![1];
   assert.equal(second.element![6].path, "organization.weird<&>\"'\tpath,x");
   assert.equal(JSON.parse(second.element![0].current!), "Ünïcødé 😀 <&> 'x' \r\n\ttab");
@@ -136,9 +139,12 @@ Deno.test("escapeXml: five entities, whitespace references, forbidden characters
   assert.equal(escapeXml("😀\u007F\u0085é"), "😀\u007F\u0085é");
 });
 
-Deno.test("xml: a notification without elements is an empty element", () => {
-  const text = encodeText(trickyBatch());
-  assert.match(text, /<notification id="[0-9a-f]{32}" type="DELETE" duns="268909075" [^>]*\/>/);
+Deno.test("xml: a notification without elements has no element, only its raw JSON", () => {
+  const batch = trickyBatch();
+  const deleted = parse(encodeText(batch)).notifications.notification![2];
+  assert.equal(deleted.type, "DELETE");
+  assert.equal(deleted.element, undefined);
+  assert.equal(deleted.raw_json, batch.notifications[2].raw);
   const empty = parse(encodeText(trickyBatch({ notifications: [] })));
   assert.equal(empty.notifications.count, "0");
   assert.equal(empty.notifications.notification, undefined);

@@ -277,14 +277,14 @@ Deno.test("local: a full disk fails the delivery, leaves no temp file and keeps 
 Deno.test("local: an unencodable notification is refused alone; the rest is not", async () => {
   await withTempDir(async (base) => {
     const batch = trickyBatch();
-    // JSON cannot hold a BigInt: the only value that can make an encoder throw.
-    batch.notifications[2].notification.elements = [{ element: "x", current: 10n }];
+    // Raw text that is not JSON (a corrupted journal entry): the only input an encoder fails on.
+    batch.notifications[2].raw = '{"type\\x": 1}';
     const sink = sinkAt(base);
     const error = await sink.deliver(batch).catch((error: unknown) => error);
     assert.ok(error instanceof SinkRejectedError, String(error));
     assert.equal(error.sink, "local_storage");
     assert.deepEqual(error.rejected.map((r) => r.id), [batch.notifications[2].id]);
-    assert.match(error.rejected[0].reason, /BigInt/);
+    assert.match(error.rejected[0].reason, /cannot encode: .*JSON/);
     assert.deepEqual(await listAll(base), []);
     assert.equal(sink.health().errors, 1);
   });

@@ -422,8 +422,8 @@ Deno.test("sftp double: connect failures map to typed errors without secrets", a
 Deno.test("sftp double: an unencodable notification is refused alone, nothing is uploaded", async () => {
   const { server, sink } = setup();
   const batch = trickyBatch();
-  // JSON cannot hold a BigInt: the only value that can make an encoder throw.
-  batch.notifications[2].notification.elements = [{ element: "x", current: 10n }];
+  // Raw text that is not JSON (a corrupted journal entry): the only input an encoder fails on.
+  batch.notifications[2].raw = '{"type\\x": 1}';
   const error = await sink.deliver(batch).then(() => null, (e) => e);
   assert.ok(error instanceof SinkRejectedError, String(error));
   assert.equal(error.sink, "sftp_storage");

@@ -4,7 +4,7 @@ import { Secret } from "../../src/config/secret.ts";
 import { type Database, openDatabase } from "../../src/db/database.ts";
 import { DatabaseUnavailableError } from "../../src/db/errors.ts";
 import { migrateToLatest } from "../../src/db/migrate.ts";
-import type { Notification } from "../../src/dnb/payload.ts";
+import type { Notification } from "../../src/model/payload.ts";
 import type { Batch, JournaledNotification } from "../../src/sinks/sink.ts";
 import { SinkRejectedError } from "../../src/sinks/sink.ts";
 import { createSqlSink, SqlSinkOptionsError } from "../../src/sinks/sql.ts";
