@@ -53,6 +53,12 @@ export interface DnbApiConfig {
    * and a timer overflows past 24.8 days; a longer ask is cut to this and logged.
    */
   retry_after_max: number;
+  /**
+   * Bytes: the largest response body read. A longer one is cut off unread (a pull's is an
+   * unknown outcome, recovered through replay with fewer notifications per response), so no
+   * answer can exhaust memory. 8 MiB holds 100 full product records of 80 KB.
+   */
+  max_response_bytes: number;
 }
 
 export interface CircuitBreakerConfig {

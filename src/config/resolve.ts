@@ -65,6 +65,7 @@ export function resolveConfig(file: FileConfig, options: ResolveOptions): Config
       replay_max_notifications: dnb.replay_max_notifications ??
         DEFAULTS.dnb_api.replay_max_notifications,
       retry_after_max: dnb.retry_after_max ?? DEFAULTS.dnb_api.retry_after_max,
+      max_response_bytes: dnb.max_response_bytes ?? DEFAULTS.dnb_api.max_response_bytes,
     },
     database: {
       enabled: database.enabled ?? DEFAULTS.database.enabled,

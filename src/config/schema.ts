@@ -65,6 +65,7 @@ export const DEFAULTS = {
     subject_paths: "subjects",
     replay_max_notifications: 100,
     retry_after_max: 900,
+    max_response_bytes: 8 * 1024 * 1024,
   },
   database: {
     enabled: true,
@@ -216,6 +217,10 @@ const DnbApiSchema = z.strictObject({
     "the most notifications one D&B replay response returns, e.g. 100",
   ),
   retry_after_max: seconds("the longest Retry-After honoured, in seconds, e.g. 900"),
+  max_response_bytes: field(
+    z.int().min(65_536),
+    "the largest D&B response body read, in bytes (at least 65536), e.g. 8388608",
+  ),
 });
 
 const DatabaseSchema = z.strictObject({

@@ -68,6 +68,7 @@ export function createDnbClient(config: DnbApiConfig, options: DnbClientOptions)
     retryBaseDelayMs: config.retry_base_delay * 1000,
     retryMaxDelayMs: config.retry_max_delay * 1000,
     retryAfterMaxMs: config.retry_after_max * 1000,
+    maxResponseBytes: config.max_response_bytes,
     fetch: options.fetch,
     random: options.random,
     onAttempt: options.onAttempt,

@@ -153,6 +153,28 @@ export class DnbOutcomeUnknownError extends Error {
   }
 }
 
+/** A response body longer than `dnb_api.max_response_bytes`: cut off, never read whole. */
+export class DnbResponseTooLargeError extends Error {
+  readonly code = "DNB_RESPONSE_TOO_LARGE";
+  readonly method: string;
+  readonly path: string;
+  readonly limitBytes: number;
+
+  constructor(site: DnbCallSite, options: { limitBytes: number; announcedBytes?: number }) {
+    const size = options.announcedBytes === undefined
+      ? `more than ${options.limitBytes} bytes`
+      : `${options.announcedBytes} bytes (Content-Length), more than ${options.limitBytes}`;
+    super(
+      `D&B ${site.method} ${site.path}: the response body is ${size}, so it was not read; ` +
+        "raise dnb_api.max_response_bytes if D&B's records are that large",
+    );
+    this.name = "DnbResponseTooLargeError";
+    this.method = site.method;
+    this.path = site.path;
+    this.limitBytes = options.limitBytes;
+  }
+}
+
 /** D&B does not know the registration, or the account does not list it. */
 export class DnbRegistrationNotFoundError extends Error {
   readonly code = "DNB_REGISTRATION_NOT_FOUND";

@@ -5,6 +5,7 @@ import {
   DnbOutcomeUnknownError,
   DnbProtocolError,
   DnbRegistrationNotFoundError,
+  DnbResponseTooLargeError,
 } from "./errors.ts";
 import {
   type InvalidNotification,
@@ -98,6 +99,7 @@ export class NotificationsApi {
    */
   async pull(reference: string, options: PullOptions = {}): Promise<NotificationPage | null> {
     const path = `${registrationPath(reference)}/notifications`;
+    const site = { method: "GET", path, endpoint: "pull" };
     const response = await this.#api.send({
       method: "GET",
       path,
@@ -113,9 +115,7 @@ export class NotificationsApi {
       page = parseNotificationPage(response.text, { reference, path });
     } catch (error) {
       // A 200 whose body cannot be read may still have dequeued a page.
-      if (error instanceof DnbProtocolError) {
-        throw new DnbOutcomeUnknownError({ method: "GET", path, endpoint: "pull" }, error);
-      }
+      if (error instanceof DnbProtocolError) throw new DnbOutcomeUnknownError(site, error);
       throw error;
     }
     this.#observe(page, response);
@@ -133,21 +133,30 @@ export class NotificationsApi {
     since: Date,
     options: ReplayOptions = {},
   ): AsyncGenerator<ReplayPage> {
-    const max = clampMaxNotifications(options.maxNotifications ?? this.replayMax, this.replayMax);
+    let max = clampMaxNotifications(options.maxNotifications ?? this.replayMax, this.replayMax);
     const path = `${registrationPath(reference)}/notifications/replay`;
     const seen = new Map<string, number>();
     let startMs = wholeSecond(since.getTime());
     const crowded = new CrowdedSeconds();
     const maxRequests = options.maxRequests ?? Number.POSITIVE_INFINITY;
     for (let requests = 0; requests < maxRequests; requests++) {
-      const response = await this.#api.send({
-        method: "GET",
-        path,
-        endpoint: "replay",
-        query: { replayStartTimestamp: replayTimestamp(startMs), maxNotifications: max },
-        expect: [404],
-        signal: options.signal,
-      });
+      let response: TransportResponse;
+      try {
+        response = await this.#api.send({
+          method: "GET",
+          path,
+          endpoint: "replay",
+          query: { replayStartTimestamp: replayTimestamp(startMs), maxNotifications: max },
+          expect: [404],
+          signal: options.signal,
+        });
+      } catch (error) {
+        // D&B's advice for a response too large: ask for fewer. One notification that alone is
+        // too large stops the replay here, with the error that says which limit to raise.
+        if (!(error instanceof DnbResponseTooLargeError) || max === 1) throw error;
+        max = Math.ceil(max / 2);
+        continue;
+      }
       if (response.status === 404) {
         await this.#emptyOrUnknown(reference, response);
         break;

@@ -10,8 +10,10 @@ import {
   DnbCredentialsError,
   DnbNetworkError,
   DnbOutcomeUnknownError,
+  DnbResponseTooLargeError,
   DnbTimeoutError,
 } from "./errors.ts";
+import { readBoundedText } from "./bounded_body.ts";
 import { readErrorBody } from "./error_body.ts";
 
 export type HttpMethod = "GET" | "POST" | "PATCH" | "DELETE";
@@ -51,7 +53,7 @@ export interface AttemptObservation {
   endpoint: string;
   method: HttpMethod;
   /** The HTTP status, or what happened instead of one. */
-  outcome: number | "timeout" | "network";
+  outcome: number | "timeout" | "network" | "too_large";
   durationMs: number;
   limiterWaitMs: number;
   attempt: number;
@@ -67,6 +69,8 @@ export interface DnbTransportOptions {
   retryMaxDelayMs: number;
   /** The longest `Retry-After` honoured; a longer ask is cut to this. */
   retryAfterMaxMs?: number;
+  /** The longest body read (default 8 MiB); a longer one is `DnbResponseTooLargeError`. */
+  maxResponseBytes?: number;
   fetch?: typeof fetch;
   random?: () => number;
   onAttempt?: (observation: AttemptObservation) => void;
@@ -212,7 +216,10 @@ export class DnbTransport {
         ...(connection ? { client: connection } : {}),
       } as RequestInit);
       answered = true;
-      const text = await answer.text();
+      const text = await readBoundedText(answer, {
+        limitBytes: this.#options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+        site,
+      });
       response = {
         status: answer.status,
         headers: answer.headers,
@@ -225,6 +232,14 @@ export class DnbTransport {
       if (request.signal?.aborted) {
         breaker.recordNeutral();
         throw request.signal.reason;
+      }
+      if (error instanceof DnbResponseTooLargeError) {
+        // D&B answered; the same request would bring the same body. A pull's page is gone from
+        // the queue, so its outcome is unknown and replay (with fewer per response) recovers it.
+        observe("too_large");
+        breaker.recordSuccess();
+        if (!mayHaveActed) throw error;
+        return { kind: "retry", error, retryAfterMs: null, unknownOutcome: true };
       }
       if (timeout.aborted) {
         this.#stats.timeouts++;
@@ -297,6 +312,9 @@ export class DnbTransport {
     return url.href;
   }
 }
+
+/** What `dnb_api.max_response_bytes` defaults to. */
+const DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
 
 /** What `dnb_api.retry_after_max` defaults to: 15 minutes. */
 const DEFAULT_RETRY_AFTER_MAX_MS = 900_000;

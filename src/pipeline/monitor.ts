@@ -61,6 +61,11 @@ export interface MonitorOptions {
    */
   answerTimeoutMs: number;
   clock?: Clock;
+  /**
+   * `monitoring.notification_batch_size`: the most notifications one journaled batch (one file,
+   * one handler call) holds; a larger answer becomes several batches. Unbounded by default.
+   */
+  batchSize?: number;
   /** Called after each batch is journaled, so the sinks can start on it at once. */
   onBatch?: (batch: BatchHeader) => void;
 }
@@ -479,7 +484,7 @@ export class Monitor {
       result.journaled += appended.journaled;
       result.duplicates += appended.duplicates;
       result.deadLettered += page.invalid.length;
-      if (appended.sequence !== null) result.batches.push(appended.sequence);
+      result.batches.push(...appended.sequences);
     }
     return "cap";
   }
@@ -629,7 +634,7 @@ export class Monitor {
       result.journaled += appended.journaled;
       result.duplicates += appended.duplicates;
       result.deadLettered += page.invalid.length;
-      if (appended.sequence !== null) result.batches.push(appended.sequence);
+      result.batches.push(...appended.sequences);
       if (page.crowdedSecond) {
         const crowded = await this.#crowded(registration, page.crowdedSecond, page.crowdedReached);
         result.crowdedSeconds.push(crowded.second);
@@ -681,7 +686,7 @@ export class Monitor {
     holder: LeaseHolder;
     clear?: Deno.KvKey[];
   }): Promise<
-    { sequence: number | null; journaled: number; duplicates: number; newestSecond: number | null }
+    { sequences: number[]; journaled: number; duplicates: number; newestSecond: number | null }
   > {
     const at = this.#isoNow();
     const deadLetters: DeadLetter[] = input.invalid.map((bad) => ({
@@ -698,21 +703,36 @@ export class Monitor {
       raw: n.raw,
       notification: n.notification,
     }));
-    const { batch, duplicates } = await this.#options.journal.append(registration, {
-      notifications,
-      deadLetters,
-      pulledAt: new Date(this.#clock.now()),
-      source: input.source,
-      guard: input.holder.entry ?? undefined,
-      clear: input.clear,
-    });
-    if (batch) this.#options.onBatch?.(batch);
-    return {
-      sequence: batch?.sequence ?? null,
-      journaled: batch?.count ?? 0,
-      duplicates,
-      newestSecond: newestOf(input),
-    };
+    // One answer, several batches when it holds more than a batch may. The dead letters and the
+    // cleared marker go with the last commit: until it lands, a crash replays the whole answer,
+    // and what the earlier commits journaled is then a duplicate by id.
+    const size = this.#options.batchSize ?? Number.POSITIVE_INFINITY;
+    const parts: JournaledNotification[][] = [];
+    for (let at = 0; at < notifications.length; at += size) {
+      parts.push(notifications.slice(at, at + size));
+    }
+    if (parts.length === 0) parts.push([]);
+    const sequences: number[] = [];
+    let journaled = 0;
+    let duplicates = 0;
+    for (const [index, part] of parts.entries()) {
+      const last = index === parts.length - 1;
+      const appended = await this.#options.journal.append(registration, {
+        notifications: part,
+        deadLetters: last ? deadLetters : [],
+        pulledAt: new Date(this.#clock.now()),
+        source: input.source,
+        guard: input.holder.entry ?? undefined,
+        clear: last ? input.clear : undefined,
+      });
+      duplicates += appended.duplicates;
+      if (appended.batch) {
+        sequences.push(appended.batch.sequence);
+        journaled += appended.batch.count;
+        this.#options.onBatch?.(appended.batch);
+      }
+    }
+    return { sequences, journaled, duplicates, newestSecond: newestOf(input) };
   }
 
   #finish(result: TickResult): TickResult {

@@ -70,6 +70,16 @@ export interface Faults {
   loseNext: LoseNextRule | null;
   /** The simulator's clock against the client's, in ms (either sign). */
   clockSkewMs: number;
+  /**
+   * The next pulls ignore `maxNotifications` and hand over up to `notifications` each, the way
+   * a misbehaving gateway might: the client must not trust, or choke on, more than it asked.
+   */
+  overfillNext: OverfillRule | null;
+}
+
+export interface OverfillRule {
+  count: number;
+  notifications: number;
 }
 
 /** What `PUT /_sim/faults` takes: any subset, with the loss rules in their short form. */
@@ -78,6 +88,7 @@ export type FaultsPatch =
   & {
     lostAfterDequeue?: { rate: number; kinds?: LossKind[]; registrations?: string[] } | null;
     loseNext?: { kind: LossKind; count?: number; registration?: string } | null;
+    overfillNext?: { notifications: number; count?: number } | null;
   };
 
 export class FaultPatchError extends Error {
@@ -98,6 +109,7 @@ export function defaultFaults(rateLimit: number, tokenLifetime: number): Faults 
     lostAfterDequeue: null,
     loseNext: null,
     clockSkewMs: 0,
+    overfillNext: null,
   };
 }
 
@@ -226,6 +238,18 @@ export function patchFaults(current: Faults, patch: unknown): Faults {
       case "loseNext":
         next.loseNext = loseNextRule(value);
         break;
+      case "overfillNext": {
+        if (value === null) {
+          next.overfillNext = null;
+          break;
+        }
+        const rule = record(value, "overfillNext");
+        next.overfillNext = {
+          notifications: count(rule.notifications, "overfillNext.notifications"),
+          count: rule.count === undefined ? 1 : count(rule.count, "overfillNext.count"),
+        };
+        break;
+      }
       case "failNext":
         if (!Array.isArray(value)) throw new FaultPatchError("failNext must be an array");
         next.failNext = value.map(failRule);
@@ -293,4 +317,13 @@ export function takeLoss(faults: Faults, options: { registration: string }): Los
   if (rule.owed < 1) return null;
   rule.owed -= 1;
   return rule.kinds[rule.lost++ % rule.kinds.length];
+}
+
+/** How many a pull hands over: `max`, or more while an overfill rule lasts. */
+export function takeOverfill(faults: Faults, max: number): number {
+  const rule = faults.overfillNext;
+  if (rule === null) return max;
+  rule.count -= 1;
+  if (rule.count <= 0) faults.overfillNext = null;
+  return Math.max(max, rule.notifications);
 }

@@ -8,7 +8,7 @@ import { ERROR_CODES } from "../model/payload.ts";
 import { sleep, waitForAbort } from "./abortable.ts";
 import { SIMULATED_CODES } from "./codes.ts";
 import { sendError, sendJsonText, type SimEnv, transactionDetail } from "./envelope.ts";
-import { type LossKind, takeLoss } from "./faults.ts";
+import { type LossKind, takeLoss, takeOverfill } from "./faults.ts";
 import { findRegistration } from "./lookup.ts";
 import { dropExpired, replaySince, takeOldest } from "./queue.ts";
 import type { SimRegistration, StoredNotification } from "./registration.ts";
@@ -126,11 +126,12 @@ export function notificationRoutes(state: SimulatorState): Hono<SimEnv> {
   routes.get("/:ref/notifications", async (c) => {
     const registration = pullable(c, state);
     if (registration instanceof Response) return registration;
-    const max = readMax(c, state.maxNotificationsLimit);
-    if (max instanceof Response) return max;
+    const asked = readMax(c, state.maxNotificationsLimit);
+    if (asked instanceof Response) return asked;
     const nowMs = state.now();
     dropExpired(registration, nowMs);
     if (registration.suppressed || registration.queue.length === 0) return nothing(c);
+    const max = takeOverfill(state.faults, asked);
     const stamps = state.deliveryStampsFor(registration, {
       count: Math.min(max, registration.queue.length),
       requestMs: c.get("requestTimeMs"),

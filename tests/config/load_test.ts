@@ -91,7 +91,7 @@ Deno.test("loadConfig reports substitution, schema and cross-field problems toge
       "dnb_api.client_secret: DNB_CLIENT_SECRET is not set: the Consumer Secret of the D&B account",
       "sftp_storage.port: environment variable SFTP_PORT is not set (set it, or give a default: ${SFTP_PORT:-value})",
       'environment: unknown value "prod" (expected one of: development, test, staging, production)',
-      "dnb_api.ratelimit: unknown key (expected one of: base_url, client_id, client_secret, rate_limit, token_version, token_refresh_buffer, timeout, max_retries, retry_base_delay, retry_max_delay, circuit_breaker, subject_paths, replay_max_notifications, retry_after_max; did you mean rate_limit?)",
+      "dnb_api.ratelimit: unknown key (expected one of: base_url, client_id, client_secret, rate_limit, token_version, token_refresh_buffer, timeout, max_retries, retry_base_delay, retry_max_delay, circuit_breaker, subject_paths, replay_max_notifications, retry_after_max, max_response_bytes; did you mean rate_limit?)",
       'monitoring.polling_interval: expected a number, got string "often" (seconds between polls, e.g. 300)',
       "monitoring.max_notifications: must be at most 100, got number 500 (notifications per pull, 1 to 100)",
       'local_storage.file_permissions: expected a string, got number 640; put it in quotes (an octal mode, e.g. "0640")',

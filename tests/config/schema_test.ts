@@ -54,7 +54,7 @@ Deno.test("validateFileConfig tells to quote numbers where text is expected", ()
 
 Deno.test("validateFileConfig rejects unknown keys, listing the known ones", () => {
   assert.deepEqual(problems({ dnb_api: { ...CREDENTIALS, ratelimit: 5 } }), [
-    "dnb_api.ratelimit: unknown key (expected one of: base_url, client_id, client_secret, rate_limit, token_version, token_refresh_buffer, timeout, max_retries, retry_base_delay, retry_max_delay, circuit_breaker, subject_paths, replay_max_notifications, retry_after_max; did you mean rate_limit?)",
+    "dnb_api.ratelimit: unknown key (expected one of: base_url, client_id, client_secret, rate_limit, token_version, token_refresh_buffer, timeout, max_retries, retry_base_delay, retry_max_delay, circuit_breaker, subject_paths, replay_max_notifications, retry_after_max, max_response_bytes; did you mean rate_limit?)",
   ]);
   assert.deepEqual(problems({ sftp: { enabled: true } }), [
     "sftp: unknown key (expected one of: environment, debug, dnb_api, database, monitoring, sftp_storage, local_storage, state, pipeline, http, simulator)",

@@ -23,6 +23,7 @@ export function testDnbConfig(overrides: Partial<DnbApiConfig> = {}): DnbApiConf
     subject_paths: "subjects",
     replay_max_notifications: 100,
     retry_after_max: 900,
+    max_response_bytes: 8 * 1024 * 1024,
     ...overrides,
   };
 }

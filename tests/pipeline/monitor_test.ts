@@ -20,12 +20,15 @@ function monitorFor(
     plan?: { pageSize: number; pagesPerSecond: number };
     timeout?: number;
     retryAfterMax?: number;
+    maxResponseBytes?: number;
+    batchSize?: number;
   } = {},
 ) {
   const journal = new Journal(h.kv);
   const client = h.client({
     ...(options.timeout ? { timeout: options.timeout } : {}),
     ...(options.retryAfterMax ? { retry_after_max: options.retryAfterMax } : {}),
+    ...(options.maxResponseBytes ? { max_response_bytes: options.maxResponseBytes } : {}),
   }, { fetch: options.fetch });
   const clock = { now: options.now ?? Date.now, sleep };
   const monitor = new Monitor({
@@ -38,6 +41,7 @@ function monitorFor(
     leaseTtlMs: 60_000,
     answerTimeoutMs: (options.timeout ?? 5) * 1000,
     clock,
+    batchSize: options.batchSize,
   });
   return { monitor, journal, client };
 }
@@ -398,5 +402,56 @@ Deno.test("a marker rewritten while a recovery replays survives it, for the next
     const second = await monitor.tick(REF);
     assert.equal(second.recovery?.reason, "crash", "the next tick recovers it");
     assert.equal((await h.kv.get(key)).value, null);
+  });
+});
+
+Deno.test("a page with more notifications than asked is kept whole, in batches of notification_batch_size", async () => {
+  await withSimulator({ registrations: [REG] }, async (h) => {
+    await h.admin("POST", `/_sim/registrations/${REF}/notifications`, { generate: 420 });
+    await h.admin("PUT", "/_sim/faults", { overfillNext: { notifications: 400 } });
+    const { monitor, journal } = monitorFor(h, { batchSize: 50 });
+    const result = await monitor.tick(REF);
+    assert.equal(result.outcome, "drained", result.error ?? "");
+    // Replaying it instead would lose: D&B replays 100 per second, and the 400 share one or two.
+    assert.equal(result.lostResponses, 0);
+    const letters = await new DeadLetters(h.kv).list();
+    assert.equal(result.journaled + letters.length, 420);
+    const sizes = [];
+    for (const sequence of result.batches) {
+      sizes.push((await journal.read(REF, sequence))!.notifications.length);
+    }
+    assert.ok(sizes.every((size) => size <= 50), JSON.stringify(sizes));
+    assert.ok(sizes.length >= 9, "400 in one answer became at least 8 batches, then the rest");
+    const ids = await journaledIds(journal, REF);
+    assert.equal(ids.length, new Set(ids).size, "nothing journaled twice");
+    assert.deepEqual(
+      new Set([...ids, ...letters.map((l) => l.notificationId)]),
+      new Set(servedIds(h.sim, REF)),
+    );
+  });
+});
+
+Deno.test("a response over dnb_api.max_response_bytes is cut off unread: replay asks for fewer, the rest is a reported gap", async () => {
+  await withSimulator({ registrations: [REG] }, async (h) => {
+    await h.admin("POST", `/_sim/registrations/${REF}/notifications`, { generate: 330 });
+    // 300 notifications of about 500 bytes in one answer, far above 40 kB; a replay of 100 is
+    // too, so replay halves until a response fits.
+    await h.admin("PUT", "/_sim/faults", { overfillNext: { notifications: 300 } });
+    const { monitor, journal } = monitorFor(h, { maxResponseBytes: 40_000 });
+    const result = await monitor.tick(REF);
+    assert.equal(result.outcome, "drained", result.error ?? "");
+    assert.equal(result.lostResponses, 1, "the cut-off answer is an unknown outcome");
+    const recovery = result.recoveries[0];
+    assert.ok(recovery.journaled > 0 && recovery.journaled <= 50, JSON.stringify(recovery));
+    // The 300 were stamped within a second or two: what one reduced response cannot hold there
+    // is a gap with its exact second, never silence.
+    assert.ok(recovery.gap !== null, JSON.stringify(recovery));
+    assert.match(recovery.gap.message, /more notifications were delivered in the second/);
+    assert.ok(await monitor.gap(REF));
+    // The 30 after it came in pages that fit, and the tick went on to drain.
+    const ids = await journaledIds(journal, REF);
+    assert.equal(ids.length, new Set(ids).size);
+    const counters = await h.counters();
+    assert.equal(counters.pulled, 330);
   });
 });

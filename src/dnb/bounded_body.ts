@@ -1,0 +1,39 @@
+import { type DnbCallSite, DnbResponseTooLargeError } from "./errors.ts";
+
+/**
+ * The body of `response` as text, read only up to `limitBytes`. A longer body (announced by its
+ * Content-Length or found while streaming) is cancelled and `DnbResponseTooLargeError` thrown:
+ * whatever D&B sends, memory stays bounded by the limit, and `Response.text()` would buffer all.
+ */
+export async function readBoundedText(
+  response: Response,
+  options: { limitBytes: number; site: DnbCallSite },
+): Promise<string> {
+  const { limitBytes, site } = options;
+  const announced = Number(response.headers.get("content-length") ?? Number.NaN);
+  if (Number.isFinite(announced) && announced > limitBytes) {
+    await response.body?.cancel().catch(() => {});
+    throw new DnbResponseTooLargeError(site, { limitBytes, announcedBytes: announced });
+  }
+  if (response.body === null) return "";
+  const reader = response.body.getReader();
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > limitBytes) {
+      await reader.cancel().catch(() => {});
+      throw new DnbResponseTooLargeError(site, { limitBytes });
+    }
+    parts.push(value);
+  }
+  const bytes = new Uint8Array(total);
+  let at = 0;
+  for (const part of parts) {
+    bytes.set(part, at);
+    at += part.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
+}
