@@ -8,6 +8,7 @@ import {
   type SinkHealth,
   SinkRejectedError,
 } from "../sinks/sink.ts";
+import { asRejection } from "../sinks/refusals.ts";
 import { withContext } from "../log.ts";
 import { sleep } from "../resilience/sleep.ts";
 import { inSpan } from "../tracing.ts";
@@ -83,7 +84,11 @@ interface Job {
   head: number;
 }
 
-type Outcome = "delivered" | "dead_lettered" | "failed";
+/**
+ * `failed`: an outage; the worker backs off before its next attempt at anything. `refused`: the
+ * sink refused this batch; only its registration waits, the others go on at once.
+ */
+type Outcome = "delivered" | "dead_lettered" | "failed" | "refused";
 
 /** Group commit limits: how many batches, and notifications, one `deliverMany` takes at most. */
 const GROUP_BATCHES = 20;
@@ -198,6 +203,10 @@ class SinkWorker {
   readonly #cursors = new Map<string, number>();
   /** Per batch (`registration/sequence`): ids dead-lettered for this sink, left out on retry. */
   readonly #excluded = new Map<string, Set<string>>();
+  /** Per batch: how often this sink refused it in a row. */
+  readonly #refusals = new Map<string, number>();
+  /** Per registration: not before this time (ms), after its batch was refused. */
+  readonly #heldUntil = new Map<string, number>();
   #stopping: AbortController | null = null;
   #loop: Promise<void> | null = null;
   #wakeUp: (() => void) | null = null;
@@ -262,6 +271,7 @@ class SinkWorker {
       const job = await this.#nextJob();
       if (!job) return { current: true, error: null };
       const outcome = await this.#attempt(job);
+      if (outcome === "refused") this.#heldUntil.delete(job.registration);
       if (outcome !== "delivered" && outcome !== "dead_lettered") {
         return { current: false, error: this.#lastError };
       }
@@ -306,7 +316,9 @@ class SinkWorker {
       try {
         const job = await this.#nextJob();
         if (!job) {
-          await this.#idle(signal);
+          const held = this.#heldWaitMs();
+          if (held === null) await this.#idle(signal);
+          else await this.#waitForHold(held, signal);
           continue;
         }
         const breaker = this.#breaker.snapshot();
@@ -365,17 +377,47 @@ class SinkWorker {
     this.#pendingWake = false;
   }
 
+  /** Until the first held registration may go again; null when none is held. */
+  #heldWaitMs(): number | null {
+    let first = Number.POSITIVE_INFINITY;
+    for (const until of this.#heldUntil.values()) first = Math.min(first, until);
+    return first === Number.POSITIVE_INFINITY ? null : Math.max(0, first - this.#clock.now());
+  }
+
+  /** Sleeps on the clock until a hold ends; a new batch (`wake`) ends the sleep early. */
+  async #waitForHold(ms: number, signal: AbortSignal): Promise<void> {
+    if (this.#pendingWake) {
+      this.#pendingWake = false;
+      return;
+    }
+    const woken = new AbortController();
+    this.#wakeUp = () => woken.abort();
+    try {
+      await this.#clock.sleep(ms, AbortSignal.any([signal, woken.signal]));
+    } catch (error) {
+      if (signal.aborted) throw error;
+    } finally {
+      this.#wakeUp = null;
+      this.#pendingWake = false;
+    }
+  }
+
   /** Wait once for a fuller group when the sink can group and only a few batches are pending. */
   #shouldLinger(job: Job): boolean {
     return this.sink.deliverMany !== undefined && !this.#lingered && this.#failures === 0 &&
       job.head - job.sequence + 1 < GROUP_MIN_BATCHES;
   }
 
-  /** The next batch this sink lacks, taking registrations in turn so none starves another. */
+  /**
+   * The next batch this sink lacks, taking registrations in turn so none starves another; a
+   * registration whose batch was just refused waits its turn out.
+   */
   async #nextJob(): Promise<Job | null> {
     const heads = await this.#options.journal.heads();
+    const now = this.#clock.now();
     for (let i = 0; i < heads.length; i++) {
       const head = heads[(this.#rotation + i) % heads.length];
+      if ((this.#heldUntil.get(head.registration) ?? 0) > now) continue;
       const cursor = await this.cursor(head.registration);
       if (head.lastSequence > cursor) {
         this.#rotation = (this.#rotation + i + 1) % heads.length;
@@ -417,6 +459,8 @@ class SinkWorker {
       this.#breaker.recordSuccess();
       await this.#advance(job);
       this.#excluded.delete(batchKey);
+      this.#refusals.delete(batchKey);
+      this.#heldUntil.delete(job.registration);
       this.#failures = 0;
       this.#failingSince = null;
       this.#delivered++;
@@ -430,27 +474,53 @@ class SinkWorker {
       });
       return "delivered";
     } catch (error) {
-      this.#failures++;
-      this.#failingSince ??= started;
+      if (signal?.aborted) throw error;
       this.#lastError = error instanceof Error ? error.message : String(error);
-      const rejected = error instanceof SinkRejectedError;
-      // Refusing content is a healthy sink's answer; only outages count toward the breaker.
-      if (rejected) this.#breaker.recordNeutral();
-      else this.#breaker.recordFailure();
-      if (rejected && this.#failures >= config.dead_letter_after) {
-        await this.#deadLetter(batch, error);
+      const rejection = asRejection(error, {
+        sink: this.sink.name,
+        ids: toDeliver.notifications.map((n) => n.id),
+      });
+      if (rejection === null) {
+        this.#failures++;
+        this.#failingSince ??= started;
+        this.#breaker.recordFailure();
+        this.#failed(job, error, this.#failures);
+        return "failed";
+      }
+      // Refusing content is a healthy sink's answer: not for the breaker, and no reason to make
+      // the other registrations wait.
+      this.#breaker.recordNeutral();
+      const refusals = (this.#refusals.get(batchKey) ?? 0) + 1;
+      if (refusals >= config.dead_letter_after) {
+        this.#refusals.delete(batchKey);
+        this.#heldUntil.delete(job.registration);
+        await this.#deadLetter(batch, rejection);
         return "dead_lettered";
       }
-      this.#options.onFailed?.({
-        sink: this.sink.name,
-        registration: job.registration,
-        sequence: job.sequence,
-        error,
-        failures: this.#failures,
-        retryAt: this.#breaker.snapshot().retryAt ?? this.#clock.now(),
-      });
-      return "failed";
+      this.#refusals.set(batchKey, refusals);
+      this.#heldUntil.set(
+        job.registration,
+        this.#clock.now() + backoffDelay(refusals - 1, {
+          baseMs: config.sink_retry_base_delay * 1000,
+          maxMs: config.sink_retry_max_delay * 1000,
+          random: this.#options.random,
+        }),
+      );
+      this.#failed(job, rejection, refusals);
+      return "refused";
     }
+  }
+
+  #failed(job: Job, error: unknown, failures: number): void {
+    this.#options.onFailed?.({
+      sink: this.sink.name,
+      registration: job.registration,
+      sequence: job.sequence,
+      error,
+      failures,
+      retryAt: this.#heldUntil.get(job.registration) ?? this.#breaker.snapshot().retryAt ??
+        this.#clock.now(),
+    });
   }
 
   /**
@@ -487,14 +557,15 @@ class SinkWorker {
       }, () => this.sink.deliverMany!(batches, { signal }));
     } catch (error) {
       if (signal?.aborted) throw error;
-      if (!(error instanceof SinkRejectedError)) {
-        this.#breaker.recordFailure();
-        this.#failures++;
-        this.#failingSince ??= started;
-        this.#lastError = error instanceof Error ? error.message : String(error);
-        return "failed";
-      }
-      return null;
+      const ids = batches.flatMap((batch) => batch.notifications.map((n) => n.id));
+      // A refusal is sorted out batch by batch, where it can be dead-lettered alone.
+      if (asRejection(error, { sink: this.sink.name, ids }) !== null) return null;
+      this.#breaker.recordFailure();
+      this.#failures++;
+      this.#failingSince ??= started;
+      this.#lastError = error instanceof Error ? error.message : String(error);
+      this.#failed(job, error, this.#failures);
+      return "failed";
     }
     this.#breaker.recordSuccess();
     const last = batches[batches.length - 1];

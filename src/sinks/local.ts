@@ -24,8 +24,9 @@ export interface LocalSinkOptions {
 
 /**
  * The local folder could not take a batch: disk full, no permission, read-only file system, a
- * file where a folder should be. An outage, never a rejection: the pipeline keeps the batch and
- * retries until someone fixes the folder.
+ * file where a folder should be, a name too long. `refusals.ts` decides from `osCode` what the
+ * pipeline does: waiting fixes a full disk (an outage, retried for as long as it takes), never a
+ * name too long (a refusal, dead-lettered after `dead_letter_after` attempts).
  */
 export class LocalWriteError extends Error {
   readonly code = "LOCAL_WRITE_FAILED";

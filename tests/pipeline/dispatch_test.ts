@@ -2,8 +2,9 @@ import assert from "node:assert/strict";
 import type { PipelineConfig } from "../../src/config/config.ts";
 import type { Clock } from "../../src/pipeline/clock.ts";
 import { DeadLetters } from "../../src/pipeline/dead_letters.ts";
-import { Dispatcher } from "../../src/pipeline/dispatch.ts";
+import { Dispatcher, type FailedEvent } from "../../src/pipeline/dispatch.ts";
 import { Journal } from "../../src/pipeline/journal.ts";
+import { createLocalSink } from "../../src/sinks/local.ts";
 import { withKv } from "../helpers/kv.ts";
 import { MemorySink } from "../helpers/memory_sink.ts";
 import { journaled, makeNotification } from "../helpers/notifications.ts";
@@ -208,5 +209,125 @@ Deno.test("registrations are served in turn, each in order", async () => {
       ["A1", "A2", "A3", "B1", "B2", "B3"],
       "interleaved, not one after the other",
     );
+  });
+});
+
+/** A base folder so deep that one more long folder name passes PATH_MAX (4096) and a short one does not. */
+async function deepBase(root: string): Promise<string> {
+  let base = root;
+  while (base.length < 3_990) base += "/" + "d".repeat(Math.min(200, 3_990 - base.length - 1));
+  await Deno.mkdir(base, { recursive: true });
+  return base;
+}
+
+Deno.test("a batch the local sink can never write (name too long) is dead-lettered after N attempts; another registration stays current", async () => {
+  await withKv(async (kv) => {
+    const root = await Deno.makeTempDir({ prefix: "traceone_refusal_" });
+    try {
+      const base = await deepBase(root);
+      const clock = simulatedClock();
+      const journal = new Journal(kv);
+      const failed: FailedEvent[] = [];
+      const local = createLocalSink({
+        enabled: true,
+        base_path: base,
+        file_format: "json",
+        organize_by_date: true,
+        compress: false,
+        file_permissions: 0o600,
+      });
+      const dispatcher = new Dispatcher({
+        kv,
+        journal,
+        deadLetters: new DeadLetters(kv),
+        config: CONFIG,
+        clock,
+        random: () => 0.999,
+        idlePollMs: 5,
+        onFailed: (event) => failed.push(event),
+      });
+      await dispatcher.addSink(local);
+      const long = "L".repeat(100) + "/EU";
+      let n = 0;
+      const append = async (registration: string) => {
+        const items = journaled(registration, [makeNotification(n++), makeNotification(n++)]);
+        await journal.append(registration, {
+          notifications: items,
+          pulledAt: new Date(clock.now()),
+          source: "pull",
+        });
+        dispatcher.notify();
+        return items.map((item) => item.id);
+      };
+      const refusedIds = await append(long);
+      dispatcher.start();
+      try {
+        for (let i = 0; i < 5; i++) await append("OK");
+        await until(async () => (await dispatcher.acknowledged("OK")) === 5, "OK to be current");
+        await until(
+          async () => (await new DeadLetters(kv).list()).length === 2,
+          "the unwritable batch to be dead-lettered",
+        );
+        const letters = await new DeadLetters(kv).list();
+        assert.deepEqual(letters.map((l) => l.notificationId).sort(), [...refusedIds].sort());
+        assert.ok(letters.every((l) => l.sink === "local_storage" && l.batchSequence === 1));
+        assert.match(letters[0].reason, /too long for the file system/);
+        // Refused N−1 times, then dead-lettered on the Nth: no more attempts after that.
+        const refusals = failed.filter((event) => event.registration === long);
+        assert.equal(refusals.length, CONFIG.dead_letter_after - 1);
+        assert.deepEqual(refusals.map((event) => event.failures), [1, 2]);
+        const [status] = await dispatcher.status();
+        assert.equal(status.breaker.state, "closed", "a refusal never opens the breaker");
+        assert.equal(status.consecutiveFailures, 0);
+        await until(async () => (await dispatcher.acknowledged(long)) === 1, "its cursor to move");
+        const okFiles = [];
+        for await (const entry of Deno.readDir(`${base}/2026/11/27/OK`)) okFiles.push(entry.name);
+        assert.equal(okFiles.length, 5, "every batch of the healthy registration is a file");
+      } finally {
+        await dispatcher.stop();
+      }
+    } finally {
+      await Deno.remove(root, { recursive: true });
+    }
+  });
+});
+
+Deno.test("an outage during a group commit is reported like any other failure", async () => {
+  await withKv(async (kv) => {
+    const clock = simulatedClock();
+    const failed: FailedEvent[] = [];
+    const grouping = new MemorySink("grouping");
+    let groupCalls = 0;
+    const sink = Object.assign(grouping, {
+      deliverMany: () => {
+        groupCalls++;
+        return Promise.reject(new Error("connection reset by peer"));
+      },
+    });
+    const journal = new Journal(kv);
+    const dispatcher = new Dispatcher({
+      kv,
+      journal,
+      deadLetters: new DeadLetters(kv),
+      config: CONFIG,
+      clock,
+      onFailed: (event) => failed.push(event),
+    });
+    await dispatcher.addSink(sink);
+    for (let i = 0; i < 3; i++) {
+      await journal.append("REG_G", {
+        notifications: journaled("REG_G", [makeNotification(i)]),
+        pulledAt: new Date(clock.now()),
+        source: "pull",
+      });
+    }
+    assert.deepEqual(await dispatcher.deliverPending(), {
+      grouping: { current: false, error: "connection reset by peer" },
+    });
+    assert.equal(groupCalls, 1);
+    assert.equal(failed.length, 1);
+    assert.equal(failed[0].sink, "grouping");
+    assert.equal(failed[0].sequence, 1);
+    assert.match(String(failed[0].error), /connection reset/);
   });
 });
