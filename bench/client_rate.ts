@@ -49,6 +49,7 @@ try {
     subject_paths: "subjects",
     replay_max_notifications: 100,
     retry_after_max: 900,
+    max_response_bytes: 8 * 1024 * 1024,
   }, { kv });
   await client.tokens.token();
   // Let the simulator's bucket refill after the token call, so the run starts from rest.

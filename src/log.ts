@@ -10,6 +10,7 @@ import {
 } from "@logtape/logtape";
 import { AsyncLocalStorage } from "node:async_hooks";
 import { maskSecrets } from "./config/secret.ts";
+import { terminalSafe } from "./terminal_text.ts";
 
 export type { Logger };
 /** Runs `work` with properties (registration, sink, request id) added to every log record in it. */
@@ -40,11 +41,16 @@ export function logger(...category: string[]): Logger {
  */
 export function setupLogging(options: LoggingOptions): void {
   const secrets = (options.secrets ?? []).filter((s) => s.length >= 4);
-  const formatter = options.format === "text" || options.debug
+  const text = options.format === "text" || options.debug;
+  const formatter = text
     ? getTextFormatter({ timestamp: "date-time-tz" })
     : getJsonLinesFormatter();
   const write = options.write ?? ((line: string) => console.error(line.replace(/\n$/, "")));
-  const redacting = (record: LogRecord) => write(maskSecrets(formatter(record), secrets));
+  // JSON lines escape control characters themselves; text lines are made safe to print.
+  const redacting = (record: LogRecord) => {
+    const line = maskSecrets(formatter(record), secrets);
+    write(text ? terminalSafe(line.replace(/\n$/, "")) + "\n" : line);
+  };
   resetSync();
   configureSync({
     sinks: { main: redacting },

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { Secret } from "../src/config/secret.ts";
 import { logger, resetLogging, setupLogging, withContext } from "../src/log.ts";
+import { terminalSafe } from "../src/terminal_text.ts";
 
 function capture(options: { debug?: boolean; format?: "json" | "text"; secrets?: string[] }) {
   const lines: string[] = [];
@@ -61,4 +62,21 @@ Deno.test("no secret reaches a log line: wrapped values print ***, known values 
   } finally {
     resetLogging();
   }
+});
+
+Deno.test("text log lines and terminal output show control characters, never act on them", () => {
+  const lines: string[] = [];
+  setupLogging({ debug: false, format: "text", write: (line) => lines.push(line) });
+  try {
+    // Interpolated into the message itself, where no formatter quotes it.
+    logger("test").info(`pulled ${"EVIL\x1b[2J\x1b]0;pwned\x07\u202e"}`);
+  } finally {
+    resetLogging();
+  }
+  assert.equal(lines.length, 1);
+  // deno-lint-ignore no-control-regex
+  assert.ok(!/[\x00-\x08\x0b-\x1f\x7f-\x9f\u202e]/.test(lines[0].replace(/\n$/, "")), lines[0]);
+  // Shown as escapes (LogTape's or ours), so an operator still sees what was sent.
+  assert.match(lines[0], /EVIL\\(x1b|u001b)\[2J/);
+  assert.equal(terminalSafe("a\tb\nc\r\x9bd"), "a\tb\nc\\u000d\\u009bd");
 });

@@ -1,3 +1,5 @@
+import { terminalSafe } from "../terminal_text.ts";
+
 /** Where a command writes, and what it may know of its terminal. Tests pass their own. */
 export interface CliIo {
   out(line: string): void;
@@ -12,15 +14,16 @@ export interface CliIo {
   exitCode(): number;
 }
 
+/** The process's own streams. Every line passes `terminalSafe`: data never drives the terminal. */
 export function processIo(): CliIo {
   const encoder = new TextEncoder();
   const isTerminal = Deno.stdout.isTerminal();
   let exitCode = 0;
   return {
-    out: (line) => console.log(line),
-    err: (line) => console.error(line),
+    out: (line) => console.log(terminalSafe(line)),
+    err: (line) => console.error(terminalSafe(line)),
     progress: (line) => {
-      if (isTerminal) Deno.stdout.writeSync(encoder.encode(`\r\x1b[2K${line}`));
+      if (isTerminal) Deno.stdout.writeSync(encoder.encode(`\r\x1b[2K${terminalSafe(line)}`));
     },
     isTerminal,
     env: (name) => Deno.env.get(name),

@@ -188,7 +188,8 @@ async function findOne(service: MonitoringService, query: string): Promise<DeadL
   return found[0];
 }
 
-async function reportDelivery(service: MonitoringService, io: CliIo): Promise<boolean> {
+/** Delivers what the sinks lack, prints one line per sink; false when one stayed behind. */
+export async function reportDelivery(service: MonitoringService, io: CliIo): Promise<boolean> {
   const results = await service.dispatcher.deliverPending();
   let ok = true;
   for (const [sink, result] of Object.entries(results)) {

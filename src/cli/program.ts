@@ -7,6 +7,7 @@ import { CircuitOpenError } from "../resilience/circuit_breaker.ts";
 import { VERSION } from "../version.ts";
 import { registerConfigCommands } from "./config_commands.ts";
 import { registerDbCommands } from "./db_commands.ts";
+import { registerImportCommand } from "./import_command.ts";
 import { configPath } from "./config_path.ts";
 import type { CliIo } from "./io.ts";
 import { registerNotificationCommands } from "./notification_commands.ts";
@@ -68,6 +69,7 @@ export function buildProgram(options: CliOptions): Command {
   registerConfigCommands(program, { io, loadConfig: load });
   registerRegistrationCommands(program, { io, withRuntime, readRegistrationSpec });
   registerPipelineCommands(program, { io, withRuntime });
+  registerImportCommand(program, { io, withRuntime });
   registerNotificationCommands(program, { io, loadConfig: load });
   registerStatusCommand(program, { io, loadConfig: load });
   registerDbCommands(program, { io, loadConfig: load });

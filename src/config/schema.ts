@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { type ConfigIssue, formatPath } from "./errors.ts";
+import { referenceProblem } from "../model/reference.ts";
 
 /**
  * What a configuration file may say. Every field is optional (`null` counts as absent, so a
@@ -243,7 +244,7 @@ const MonitoringSchema = z.strictObject({
   max_notifications: field(z.int().min(1).max(100), "notifications per pull, 1 to 100"),
   notification_batch_size: field(z.int().min(1), "notifications per batch, e.g. 50"),
   registrations: field(
-    z.array(described(z.string().min(1), "a registration reference")),
+    z.array(described(checkedString(referenceProblem), "a registration reference")),
     "a list of registration references; empty means every registration of the account",
   ),
   max_pulls_per_tick: field(z.int().min(1), "pull requests per registration per tick, e.g. 100"),

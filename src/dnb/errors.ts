@@ -175,6 +175,18 @@ export class DnbResponseTooLargeError extends Error {
   }
 }
 
+/** A reference no HTTP request can carry (`.`, `..`): refused before anything is sent. */
+export class DnbReferenceUnsendableError extends Error {
+  readonly code = "DNB_REFERENCE_UNSENDABLE";
+  readonly reference: string;
+
+  constructor(reference: string, problem: string) {
+    super(problem);
+    this.name = "DnbReferenceUnsendableError";
+    this.reference = reference;
+  }
+}
+
 /** D&B does not know the registration, or the account does not list it. */
 export class DnbRegistrationNotFoundError extends Error {
   readonly code = "DNB_REGISTRATION_NOT_FOUND";

@@ -4,9 +4,11 @@ import { readErrorBody } from "./error_body.ts";
 import {
   DnbOutcomeUnknownError,
   DnbProtocolError,
+  DnbReferenceUnsendableError,
   DnbRegistrationNotFoundError,
   DnbResponseTooLargeError,
 } from "./errors.ts";
+import { referenceProblem } from "../model/reference.ts";
 import {
   type InvalidNotification,
   type NotificationPage,
@@ -290,7 +292,10 @@ class CrowdedSeconds {
   }
 }
 
+/** The URL path of a registration; throws `DnbReferenceUnsendableError` for `.` and `..`. */
 export function registrationPath(reference: string): string {
+  const problem = referenceProblem(reference);
+  if (problem !== null) throw new DnbReferenceUnsendableError(reference, problem);
   return `/v1/monitoring/registrations/${encodeURIComponent(reference)}`;
 }
 

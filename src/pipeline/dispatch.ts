@@ -1,13 +1,7 @@
 import type { PipelineConfig } from "../config/config.ts";
 import { backoffDelay } from "../resilience/backoff.ts";
 import { type BreakerSnapshot, CircuitBreaker } from "../resilience/circuit_breaker.ts";
-import {
-  type Batch,
-  type DeliveryReceipt,
-  type Sink,
-  type SinkHealth,
-  SinkRejectedError,
-} from "../sinks/sink.ts";
+import type { Batch, DeliveryReceipt, Sink, SinkHealth, SinkRejectedError } from "../sinks/sink.ts";
 import { asRejection } from "../sinks/refusals.ts";
 import { withContext } from "../log.ts";
 import { sleep } from "../resilience/sleep.ts";

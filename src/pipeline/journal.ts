@@ -1,4 +1,4 @@
-import type { Notification } from "../dnb/payload.ts";
+import type { Notification } from "../model/payload.ts";
 import type { Batch, JournaledNotification } from "../sinks/sink.ts";
 import { type DeadLetter, DeadLetters } from "./dead_letters.ts";
 import { deliverySecond, IdIndex, type IndexedItem } from "./id_index.ts";
@@ -20,11 +20,11 @@ export interface BatchHeader {
   count: number;
   /** KV values holding the notifications; chunks numbered beyond are leftovers of a crash. */
   chunks: number;
-  /** Where the batch came from: a pull, a replay, or notifications handed in by code. */
+  /** Where the batch came from: a pull, a replay, a D&B push file, or code that handed it in. */
   source: BatchSource;
 }
 
-export type BatchSource = "pull" | "replay" | "handed_in";
+export type BatchSource = "pull" | "replay" | "handed_in" | "push_file";
 
 export interface AppendInput {
   notifications: JournaledNotification[];
@@ -302,7 +302,10 @@ export class Journal {
         chunks.push(chunk);
       }
       const raw = joinParts(chunks);
-      notifications.push({ id: item.id, raw, notification: JSON.parse(raw) as Notification });
+      const notification = JSON.parse(raw) as Notification;
+      // As when it was journaled (a SEED often has no elements): sinks rely on the array.
+      notification.elements ??= [];
+      notifications.push({ id: item.id, raw, notification });
     }
     return {
       registration,

@@ -2,7 +2,7 @@ import type { Config } from "../config/config.ts";
 import type { DnbClient } from "../dnb/client.ts";
 import { notificationId } from "../dnb/notification_id.ts";
 import { notificationProblems } from "../dnb/notification_page.ts";
-import type { Notification } from "../dnb/payload.ts";
+import type { Notification } from "../model/payload.ts";
 import type { Information, RegistrationSpec } from "../dnb/registrations_api.ts";
 import { logger } from "../log.ts";
 import type { JournaledNotification, Sink } from "../sinks/sink.ts";
@@ -39,7 +39,10 @@ export interface ServiceOptions {
 }
 
 export interface ProcessResult {
+  /** The last batch journaled, or null when nothing new was. */
   sequence: number | null;
+  /** Every batch journaled: more than one when there were more than a batch holds. */
+  sequences: number[];
   journaled: number;
   duplicates: number;
   deadLettered: number;
@@ -115,6 +118,7 @@ export class MonitoringService {
         replayMax: config.dnb_api.replay_max_notifications,
       }),
       maxPullsPerTick: config.monitoring.max_pulls_per_tick,
+      batchSize: config.monitoring.notification_batch_size,
       answerTimeoutMs: config.dnb_api.timeout * 1000,
       leaseTtlMs: config.pipeline.lease_ttl * 1000,
       clock: this.#clock,
@@ -307,11 +311,12 @@ export class MonitoringService {
 
   /**
    * Journals notifications handed in by code as one batch, each validated on its own like a
-   * pulled page: invalid ones go to dead letters, the rest to every sink.
+   * pulled page: invalid ones go to dead letters, the rest to every sink. `source` records
+   * where they came from (lines of a D&B push file, say) in the batch's journal header.
    */
   async processNotifications(
     notifications: (Notification | string)[],
-    options: { registration: string },
+    options: { registration: string; source?: "handed_in" | "push_file" },
   ): Promise<ProcessResult> {
     const valid: JournaledNotification[] = [];
     const invalid: DeadLetter[] = [];
@@ -344,16 +349,29 @@ export class MonitoringService {
       parsed.elements ??= [];
       valid.push({ id, raw, notification: parsed });
     }
-    const { batch, duplicates } = await this.journal.append(options.registration, {
-      notifications: valid,
-      deadLetters: invalid,
-      pulledAt: new Date(this.#clock.now()),
-      source: "handed_in",
-    });
-    if (batch) this.dispatcher.notify();
+    // At most `notification_batch_size` per batch (a file, a handler call), as for pulls.
+    const size = this.#options.config.monitoring.notification_batch_size;
+    const sequences: number[] = [];
+    let journaled = 0;
+    let duplicates = 0;
+    for (let at = 0; at === 0 || at < valid.length; at += size) {
+      const appended = await this.journal.append(options.registration, {
+        notifications: valid.slice(at, at + size),
+        deadLetters: at === 0 ? invalid : [],
+        pulledAt: new Date(this.#clock.now()),
+        source: options.source ?? "handed_in",
+      });
+      duplicates += appended.duplicates;
+      if (appended.batch) {
+        sequences.push(appended.batch.sequence);
+        journaled += appended.batch.count;
+      }
+    }
+    if (sequences.length > 0) this.dispatcher.notify();
     return {
-      sequence: batch?.sequence ?? null,
-      journaled: batch?.count ?? 0,
+      sequence: sequences.at(-1) ?? null,
+      sequences,
+      journaled,
       duplicates,
       deadLettered: invalid.length,
     };

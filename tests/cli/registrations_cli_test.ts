@@ -89,3 +89,17 @@ Deno.test("a D&B error is one clear line with D&B's code, exit 1, no stack, no s
     assert.doesNotMatch(result.stderr, /\s{4}at |cli-secret-91c3/);
   });
 });
+
+/** What a terminal acts on: C0 but tab and LF, DEL, C1, a bidi override. */
+// deno-lint-ignore no-control-regex
+const ACTIVE = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202e]/;
+
+Deno.test("a reference with terminal control characters is printed as escapes, never raw", async () => {
+  const hostile = "EVIL\x1b[2J\x1b]0;pwned\x07\u202eREF";
+  await withSimulatorCli({ reference: hostile, ...CLIENT }, async (cli) => {
+    const list = await cli("registrations", "list");
+    assert.equal(list.code, 0, list.stderr);
+    assert.ok(!ACTIVE.test(list.stdout), JSON.stringify(list.stdout));
+    assert.equal(list.stdout.trim(), "EVIL\\u001b[2J\\u001b]0;pwned\\u0007\\u202eREF");
+  });
+});

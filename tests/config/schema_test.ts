@@ -206,3 +206,13 @@ Deno.test("validateFileConfig reports every problem at once", () => {
     "sftp_storage.host_key_fingerprint: the SFTP server's host key must be pinned (set host_key_fingerprint to the \"SHA256:…\" that `ssh-keyscan h | ssh-keygen -lf -` prints after you checked it with the server's owner, or known_hosts_path to a known_hosts file)",
   ]);
 });
+
+Deno.test("validateFileConfig refuses references no URL can carry, naming the entry", () => {
+  const messages = problems({ monitoring: { registrations: ["OK", ".", ".."] } });
+  assert.equal(messages.length, 2, messages.join("\n"));
+  assert.match(
+    messages[0],
+    /^monitoring\.registrations\[1\]: the registration reference "\." cannot be sent/,
+  );
+  assert.match(messages[1], /^monitoring\.registrations\[2\]: .*"\.\."/);
+});

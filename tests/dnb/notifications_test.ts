@@ -3,6 +3,7 @@ import type { DnbClient } from "../../src/dnb/client.ts";
 import {
   DnbApiError,
   DnbOutcomeUnknownError,
+  DnbReferenceUnsendableError,
   DnbRegistrationNotFoundError,
 } from "../../src/dnb/errors.ts";
 import type { NotificationPage } from "../../src/dnb/notification_page.ts";
@@ -198,4 +199,22 @@ Deno.test("a pull whose answer is lost after dequeue is never retried blind", as
     const page = await client.notifications.pull("REF_PULL", { maxNotifications: 5 });
     assert.equal(page!.notifications.length + page!.invalid.length, 5);
   });
+});
+
+Deno.test("references URLs would drop (. and ..) are refused before anything is sent", async () => {
+  await withSimulator(
+    { registrations: [REG, { reference: "notifications", duns: ["081466849"] }] },
+    async (h) => {
+      await h.admin("POST", "/_sim/registrations/notifications/notifications", { generate: 3 });
+      const client = h.client();
+      for (const reference of [".", ".."]) {
+        const error = await client.notifications.pull(reference).catch((e) => e);
+        assert.ok(error instanceof DnbReferenceUnsendableError, String(error));
+        assert.equal(error.code, "DNB_REFERENCE_UNSENDABLE");
+        assert.match(error.message, /rename the registration at D&B/);
+      }
+      // Nothing reached D&B: the registration named "notifications" still has its three.
+      assert.equal((await h.counters()).pulled, 0);
+    },
+  );
 });

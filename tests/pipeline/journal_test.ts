@@ -191,3 +191,20 @@ Deno.test("purge removes only batches every sink acknowledged and older than ret
     });
   });
 });
+
+Deno.test("a notification journaled without elements reads back with [] from KV too, raw untouched", async () => {
+  await withKv(async (kv) => {
+    const raw = '{"type":"SEED","organization":{"duns":"081466849","n":3.0E8},' +
+      '"deliveryTimeStamp":"2026-11-27T08:30:00.000Z"}';
+    const notification = { ...JSON.parse(raw), elements: [] };
+    await new Journal(kv).append(REF, {
+      notifications: [{ id: "a".repeat(32), raw, notification }],
+      pulledAt,
+      source: "push_file",
+    });
+    // Another instance: nothing remembered, the batch comes from KV.
+    const read = await new Journal(kv).read(REF, 1);
+    assert.equal(read?.notifications[0].raw, raw);
+    assert.deepEqual(read?.notifications[0].notification.elements, []);
+  });
+});

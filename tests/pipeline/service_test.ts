@@ -111,14 +111,26 @@ Deno.test("processNotifications journals valid notifications for every sink and 
         ],
         { registration: REF },
       );
-      assert.deepEqual(result, { sequence: 1, journaled: 2, duplicates: 0, deadLettered: 2 });
+      assert.deepEqual(result, {
+        sequence: 1,
+        sequences: [1],
+        journaled: 2,
+        duplicates: 0,
+        deadLettered: 2,
+      });
       await service.dispatcher.deliverPending();
       assert.equal(sink.stored.size, 2);
       const letters = await service.deadLetters.list();
       assert.equal(letters.length, 2);
       assert.ok(letters.some((l) => l.reason.startsWith("not JSON")));
       const single = await service.processNotification(makeNotification(1), { registration: REF });
-      assert.deepEqual(single, { sequence: null, journaled: 0, duplicates: 1, deadLettered: 0 });
+      assert.deepEqual(single, {
+        sequence: null,
+        sequences: [],
+        journaled: 0,
+        duplicates: 1,
+        deadLettered: 0,
+      });
     });
   });
 });
