@@ -80,6 +80,30 @@ export class IndexSnapshot {
     return this.#known.has(id);
   }
 
+  /** Whether the snapshot read every second of `items`, so it can answer for all of them. */
+  covers(items: IndexedItem[]): boolean {
+    return items.every((item) => this.#buckets.has(item.second));
+  }
+
+  /**
+   * Brings the snapshot up to date with committed `additions` writes, in place: the cost is the
+   * writes', not the snapshot's.
+   */
+  apply(writes: IndexWrite[]): this {
+    for (const write of writes) {
+      if (write.value === null) continue;
+      const second = Number(write.key[3]);
+      const parts = this.#buckets.get(second) ?? [];
+      const at = parts.findIndex((part) => part.key.at(-1) === write.key.at(-1));
+      const part = { key: write.key, ids: write.value };
+      if (at >= 0) parts[at] = part;
+      else parts.push(part);
+      this.#buckets.set(second, parts);
+      for (const id of write.value) this.#known.add(id);
+    }
+    return this;
+  }
+
   /** The writes that add `items` (all absent from the index) to their buckets. */
   additions(items: IndexedItem[]): IndexWrite[] {
     const writes: IndexWrite[] = [];

@@ -1,7 +1,7 @@
 import type { Notification } from "../model/payload.ts";
 import type { Batch, JournaledNotification } from "../sinks/sink.ts";
 import { type DeadLetter, DeadLetters } from "./dead_letters.ts";
-import { deliverySecond, IdIndex, type IndexedItem } from "./id_index.ts";
+import { deliverySecond, IdIndex, type IndexedItem, type IndexSnapshot } from "./id_index.ts";
 import { joinParts, MAX_PART_BYTES, splitIntoParts } from "./kv_chunks.ts";
 
 /** Per registration: the last journaled batch, and the newest delivery stamp journaled. */
@@ -117,6 +117,8 @@ export class Journal {
   readonly #kv: Deno.Kv;
   readonly #index: IdIndex;
   readonly #recent = new Map<string, Batch>();
+  /** Per registration: the index as this process's last batch left it, and that head's stamp. */
+  readonly #lastIndex = new Map<string, { versionstamp: string; snapshot: IndexSnapshot }>();
 
   constructor(kv: Deno.Kv) {
     this.#kv = kv;
@@ -149,12 +151,19 @@ export class Journal {
   async append(registration: string, input: AppendInput): Promise<AppendResult> {
     const seen = new Set<string>();
     const unique = input.notifications.filter((n) => !seen.has(n.id) && seen.add(n.id));
-    const snapshot = await this.#index.read(registration, unique.map(indexed));
+    const headEntry = await this.#kv.get<JournalHead>(head(registration));
+    const items = unique.map(indexed);
+    // The head's versionstamp moves with every batch, so an index read after this process's own
+    // last batch is still exact: a push file, whose lines share one second, then costs each batch
+    // its own ids instead of a re-read of everything that second holds (quadratic).
+    const cached = this.#lastIndex.get(registration);
+    const snapshot = cached?.versionstamp === headEntry.versionstamp && cached.snapshot.covers(items)
+      ? cached.snapshot
+      : await this.#index.read(registration, items);
     const fresh = unique.filter((n) => !snapshot.has(n.id));
     const duplicates = input.notifications.length - fresh.length;
     const deadLetters = input.deadLetters ?? [];
 
-    const headEntry = await this.#kv.get<JournalHead>(head(registration));
     const clear = input.clear ?? [];
     if (fresh.length === 0) {
       if (deadLetters.length > 0 || clear.length > 0) {
@@ -226,7 +235,12 @@ export class Journal {
       for (const set of group) operation.set(set.key, set.value);
       await this.#commit(operation, registration);
     }
-    await this.#commit(final, registration);
+    this.#lastIndex.delete(registration);
+    const committed = await this.#commit(final, registration);
+    this.#lastIndex.set(registration, {
+      versionstamp: committed,
+      snapshot: snapshot.apply(indexWrites),
+    });
     this.#remember({
       registration,
       sequence,
@@ -363,6 +377,7 @@ export class Journal {
       keys.push(entry.key);
     }
     // The index first: once the header is gone the batch cannot be found to clean it up.
+    this.#lastIndex.delete(registration);
     const snapshot = await this.#index.read(registration, items);
     const indexOperation = this.#kv.atomic();
     for (const write of snapshot.removals(items)) {
@@ -391,9 +406,11 @@ export class Journal {
     return guard ? operation.check(guard) : operation;
   }
 
-  async #commit(operation: Deno.AtomicOperation, registration: string): Promise<void> {
+  /** Commits or throws `JournalConflictError`; returns the commit's versionstamp. */
+  async #commit(operation: Deno.AtomicOperation, registration: string): Promise<string> {
     const result = await operation.commit();
     if (!result.ok) throw new JournalConflictError(registration);
+    return result.versionstamp;
   }
 }
 

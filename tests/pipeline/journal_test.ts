@@ -208,3 +208,24 @@ Deno.test("a notification journaled without elements reads back with [] from KV 
     assert.deepEqual(read?.notifications[0].notification.elements, []);
   });
 });
+
+Deno.test("the index kept after this process's own batch is used only while nobody else appended", async () => {
+  await withKv(async (kv) => {
+    // Two processes on one KV, all notifications in one delivery second (as a push file's).
+    const mine = new Journal(kv);
+    const theirs = new Journal(kv);
+    const items = journaled(REF, Array.from({ length: 9 }, (_, n) => makeNotification(n)));
+    const append = (journal: Journal, from: number, to: number) =>
+      journal.append(REF, { notifications: items.slice(from, to), pulledAt, source: "push_file" });
+    assert.equal((await append(mine, 0, 3)).batch?.count, 3);
+    assert.equal((await append(theirs, 3, 6)).batch?.count, 3);
+    // Their batch moved the head: mine must not trust what it kept, or 3..5 would be stored twice.
+    const again = await append(mine, 0, 9);
+    assert.equal(again.duplicates, 6);
+    assert.equal(again.batch?.count, 3);
+    // And its own batch just now is known without a read.
+    assert.equal((await append(mine, 6, 9)).duplicates, 3);
+    const head = await mine.head(REF);
+    assert.equal(head?.lastSequence, 3);
+  });
+});
