@@ -157,9 +157,10 @@ export class Journal {
     // last batch is still exact: a push file, whose lines share one second, then costs each batch
     // its own ids instead of a re-read of everything that second holds (quadratic).
     const cached = this.#lastIndex.get(registration);
-    const snapshot = cached?.versionstamp === headEntry.versionstamp && cached.snapshot.covers(items)
-      ? cached.snapshot
-      : await this.#index.read(registration, items);
+    const snapshot =
+      cached?.versionstamp === headEntry.versionstamp && cached.snapshot.covers(items)
+        ? cached.snapshot
+        : await this.#index.read(registration, items);
     const fresh = unique.filter((n) => !snapshot.has(n.id));
     const duplicates = input.notifications.length - fresh.length;
     const deadLetters = input.deadLetters ?? [];
