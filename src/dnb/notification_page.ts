@@ -1,7 +1,7 @@
 import { DnbProtocolError } from "./errors.ts";
 import { jsonDepth, notificationId } from "./notification_id.ts";
 import { type Notification, NOTIFICATION_TYPES } from "../model/payload.ts";
-import { rawArrayElements } from "../model/raw_json.ts";
+import { isClosedContainer, rawArrayElements, rawItems, rawMembers } from "../model/raw_json.ts";
 
 /** A notification that passed validation, with its id and its bytes as received. */
 export interface ParsedNotification {
@@ -42,16 +42,22 @@ export function parseNotificationPage(
 ): NotificationPage {
   const site = { method: "GET", path: options.path, endpoint: "notifications" };
   let body: unknown;
+  let values: unknown[];
+  let raws: string[];
   try {
     body = JSON.parse(text);
   } catch (error) {
-    throw new DnbProtocolError(site, `body is not JSON (${(error as Error).message})`, text);
+    const salvaged = salvage(text);
+    if (salvaged === null) {
+      throw new DnbProtocolError(site, `body is not JSON (${(error as Error).message})`, text);
+    }
+    ({ body, values, raws } = salvaged);
   }
   if (!isRecord(body) || !Array.isArray(body.notifications)) {
     throw new DnbProtocolError(site, "body has no notifications array", text);
   }
-  const values = body.notifications as unknown[];
-  const raws = rawArrayElements(text, "notifications") ?? values.map((v) => JSON.stringify(v));
+  values ??= body.notifications as unknown[];
+  raws ??= rawArrayElements(text, "notifications") ?? values.map((v) => JSON.stringify(v));
   const page: NotificationPage = {
     reference: options.reference,
     transactionID: isRecord(body.transactionDetail) &&
@@ -67,8 +73,9 @@ export function parseNotificationPage(
   };
   values.forEach((value, index) => {
     const raw = raws[index] ?? JSON.stringify(value);
-    const id = notificationId(options.reference, value);
-    const problems = notificationProblems(value);
+    const id = notificationId(options.reference, value instanceof NotJson ? raw : value);
+    const problems = value instanceof NotJson ? [value.reason] : sizeProblems(raw);
+    if (problems.length === 0) problems.push(...notificationProblems(value));
     if (problems.length > 0) {
       page.invalid.push({ id, index, raw, reason: problems.join("; ") });
       return;
@@ -83,6 +90,70 @@ export function parseNotificationPage(
     });
   });
   return page;
+}
+
+/** An item of a salvaged page that is not JSON on its own. */
+class NotJson {
+  constructor(readonly reason: string) {}
+}
+
+/**
+ * A body that is not JSON as a whole, but whose structure is complete (not cut off): each item of
+ * its `notifications` array is read on its own, so one broken notification (a bare `NaN`, a bad
+ * escape) is dead-lettered with its bytes instead of making the page, and every replay of its
+ * second, unreadable. Null when there is no such array or the rest of the body is broken too.
+ */
+function salvage(
+  text: string,
+): { body: Record<string, unknown>; values: unknown[]; raws: string[] } | null {
+  if (!isClosedContainer(text)) return null;
+  let members;
+  try {
+    members = rawMembers(text);
+  } catch {
+    return null;
+  }
+  const list = members?.findLast((member) => member.name === "notifications");
+  const raws = list === undefined ? null : rawItems(list.raw);
+  if (!members || raws === null) return null;
+  const body: Record<string, unknown> = {};
+  for (const member of members) {
+    if (member === list) continue;
+    try {
+      body[member.name] = JSON.parse(member.raw);
+    } catch {
+      return null;
+    }
+  }
+  const values = raws.map((raw) => {
+    try {
+      return JSON.parse(raw) as unknown;
+    } catch (error) {
+      return new NotJson(`not JSON: ${(error as Error).message}`);
+    }
+  });
+  body.notifications = values;
+  return { body, values, raws };
+}
+
+/**
+ * The most one notification's JSON may take. D&B's fullest product records take tens of KB; a
+ * notification this large is refused whole, so that no journal entry, file or row of one can
+ * exhaust what holds it.
+ */
+export const MAX_NOTIFICATION_BYTES = 1024 * 1024;
+
+/** Empty, or why the raw text is too large. */
+export function sizeProblems(raw: string): string[] {
+  // A UTF-16 unit is at most 3 UTF-8 bytes: only long texts need counting.
+  if (raw.length * 3 <= MAX_NOTIFICATION_BYTES) return [];
+  const bytes = new TextEncoder().encode(raw).length;
+  return bytes > MAX_NOTIFICATION_BYTES
+    ? [
+      `notification: ${bytes} bytes, more than the ${MAX_NOTIFICATION_BYTES} (1 MiB) any D&B ` +
+      "record needs",
+    ]
+    : [];
 }
 
 /**

@@ -66,6 +66,30 @@ export function rawArrayElements(text: string, key: string): string[] | null {
   return array === undefined ? null : rawItems(array);
 }
 
+/**
+ * Whether `text` is one complete JSON container as far as structure goes: brackets and strings
+ * closed in order, nothing after the root but white space. Tokens inside are not checked; this
+ * tells a body with one broken value in it (worth salvaging item by item) from a body cut off.
+ */
+export function isClosedContainer(text: string): boolean {
+  const open: string[] = [];
+  let at = skipSpace(text, 0);
+  if (text[at] !== "{" && text[at] !== "[") return false;
+  for (; at < text.length; at++) {
+    const char = text[at];
+    if (char === '"') {
+      const end = skipString(text, at);
+      if (text[end - 1] !== '"' || end - 1 === at) return false;
+      at = end - 1;
+    } else if (char === "{" || char === "[") open.push(char === "{" ? "}" : "]");
+    else if (char === "}" || char === "]") {
+      if (open.pop() !== char) return false;
+      if (open.length === 0) return skipSpace(text, at + 1) === text.length;
+    }
+  }
+  return false;
+}
+
 function skipSpace(text: string, at: number): number {
   while (at < text.length && " \t\r\n".includes(text[at])) at++;
   return at;

@@ -33,6 +33,9 @@ export function deadLetterKeyText(letter: Pick<DeadLetter, "sink" | "notificatio
   return `${letter.sink}/${letter.notificationId}`;
 }
 
+/** Raw parts per commit: 10 × 60 KB stays inside KV's 800 KB per atomic commit. */
+const PARTS_PER_COMMIT = 10;
+
 /**
  * Dead letters in Deno KV, one per (sink, notification), the raw JSON kept whole however large
  * (split across entries like the journal's). Adding the same one twice replaces it.
@@ -65,11 +68,45 @@ export class DeadLetters {
     return letters.reduce((n, l) => n + 1 + splitIntoParts(l.raw).length, 0);
   }
 
+  /** Roughly how many bytes `addTo` writes for these letters. */
+  static byteCount(letters: DeadLetter[]): number {
+    return letters.reduce((n, l) => n + 512 + l.raw.length * 3, 0);
+  }
+
+  /**
+   * Writes letters of any size: each one's raw parts over as many commits as they need, its
+   * header last, so a letter is visible only once whole (a crash leaves invisible parts that
+   * the next write of the same letter replaces).
+   */
   async add(letters: DeadLetter[]): Promise<void> {
     for (const letter of letters) {
-      const result = await DeadLetters.addTo(this.#kv.atomic(), [letter]).commit();
-      if (!result.ok) throw new Error(`could not write dead letter ${deadLetterKeyText(letter)}`);
+      const { raw, ...rest } = letter;
+      const parts = splitIntoParts(raw);
+      for (let at = 0; at + PARTS_PER_COMMIT < parts.length; at += PARTS_PER_COMMIT) {
+        const operation = this.#kv.atomic();
+        parts.slice(at, at + PARTS_PER_COMMIT).forEach((part, i) =>
+          operation.set([RAW, letter.sink, letter.notificationId, at + i], part)
+        );
+        await this.#commit(operation, letter);
+      }
+      const lastAt = Math.max(0, Math.floor((parts.length - 1) / PARTS_PER_COMMIT)) *
+        PARTS_PER_COMMIT;
+      const header: StoredHeader = {
+        ...rest,
+        parts: parts.length,
+        rawBytes: parts.reduce((n, p) => n + p.length, 0),
+      };
+      const operation = this.#kv.atomic().set([HEADER, letter.sink, letter.notificationId], header);
+      parts.slice(lastAt).forEach((part, i) =>
+        operation.set([RAW, letter.sink, letter.notificationId, lastAt + i], part)
+      );
+      await this.#commit(operation, letter);
     }
+  }
+
+  async #commit(operation: Deno.AtomicOperation, letter: DeadLetter): Promise<void> {
+    const result = await operation.commit();
+    if (!result.ok) throw new Error(`could not write dead letter ${deadLetterKeyText(letter)}`);
   }
 
   async list(options: { sink?: string; limit?: number } = {}): Promise<DeadLetterSummary[]> {

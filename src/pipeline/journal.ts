@@ -84,6 +84,9 @@ interface PlannedSet {
 // Deno KV allows 1,000 mutations and 800 KiB per atomic commit; stay clear of both.
 const MAX_COMMIT_MUTATIONS = 900;
 const MAX_COMMIT_BYTES = 700 * 1024;
+/** Dead letters this small share the batch's commit; larger ones are written before it. */
+const MAX_INLINE_DEAD_LETTER_BYTES = 200 * 1024;
+const MAX_INLINE_DEAD_LETTER_MUTATIONS = 200;
 const KEY_OVERHEAD_BYTES = 120;
 
 const head = (registration: string): Deno.KvKey => ["journal", "head", registration];
@@ -166,11 +169,17 @@ export class Journal {
     const deadLetters = input.deadLetters ?? [];
 
     const clear = input.clear ?? [];
+    // Letters too large to share the batch's commit go first, in commits of their own: one
+    // written twice is replaced, so a crash before the batch commit costs nothing.
+    const inline = DeadLetters.byteCount(deadLetters) <= MAX_INLINE_DEAD_LETTER_BYTES &&
+      DeadLetters.mutationCount(deadLetters) <= MAX_INLINE_DEAD_LETTER_MUTATIONS;
+    if (!inline) await new DeadLetters(this.#kv).add(deadLetters);
+    const withBatch = inline ? deadLetters : [];
     if (fresh.length === 0) {
-      if (deadLetters.length > 0 || clear.length > 0) {
+      if (withBatch.length > 0 || clear.length > 0) {
         const operation = this.#guarded(this.#kv.atomic().check(headEntry), input.guard);
         for (const key of clear) operation.delete(key);
-        await this.#commit(DeadLetters.addTo(operation, deadLetters), registration);
+        await this.#commit(DeadLetters.addTo(operation, withBatch), registration);
       }
       return { batch: null, duplicates };
     }
@@ -197,11 +206,12 @@ export class Journal {
     const final = this.#guarded(this.#kv.atomic().check(headEntry), input.guard);
     const indexWrites = snapshot.additions(fresh.map(indexed));
     let finalMutations = 2 + clear.length + indexWrites.length +
-      DeadLetters.mutationCount(deadLetters);
+      DeadLetters.mutationCount(withBatch);
     for (const key of clear) final.delete(key);
-    let finalBytes = 1024 + indexWrites.reduce((n, w) => n + 40 * (w.value?.length ?? 0), 0);
+    let finalBytes = 1024 + indexWrites.reduce((n, w) => n + 40 * (w.value?.length ?? 0), 0) +
+      DeadLetters.byteCount(withBatch);
     for (const write of indexWrites) final.set(write.key, write.value);
-    DeadLetters.addTo(final, deadLetters);
+    DeadLetters.addTo(final, withBatch);
     final.set(header(registration, sequence), batch);
     final.set(head(registration), nextHead);
 

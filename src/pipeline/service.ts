@@ -1,7 +1,7 @@
 import type { Config } from "../config/config.ts";
 import type { DnbClient } from "../dnb/client.ts";
 import { notificationId } from "../dnb/notification_id.ts";
-import { notificationProblems } from "../dnb/notification_page.ts";
+import { notificationProblems, sizeProblems } from "../dnb/notification_page.ts";
 import type { Notification } from "../model/payload.ts";
 import type { Information, RegistrationSpec } from "../dnb/registrations_api.ts";
 import { logger } from "../log.ts";
@@ -336,7 +336,8 @@ export class MonitoringService {
         }));
         continue;
       }
-      const problems = notificationProblems(value);
+      const tooLarge = sizeProblems(raw);
+      const problems = tooLarge.length > 0 ? tooLarge : notificationProblems(value);
       if (problems.length > 0) {
         invalid.push(
           deadLetter(options.registration, { raw, value, reason: problems.join("; "), at }),

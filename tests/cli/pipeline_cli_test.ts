@@ -141,25 +141,49 @@ Deno.test("pull and replay of a registration D&B does not know exit 1 and name i
   });
 });
 
-Deno.test("a poison notification (6,000 levels deep) is dead-lettered while its 99 page-mates reach every sink", async () => {
-  await withCli(async (cli, dir, simUrl) => {
-    await enqueue(simUrl, { generate: 50, types: ["UPDATE"] });
-    const deep = '{"type":"UPDATE","organization":{"duns":"081466849"},"elements":[],' +
-      `"deliveryTimeStamp":"${new Date().toISOString()}","x":` +
-      `${"[".repeat(6000)}${"]".repeat(6000)}}`;
-    await enqueue(simUrl, { raw: [deep] });
-    await enqueue(simUrl, { generate: 49, types: ["UPDATE"] });
-    const pulled = await cli("pull", REF);
-    assert.equal(pulled.code, 0, pulled.stderr);
-    assert.match(pulled.stdout, /100 received, 99 journaled, 0 duplicate\(s\), 1 dead-lettered/);
-    assert.equal(sqliteCount(dir), 99);
-    assert.equal((await storedFileIds(`${dir}/notifications`)).length, 99);
-    const letters = await cli("deadletters", "list");
-    assert.match(letters.stdout, /validation.*nested 6001 levels deep/);
-    // The registration keeps going.
-    await enqueue(simUrl, { generate: 5, types: ["DELETE"] });
-    const next = await cli("pull", REF);
-    assert.match(next.stdout, /5 received, 5 journaled/);
-    assert.equal(sqliteCount(dir), 104);
+const POISONS = {
+  "6,000 levels deep": {
+    raw: (stamp: string) =>
+      `{"type":"UPDATE","organization":{"duns":"081466849"},"elements":[],` +
+      `"deliveryTimeStamp":"${stamp}","x":${"[".repeat(6000)}${"]".repeat(6000)}}`,
+    reason: /validation.*nested 6001 levels deep/,
+  },
+  "of 1.5 MB": {
+    raw: (stamp: string) =>
+      `{"type":"UPDATE","organization":{"duns":"081466849"},"elements":[],` +
+      `"deliveryTimeStamp":"${stamp}","x":"${"x".repeat(1_500_000)}"}`,
+    reason: /validation.*1500\d{3} bytes, more than the 1048576/,
+  },
+  "that is not JSON": {
+    raw: (stamp: string) =>
+      `{"type":"UPDATE","organization":{"duns":"081466849"},"elements":[],` +
+      `"deliveryTimeStamp":"${stamp}","score":NaN}`,
+    reason: /validation.*not JSON/,
+  },
+};
+
+for (const [what, poison] of Object.entries(POISONS)) {
+  Deno.test(`a poison notification ${what} is dead-lettered while its 99 page-mates reach every sink`, async () => {
+    await withCli(async (cli, dir, simUrl) => {
+      await enqueue(simUrl, { generate: 50, types: ["UPDATE"] });
+      await enqueue(simUrl, { raw: [poison.raw(new Date().toISOString())] });
+      await enqueue(simUrl, { generate: 49, types: ["UPDATE"] });
+      const pulled = await cli("pull", REF);
+      assert.equal(pulled.code, 0, pulled.stderr);
+      assert.match(pulled.stdout, /100 received, 99 journaled, 0 duplicate\(s\), 1 dead-lettered/);
+      assert.equal(sqliteCount(dir), 99);
+      assert.equal((await storedFileIds(`${dir}/notifications`)).length, 99);
+      const letters = await cli("deadletters", "list");
+      assert.match(letters.stdout, poison.reason);
+      // Its raw bytes are kept whole.
+      const id = /([0-9a-f]{32})/.exec(letters.stdout)![1];
+      const shown = await cli("deadletters", "show", id);
+      assert.ok(shown.stdout.includes(poison.raw("").slice(0, 60)), shown.stdout.slice(0, 200));
+      // The registration keeps going.
+      await enqueue(simUrl, { generate: 5, types: ["DELETE"] });
+      const next = await cli("pull", REF);
+      assert.match(next.stdout, /5 received, 5 journaled/);
+      assert.equal(sqliteCount(dir), 104);
+    });
   });
-});
+}

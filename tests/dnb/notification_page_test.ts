@@ -2,9 +2,13 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { DnbProtocolError } from "../../src/dnb/errors.ts";
 import { canonicalJson, notificationId } from "../../src/dnb/notification_id.ts";
-import { notificationProblems, parseNotificationPage } from "../../src/dnb/notification_page.ts";
+import {
+  notificationProblems,
+  parseNotificationPage,
+  sizeProblems,
+} from "../../src/dnb/notification_page.ts";
 import { NOTIFICATION_TYPES } from "../../src/model/payload.ts";
-import { rawArrayElements } from "../../src/model/raw_json.ts";
+import { isClosedContainer, rawArrayElements } from "../../src/model/raw_json.ts";
 
 const fixture = await Deno.readTextFile(new URL("../fixtures/dnb/pull_page.json", import.meta.url));
 const where = {
@@ -199,4 +203,47 @@ Deno.test("a notification nested 6,000 levels deep is dead-lettered alone; its 9
   assert.equal(page.invalid[0].raw, deep, "its raw bytes, for the dead letter");
   assert.match(page.invalid[0].reason, /nested 6001 levels deep, more than the 64/);
   assert.match(page.invalid[0].id, /^[0-9a-f]{32}$/);
+});
+
+Deno.test("a page with one notification that is not JSON: that one is invalid, the rest parse", () => {
+  const good = (duns: string) =>
+    `{"type":"UPDATE","organization":{"duns":"${duns}"},"elements":[],` +
+    `"deliveryTimeStamp":"2024-02-25T16:21:07.593Z","n":3.0251016094E8}`;
+  const bad = `{"type":"UPDATE","organization":{"duns":"123456789"},"score":NaN,"x":"a]}"}`;
+  const text = `{"transactionDetail":{"transactionID":"rrt-1","transactionTimestamp":` +
+    `"2024-02-25T16:21:08.000Z","inLanguage":"en-US"},"inquiryDetail":{"reference":"R"},` +
+    `"notifications":[${good("081466849")}, ${bad},${good("268909075")}]}`;
+  const page = parseNotificationPage(text, { reference: "R", path: "/pull" });
+  assert.deepEqual(page.notifications.map((n) => n.raw), [good("081466849"), good("268909075")]);
+  assert.equal(page.invalid.length, 1);
+  assert.equal(page.invalid[0].raw, bad);
+  assert.equal(page.invalid[0].index, 1);
+  assert.match(page.invalid[0].reason, /^not JSON: /);
+  assert.equal(page.transactionID, "rrt-1");
+});
+
+Deno.test("a body cut off is never salvaged: it stays unreadable (an unknown outcome)", () => {
+  const whole = `{"notifications":[{"type":"UPDATE","organization":{"duns":"081466849"},` +
+    `"deliveryTimeStamp":"2024-02-25T16:21:07.593Z"},{"type":"DELETE","organization":` +
+    `{"duns":"268909075"},"deliveryTimeStamp":"2024-02-25T16:21:07.594Z","x":NaN}]}`;
+  for (const cut of [whole.length - 1, whole.length - 3, Math.floor(whole.length / 2), 40]) {
+    assert.throws(
+      () => parseNotificationPage(whole.slice(0, cut), { reference: "R", path: "/pull" }),
+      (error) => error instanceof DnbProtocolError && /not JSON/.test(error.message),
+      `cut at ${cut}`,
+    );
+  }
+  assert.equal(isClosedContainer(whole), true);
+  assert.equal(isClosedContainer(whole + " x"), false);
+  assert.equal(isClosedContainer(`{"a":"}"`), false);
+  assert.equal(isClosedContainer(`[1,{"b":[2]}] \n`), true);
+});
+
+Deno.test("a notification over 1 MiB is refused whole, with its size", () => {
+  const big = `{"type":"SEED","organization":{"duns":"081466849"},` +
+    `"deliveryTimeStamp":"2024-02-25T16:21:07.593Z","blob":"${"é".repeat(600_000)}"}`;
+  const page = parseNotificationPage(`{"notifications":[${big}]}`, { reference: "R", path: "/p" });
+  assert.equal(page.notifications.length, 0);
+  assert.match(page.invalid[0].reason, /1200\d{3} bytes, more than the 1048576 \(1 MiB\)/);
+  assert.deepEqual(sizeProblems(big.slice(0, 1000)), []);
 });
