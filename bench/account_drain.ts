@@ -124,7 +124,7 @@ async function drain(options: {
     await service.start();
     const deadline = started + seconds * 4_000 + 60_000;
     for (;;) {
-      const journal = await service.journal.stats();
+      const { journal } = await service.status();
       if (journal.notifications >= total) break;
       if (performance.now() > deadline) throw new Error(`drain not done: ${journal.notifications}`);
       await new Promise((resolve) => setTimeout(resolve, 25));

@@ -8,7 +8,7 @@
  * Bounded: each run sends rate × seconds requests and stops.
  */
 import { parseArgs } from "node:util";
-import { Secret } from "../src/config/secret.ts";
+import { Secret } from "../src/model/secret.ts";
 import { createDnbClient } from "../src/dnb/client.ts";
 import { startSimulator } from "../src/sim/server.ts";
 

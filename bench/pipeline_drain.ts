@@ -146,17 +146,17 @@ try {
   }, 50);
   const catchUp = values["catch-up"];
   let started = performance.now();
-  if (!catchUp) service.dispatcher.start();
+  if (!catchUp) service.startDelivery();
   const ticks = await Promise.all(REFS.map(async (ref) => (await service.tick(ref))[0]));
   const pulledAt = performance.now();
   const pullSeconds = (pulledAt - started) / 1000;
   if (catchUp) {
     started = performance.now();
-    service.dispatcher.start();
+    service.startDelivery();
   }
   const currentAt: Record<string, number> = {};
   for (;;) {
-    const status = await service.dispatcher.status();
+    const status = (await service.status()).sinks;
     for (const sink of status) {
       if (sink.lagBatches === 0 && !(sink.name in currentAt)) {
         currentAt[sink.name] = performance.now();
@@ -171,7 +171,7 @@ try {
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();
   const retainedHeap = gc ? Deno.memoryUsage().heapUsed : null;
-  const sinkStatus = await service.dispatcher.status();
+  const sinkStatus = (await service.status()).sinks;
   console.log(JSON.stringify({
     notifications: total,
     registrations: REFS.length,
@@ -188,7 +188,7 @@ try {
     peak_heap_used_mib: Math.round(peakHeap / 2 ** 20),
     retained_heap_mib: retainedHeap === null ? null : Math.round(retainedHeap / 2 ** 20),
     sinks: Object.fromEntries(sinkStatus.map((s) => [s.name, {
-      stored: s.health.stored,
+      stored: s.stored,
       notifications_per_second: Math.round(total / ((currentAt[s.name] - started) / 1000)),
     }])),
   }));

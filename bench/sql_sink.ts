@@ -11,7 +11,7 @@
  * measured. Bounded: each database gets the batches once, then once more.
  */
 import { parseArgs } from "node:util";
-import { Secret } from "../src/config/secret.ts";
+import { Secret } from "../src/model/secret.ts";
 import { type Database, openDatabase } from "../src/db/database.ts";
 import { migrateToLatest } from "../src/db/migrate.ts";
 import { notificationId } from "../src/dnb/notification_id.ts";

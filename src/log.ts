@@ -9,7 +9,7 @@ import {
   withContext,
 } from "@logtape/logtape";
 import { AsyncLocalStorage } from "node:async_hooks";
-import { maskSecrets } from "./config/secret.ts";
+import { maskSecrets } from "./model/secret.ts";
 import { terminalSafe } from "./terminal_text.ts";
 
 export type { Logger };

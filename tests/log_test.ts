@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Secret } from "../src/config/secret.ts";
+import { Secret } from "../src/model/secret.ts";
 import { logger, resetLogging, setupLogging, withContext } from "../src/log.ts";
 import { terminalSafe } from "../src/terminal_text.ts";
 

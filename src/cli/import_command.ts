@@ -1,6 +1,5 @@
 import type { Command } from "commander";
-import { importPushFile, type PushImportResult } from "../pipeline/push_import.ts";
-import { parsePushFileHeader } from "../pipeline/push_file.ts";
+import { importPushFile, parsePushFileHeader, type PushImportResult } from "../pipeline/mod.ts";
 import type { CliIo } from "./io.ts";
 import { reportDelivery } from "./pipeline_commands.ts";
 import type { Runtime } from "./runtime.ts";

@@ -1,8 +1,9 @@
 import type { Command } from "commander";
 import type { Config } from "../config/config.ts";
-import { type Database, openDatabase } from "../db/database.ts";
-import { type ChangeRow, dunsHistory, recentChanges } from "../db/queries.ts";
-import { normalizeDuns } from "../dnb/duns.ts";
+import { openDatabase } from "../db/database.ts";
+import { createNotificationStore } from "../db/notification_store.ts";
+import type { ChangeRow, NotificationStore } from "../model/notification_store.ts";
+import { normalizeDuns } from "../model/duns.ts";
 import type { CliIo } from "./io.ts";
 import { UsageError } from "./usage_error.ts";
 
@@ -20,9 +21,9 @@ export function registerNotificationCommands(
   const notifications = program.command("notifications")
     .description("read stored notifications from the SQL database");
 
-  const withDatabase = async (
+  const withStore = async (
     command: Command,
-    query: (db: Database["db"]) => Promise<ChangeRow[]>,
+    read: (store: NotificationStore) => Promise<{ rows: ChangeRow[]; none: string }>,
   ) => {
     const config = await deps.loadConfig(command);
     if (!config.database.enabled) {
@@ -30,8 +31,12 @@ export function registerNotificationCommands(
     }
     const database = await openDatabase(config.database);
     try {
-      const rows = await query(database.db);
-      if (rows.length === 0) io.out("no notifications stored yet");
+      const store = createNotificationStore(database);
+      const { rows, none } = await read(store);
+      if (rows.length === 0) {
+        const stored = await store.count();
+        io.out(stored === 0 ? "no notifications stored yet" : `${none} (${stored} stored in all)`);
+      }
       for (const line of formatChanges(rows)) io.out(line);
     } finally {
       await database.close();
@@ -39,21 +44,35 @@ export function registerNotificationCommands(
   };
 
   notifications.command("recent").description("the latest notifications and what changed")
-    .option("--limit <n>", "how many notifications", "10")
-    .action((options: { limit: string }, command: Command) =>
-      withDatabase(command, (db) => recentChanges(db, { limit: Number(options.limit) }))
-    );
+    .option("--limit <n>", "how many notifications (1 or more)", "10")
+    .action((options: { limit: string }, command: Command) => {
+      const limit = positiveLimit(options.limit);
+      return withStore(command, async (store) => ({
+        rows: await store.recent({ limit }),
+        none: "no notifications",
+      }));
+    });
 
   notifications.command("history <duns>").description("every stored change of one DUNS")
-    .option("--limit <n>", "how many changed elements", "200")
+    .option("--limit <n>", "how many changed elements (1 or more)", "200")
     .action((duns: string, options: { limit: string }, command: Command) => {
+      const limit = positiveLimit(options.limit);
       const checked = normalizeDuns(duns);
       if ("reason" in checked) throw new UsageError(`"${duns}" is not a DUNS: ${checked.reason}`);
-      return withDatabase(
-        command,
-        (db) => dunsHistory(db, checked.duns, { limit: Number(options.limit) }),
-      );
+      return withStore(command, async (store) => ({
+        rows: await store.history(checked.duns, { limit }),
+        none: `no notifications stored for DUNS ${checked.duns}`,
+      }));
     });
+}
+
+/** `--limit` as a whole number ≥ 1, checked before anything is opened. */
+function positiveLimit(text: string): number {
+  const value = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!(value >= 1)) {
+    throw new UsageError(`--limit must be a whole number of 1 or more, got "${text}"`);
+  }
+  return value;
 }
 
 /** One header line per notification, then one `previous → current` line per changed element. */

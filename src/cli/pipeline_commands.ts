@@ -1,8 +1,5 @@
 import type { Command } from "commander";
-import type { DeadLetterSummary } from "../pipeline/dead_letters.ts";
-import { VALIDATION } from "../pipeline/dead_letters.ts";
-import type { RecoveryResult } from "../pipeline/monitor.ts";
-import type { MonitoringService } from "../pipeline/service.ts";
+import type { DeadLetterSummary, MonitoringService, RecoveryResult } from "../pipeline/mod.ts";
 import type { CliIo } from "./io.ts";
 import type { Runtime } from "./runtime.ts";
 import { openServiceSession, setupCommandLogging } from "./service_session.ts";
@@ -122,58 +119,11 @@ export function registerPipelineCommands(program: Command, deps: PipelineCommand
     .action((id: string, _options, command: Command) =>
       withService(command, async (service) => {
         const letter = await findOne(service, id);
-        const outcome = await retryDeadLetter(service, letter);
+        const outcome = await service.retryDeadLetter(letter);
         io.out(`${letter.key}: ${outcome.message}`);
         if (!outcome.ok) io.setExitCode(1);
       })
     );
-}
-
-async function retryDeadLetter(
-  service: MonitoringService,
-  letter: DeadLetterSummary,
-): Promise<{ ok: boolean; message: string }> {
-  const full = await service.deadLetters.read(letter);
-  if (!full) return { ok: false, message: "gone (retried or removed meanwhile)" };
-  if (letter.sink === VALIDATION) {
-    const result = await service.processNotifications([full.raw], {
-      registration: letter.registration,
-    });
-    if (result.deadLettered > 0) {
-      const again = await service.deadLetters.read(letter);
-      return { ok: false, message: `still invalid: ${again?.reason ?? letter.reason}` };
-    }
-    await service.deadLetters.remove(letter);
-    await service.dispatcher.deliverPending();
-    return {
-      ok: true,
-      message: result.sequence === null
-        ? "valid now; it was already journaled"
-        : `valid now; journaled as batch ${result.sequence} and handed to the sinks`,
-    };
-  }
-  const sink = service.dispatcher.sinks.find((s) => s.name === letter.sink);
-  if (!sink) {
-    return { ok: false, message: `sink ${letter.sink} is not enabled in this configuration` };
-  }
-  const batch = letter.batchSequence === null
-    ? null
-    : await service.journal.read(letter.registration, letter.batchSequence);
-  if (!batch) {
-    return {
-      ok: false,
-      message:
-        `its batch is no longer in the journal; "deadletters show ${letter.notificationId}" ` +
-        "prints the raw JSON",
-    };
-  }
-  try {
-    await sink.deliver(batch);
-  } catch (error) {
-    return { ok: false, message: `${sink.name} refused again: ${(error as Error).message}` };
-  }
-  await service.deadLetters.remove(letter);
-  return { ok: true, message: `delivered to ${sink.name} with batch ${batch.sequence}` };
 }
 
 async function findOne(service: MonitoringService, query: string): Promise<DeadLetterSummary> {
@@ -190,7 +140,7 @@ async function findOne(service: MonitoringService, query: string): Promise<DeadL
 
 /** Delivers what the sinks lack, prints one line per sink; false when one stayed behind. */
 export async function reportDelivery(service: MonitoringService, io: CliIo): Promise<boolean> {
-  const results = await service.dispatcher.deliverPending();
+  const results = await service.deliverPending();
   let ok = true;
   for (const [sink, result] of Object.entries(results)) {
     io.out(`${sink}: ${result.current ? "current" : `behind (${result.error})`}`);

@@ -1,8 +1,9 @@
 import type { Command } from "commander";
-import { parseDunsList } from "../dnb/duns.ts";
-import { normalizeDuns } from "../dnb/duns.ts";
+import { parseDunsList } from "../model/duns.ts";
+import { normalizeDuns } from "../model/duns.ts";
 import type { Information, RegistrationSpec } from "../dnb/registrations_api.ts";
 import type { CliIo } from "./io.ts";
+import { markRegistrationsChanged } from "../pipeline/mod.ts";
 import type { Runtime } from "./runtime.ts";
 import { UsageError } from "./usage_error.ts";
 
@@ -64,9 +65,11 @@ export function registerRegistrationCommands(
   registrations.command("create").description("create a registration from a YAML or JSON file")
     .requiredOption("--file <path>", "registration spec (reference, productId, versionId, duns…)")
     .action((options: { file: string }, command: Command) =>
-      deps.withRuntime(command, async ({ client }) => {
+      deps.withRuntime(command, async ({ client, kv }) => {
         const spec = await deps.readRegistrationSpec(options.file);
         const info = await client.registrations.create(spec);
+        // A service running on the same state starts monitoring it within seconds.
+        await markRegistrationsChanged(kv);
         io.out(`created ${spec.reference}${describeInfo(info)}`);
       })
     );
@@ -74,8 +77,10 @@ export function registerRegistrationCommands(
   registrations.command("delete <ref>").description("delete a registration (cannot be undone)")
     .requiredOption("--yes", "confirm the deletion")
     .action((ref: string, _options, command: Command) =>
-      deps.withRuntime(command, async ({ client }) => {
-        io.out(`deleted ${ref}${describeInfo(await client.registrations.delete(ref))}`);
+      deps.withRuntime(command, async ({ client, kv }) => {
+        const info = await client.registrations.delete(ref);
+        await markRegistrationsChanged(kv);
+        io.out(`deleted ${ref}${describeInfo(info)}`);
       })
     );
 

@@ -3,7 +3,8 @@ import type { Config } from "../config/config.ts";
 import { createHttpApp } from "../http/app.ts";
 import { createDashboardSource } from "../http/dashboard_provider.ts";
 import { dashboardRoutes } from "../http/dashboard_routes.tsx";
-import { ServiceMetrics } from "../pipeline/metrics.ts";
+import { createNotificationStore } from "../db/notification_store.ts";
+import { ServiceMetrics } from "../pipeline/mod.ts";
 import { type RunningHttpServer, startHttpServer } from "../http/server.ts";
 import { VERSION } from "../version.ts";
 import { enabledSinks } from "./config_commands.ts";
@@ -53,11 +54,15 @@ async function runService(config: Config, deps: RunCommandDeps): Promise<void> {
     session = await openServiceSession(runtime, { metrics });
     const { service } = session;
     if (config.http.enabled) {
-      const source = createDashboardSource({ service, database: session.sinks.database });
+      const database = session.sinks.database;
+      const source = createDashboardSource({
+        pipeline: service,
+        store: database ? createNotificationStore(database) : null,
+      });
       const app = createHttpApp({
         views: {
           status: () => service.getServiceStatus(),
-          readiness: () => service.readiness({ failingFor: config.http.readiness_sink_failure }),
+          readiness: () => service.readiness(),
           metrics: () => metrics.render(),
         },
         authToken: config.http.auth_token,

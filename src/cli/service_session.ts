@@ -1,8 +1,7 @@
 import type { Config } from "../config/config.ts";
 import { databaseUrlSecrets } from "../config/database_url.ts";
 import { setupLogging } from "../log.ts";
-import type { ServiceMetrics } from "../pipeline/metrics.ts";
-import { MonitoringService } from "../pipeline/service.ts";
+import { MonitoringService, type ServiceMetrics } from "../pipeline/mod.ts";
 import { VERSION } from "../version.ts";
 import type { CliIo } from "./io.ts";
 import type { Runtime } from "./runtime.ts";

@@ -1,4 +1,4 @@
-import type { Secret } from "./secret.ts";
+import type { Secret } from "../model/secret.ts";
 
 /**
  * The resolved configuration the program uses: every default filled in, every path absolute,
@@ -154,6 +154,8 @@ export interface HttpConfig {
   auth_token: Secret | null;
   /** Seconds a sink may keep failing before /readyz answers 503. */
   readiness_sink_failure: number;
+  /** Seconds a registration may fail every tick before /readyz answers 503. */
+  readiness_registration_failure: number;
 }
 
 export interface SimulatorRegistrationConfig {

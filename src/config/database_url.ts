@@ -1,4 +1,4 @@
-import { REDACTED as MASK } from "./secret.ts";
+import { REDACTED as MASK } from "../model/secret.ts";
 
 /**
  * The scheme of a database URL with its colon, lower-cased (`sqlite:`, `postgresql:`), or null

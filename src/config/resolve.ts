@@ -2,7 +2,7 @@ import { isAbsolute, resolve } from "node:path";
 import type { Config, SimulatorRegistrationConfig } from "./config.ts";
 import { ConfigError, type ConfigIssue } from "./errors.ts";
 import { DEFAULTS, type FileConfig, SIMULATOR_CREDENTIALS } from "./schema.ts";
-import { Secret } from "./secret.ts";
+import { Secret } from "../model/secret.ts";
 
 /** Options of `resolveConfig`. */
 export interface ResolveOptions {
@@ -134,6 +134,8 @@ export function resolveConfig(file: FileConfig, options: ResolveOptions): Config
       port: http.port ?? DEFAULTS.http.port,
       auth_token: optionalSecret(http.auth_token),
       readiness_sink_failure: http.readiness_sink_failure ?? DEFAULTS.http.readiness_sink_failure,
+      readiness_registration_failure: http.readiness_registration_failure ??
+        DEFAULTS.http.readiness_registration_failure,
     },
     simulator: {
       enabled: simulatorEnabled,

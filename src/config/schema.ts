@@ -113,7 +113,13 @@ export const DEFAULTS = {
     shutdown_timeout: 10,
     lease_ttl: 60,
   },
-  http: { enabled: true, hostname: "127.0.0.1", port: 8080, readiness_sink_failure: 300 },
+  http: {
+    enabled: true,
+    hostname: "127.0.0.1",
+    port: 8080,
+    readiness_sink_failure: 300,
+    readiness_registration_failure: 300,
+  },
   simulator: {
     enabled: false,
     hostname: "127.0.0.1",
@@ -313,6 +319,9 @@ const HttpSchema = z.strictObject({
   }),
   readiness_sink_failure: seconds(
     "seconds a sink may keep failing before /readyz answers 503, e.g. 300",
+  ),
+  readiness_registration_failure: seconds(
+    "seconds a registration may fail every tick before /readyz answers 503, e.g. 300",
   ),
 });
 

@@ -1,6 +1,6 @@
 import type { Config } from "./config.ts";
 import { formatYaml } from "./load.ts";
-import { REDACTED, Secret } from "./secret.ts";
+import { REDACTED, Secret } from "../model/secret.ts";
 import { redactDatabaseUrl } from "./database_url.ts";
 
 /**

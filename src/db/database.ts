@@ -5,7 +5,7 @@ import {
   databaseUrlSecrets,
   redactDatabaseUrl,
 } from "../config/database_url.ts";
-import { maskSecrets } from "../config/secret.ts";
+import { maskSecrets } from "../model/secret.ts";
 import type { DatabaseErrorKind, DialectDefinition, DialectName } from "./dialect.ts";
 import { DatabaseConfigError } from "./errors.ts";
 import { postgresDialect } from "./postgres_dialect.ts";

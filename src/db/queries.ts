@@ -1,19 +1,8 @@
 import { type Kysely, sql } from "kysely";
+import type { ChangeRow, HourlyCount } from "../model/notification_store.ts";
 import type { Tables } from "./tables.ts";
 
-/** One changed element of one notification; a notification without elements gives one row. */
-export interface ChangeRow {
-  notification_id: string;
-  registration: string;
-  duns: string;
-  type: string;
-  delivery_timestamp: string;
-  position: number | null;
-  element: string | null;
-  previous_json: string | null;
-  current_json: string | null;
-  change_timestamp: string | null;
-}
+export type { ChangeRow, HourlyCount };
 
 /** Every change to one DUNS, newest first (uses the `(duns, delivery_timestamp)` index). */
 export function dunsHistory(
@@ -62,13 +51,6 @@ function changes(db: Kysely<Tables>) {
     ]);
 }
 
-export interface HourlyCount {
-  /** `YYYY-MM-DDTHH` of the delivery time (UTC). */
-  hour: string;
-  type: string;
-  count: number;
-}
-
 /** Notifications per delivery hour and type since `since` (portable: text prefix of the ISO time). */
 export async function hourlyCounts(
   db: Kysely<Tables>,
@@ -82,4 +64,11 @@ export async function hourlyCounts(
     .execute();
   // PostgreSQL counts as bigint, which pg returns as a string.
   return rows.map((row) => ({ hour: row.hour, type: row.type, count: Number(row.count) }));
+}
+
+/** How many notifications are stored. */
+export async function notificationCount(db: Kysely<Tables>): Promise<number> {
+  const row = await db.selectFrom("notifications")
+    .select((eb) => eb.fn.countAll<number | string>().as("count")).executeTakeFirst();
+  return Number(row?.count ?? 0);
 }

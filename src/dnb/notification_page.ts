@@ -73,23 +73,44 @@ export function parseNotificationPage(
   };
   values.forEach((value, index) => {
     const raw = raws[index] ?? JSON.stringify(value);
-    const id = notificationId(options.reference, value instanceof NotJson ? raw : value);
-    const problems = value instanceof NotJson ? [value.reason] : sizeProblems(raw);
-    if (problems.length === 0) problems.push(...notificationProblems(value));
-    if (problems.length > 0) {
-      page.invalid.push({ id, index, raw, reason: problems.join("; ") });
-      return;
-    }
-    const notification = value as Notification;
-    notification.elements ??= [];
-    page.notifications.push({
-      id,
-      notification,
-      raw,
-      knownType: KNOWN_TYPES.has(notification.type),
+    const read = checkNotification(raw, {
+      reference: options.reference,
+      parsed: value instanceof NotJson ? { notJson: value.reason } : { value },
     });
+    if ("reason" in read) page.invalid.push({ ...read, index });
+    else page.notifications.push(read);
   });
   return page;
+}
+
+/**
+ * One notification's text, validated on its own, as a pull, a replay, a push file and code
+ * handing one in all need it: valid with its id, or invalid with its id, raw bytes and the
+ * reason. Never throws. `parsed` skips the parse when the caller has it already.
+ */
+export function checkNotification(
+  raw: string,
+  options: { reference: string; parsed?: { value: unknown } | { notJson: string } },
+): ParsedNotification | Omit<InvalidNotification, "index"> {
+  let parsed = options.parsed;
+  if (parsed === undefined) {
+    try {
+      parsed = { value: JSON.parse(raw) };
+    } catch (error) {
+      parsed = { notJson: `not JSON: ${(error as Error).message}` };
+    }
+  }
+  if ("notJson" in parsed) {
+    return { id: notificationId(options.reference, raw), raw, reason: parsed.notJson };
+  }
+  const value = parsed.value;
+  const id = notificationId(options.reference, value);
+  const tooLarge = sizeProblems(raw);
+  const problems = tooLarge.length > 0 ? tooLarge : notificationProblems(value);
+  if (problems.length > 0) return { id, raw, reason: problems.join("; ") };
+  const notification = value as Notification;
+  notification.elements ??= [];
+  return { id, notification, raw, knownType: KNOWN_TYPES.has(notification.type) };
 }
 
 /** An item of a salvaged page that is not JSON on its own. */

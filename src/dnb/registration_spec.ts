@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { ConfigError, formatPath } from "../config/errors.ts";
 import { parseYamlDocument } from "../config/load.ts";
-import { normalizeDuns } from "./duns.ts";
+import { normalizeDuns } from "../model/duns.ts";
 import type { RegistrationSpec } from "./registrations_api.ts";
 
 const duns = z.string({ error: "a DUNS must be text: write it in quotes to keep leading zeros" })

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { requestId } from "hono/request-id";
-import type { Secret } from "../config/secret.ts";
+import type { Secret } from "../model/secret.ts";
 import { logger, withContext } from "../log.ts";
 import { requireToken } from "./auth.ts";
 

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { MiddlewareHandler } from "hono";
-import type { Secret } from "../config/secret.ts";
+import type { Secret } from "../model/secret.ts";
 
 /**
  * Requires the configured token as `Authorization: Bearer <token>` (for curl and Prometheus) or

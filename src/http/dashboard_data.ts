@@ -1,3 +1,5 @@
+import type { HealthSummary } from "../model/status.ts";
+
 /**
  * What the dashboard shows, as plain data: the pages render it, the service gathers it. Times
  * are UTC ISO-8601 strings.
@@ -8,8 +10,10 @@ export interface DashboardData {
   environment: string;
   /** True when the D&B API in use is the simulator: the page shows a banner. */
   simulator: boolean;
-  /** Overall: healthy when every sink and the D&B client are. */
+  /** Overall: failing when `/readyz` is not ready, degraded while anything is wrong. */
   health: "healthy" | "degraded" | "failing";
+  /** What the health card counts: registrations, sinks, the token, dead letters, gaps. */
+  summary: HealthSummary;
   /** Notifications stored per hour by type, the last 48 hours, oldest first. */
   hourly: HourlyCounts;
   sinks: SinkView[];

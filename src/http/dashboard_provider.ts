@@ -1,6 +1,6 @@
-import type { Database } from "../db/database.ts";
-import { type ChangeRow, dunsHistory, hourlyCounts, recentChanges } from "../db/queries.ts";
-import type { MonitoringService } from "../pipeline/service.ts";
+import type { ChangeRow, NotificationStore } from "../model/notification_store.ts";
+import type { HealthThresholds, PipelineStatus } from "../model/status.ts";
+import { type ApiPoint, healthSummary, type SinkPoint } from "../pipeline/mod.ts";
 import type {
   CompanyData,
   DashboardData,
@@ -19,87 +19,78 @@ export interface DashboardSource {
   company(duns: string): Promise<CompanyData>;
 }
 
+/** What the dashboard reads of the running pipeline: its status model and sampled history. */
+export interface PipelineView {
+  status(): Promise<PipelineStatus>;
+  readonly thresholds: HealthThresholds;
+  apiHistory(): ApiPoint[];
+  sinkHistory(name: string): SinkPoint[];
+}
+
 export function createDashboardSource(options: {
-  service: MonitoringService;
-  /** The SQL sink's database; without one the charts and timelines stay empty. */
-  database: Database | null;
+  pipeline: PipelineView;
+  /** What the SQL sink stored; without it the charts and timelines stay empty. */
+  store: NotificationStore | null;
   now?: () => number;
 }): DashboardSource {
-  const { service, database } = options;
+  const { pipeline, store } = options;
   const now = options.now ?? Date.now;
   return {
     async dashboard(): Promise<DashboardData> {
-      const status = await service.getServiceStatus();
-      const sinks = await service.dispatcher.status();
-      const sinkViews: SinkView[] = sinks.map((sink) => ({
+      const status = await pipeline.status();
+      const sinkViews: SinkView[] = status.sinks.map((sink) => ({
         name: sink.name,
-        status: sink.breaker.state === "open" ? "failing" : sink.health.status,
-        breaker: sink.breaker.state,
+        status: sink.status,
+        breaker: sink.breaker,
         lagBatches: sink.lagBatches,
-        lagSeconds: Math.round(sink.lagSeconds),
-        stored: sink.health.stored,
-        errors: sink.health.errors,
+        lagSeconds: sink.lagSeconds,
+        stored: sink.stored,
+        errors: sink.errors,
         lastError: sink.lastError,
-        history: service.history.sink(sink.name),
+        history: pipeline.sinkHistory(sink.name),
       }));
-      const api = status.api_client;
-      const registrations = status.registrations.items as {
-        reference: string;
-        last_tick: string | null;
-        last_outcome: string | null;
-        last_pull_count: number | null;
-        last_error: string | null;
-      }[];
-      const statuses = [
-        ...sinkViews.map((s) => s.status),
-        api.breaker === "open" ? "failing" : "healthy",
-      ];
+      const health = healthSummary(status, { thresholds: pipeline.thresholds, nowMs: now() });
       return {
         generatedAt: new Date(now()).toISOString(),
         version: status.service.version,
         environment: status.service.environment,
         simulator: status.service.simulator,
-        health: statuses.includes("failing")
-          ? "failing"
-          : statuses.includes("degraded")
-          ? "degraded"
-          : "healthy",
-        hourly: database ? await hourly(database, now()) : emptyHours(now()),
+        health: health.state,
+        summary: health,
+        hourly: store ? await hourly(store, now()) : emptyHours(now()),
         sinks: sinkViews,
         api: {
-          breaker: api.breaker as SinkView["breaker"],
-          rateLimit: api.rate_limit,
-          requests: api.requests,
-          rateLimited: api.rate_limited,
-          errors: api.errors,
-          history: service.history.api(),
+          breaker: status.api.breaker,
+          rateLimit: status.api.rateLimit,
+          requests: status.api.requests,
+          rateLimited: status.api.rateLimited,
+          errors: status.api.errors,
+          history: pipeline.apiHistory(),
         },
-        registrations: registrations.map((r): RegistrationView => ({
+        registrations: status.registrations.map((r): RegistrationView => ({
           reference: r.reference,
-          lastTick: r.last_tick,
-          lastOutcome: r.last_outcome,
-          lastPullCount: r.last_pull_count,
-          lastError: r.last_error,
+          lastTick: r.lastTick,
+          lastOutcome: r.lastOutcome,
+          lastPullCount: r.lastPullCount,
+          lastError: r.lastError,
         })),
-        latest: database ? group(await recentChanges(database.db, { limit: 20 })) : [],
+        latest: store ? group(await store.recent({ limit: 20 })) : [],
       };
     },
     async company(duns: string): Promise<CompanyData> {
-      const status = await service.getServiceStatus();
+      const status = await pipeline.status();
       return {
         duns,
         simulator: status.service.simulator,
-        notifications: database
-          ? group(await dunsHistory(database.db, duns, { limit: 2_000 }))
-          : [],
+        notifications: store ? group(await store.history(duns, { limit: 2_000 })) : [],
       };
     },
   };
 }
 
-async function hourly(database: Database, nowMs: number): Promise<HourlyCounts> {
+async function hourly(store: NotificationStore, nowMs: number): Promise<HourlyCounts> {
   const empty = emptyHours(nowMs);
-  const rows = await hourlyCounts(database.db, { since: new Date(empty.hours[0]) });
+  const rows = await store.hourlyCounts({ since: new Date(empty.hours[0]) });
   const index = new Map(empty.hours.map((hour, i) => [hour.slice(0, 13), i]));
   const series = new Map<string, number[]>();
   for (const row of rows) {

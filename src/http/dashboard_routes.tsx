@@ -13,7 +13,7 @@
 import { Hono } from "hono";
 import type { Context } from "hono";
 import { html } from "hono/html";
-import { normalizeDuns } from "../dnb/duns.ts";
+import { normalizeDuns } from "../model/duns.ts";
 import { logger } from "../log.ts";
 import { CompanyPage, MessagePage } from "./company_page.tsx";
 import type { CompanyData, DashboardData } from "./dashboard_data.ts";

@@ -1,21 +1,33 @@
 import type { Config } from "../config/config.ts";
 import type { DnbClient } from "../dnb/client.ts";
-import { notificationId } from "../dnb/notification_id.ts";
-import { notificationProblems, sizeProblems } from "../dnb/notification_page.ts";
+import { checkNotification } from "../dnb/notification_page.ts";
 import type { Notification } from "../model/payload.ts";
 import type { Information, RegistrationSpec } from "../dnb/registrations_api.ts";
 import { logger } from "../log.ts";
 import type { JournaledNotification, Sink } from "../sinks/sink.ts";
 import { type Clock, systemClock } from "./clock.ts";
-import { type DeadLetter, DeadLetters, VALIDATION } from "./dead_letters.ts";
+import {
+  type DeadLetter,
+  DeadLetters,
+  type DeadLetterSummary,
+  VALIDATION,
+} from "./dead_letters.ts";
+import { retryDeadLetter, type RetryOutcome } from "./dead_letter_retry.ts";
 import { Dispatcher, type SinkStatus, type StartAt } from "./dispatch.ts";
+import type { HealthThresholds, PipelineStatus, Readiness, SinkState } from "../model/status.ts";
+import { readinessOf, type StatusJson, statusJson } from "./status.ts";
 import { HANDLER_PREFIX, handlerSink, type NotificationHandler } from "./handler_sink.ts";
 import { Journal } from "./journal.ts";
 import { Leases } from "./lease.ts";
-import { ServiceHistory } from "./history.ts";
+import { type ApiPoint, ServiceHistory, type SinkPoint } from "./history.ts";
 import { ServiceMetrics } from "./metrics.ts";
 import { Monitor, type RecoveryResult, type TickResult } from "./monitor.ts";
 import { pullPlan } from "./pacing.ts";
+import {
+  listChanges,
+  markRegistrationsChanged,
+  registrationsChangedAt,
+} from "./registration_list.ts";
 import { cronJobName, type ScheduleHandle, startSchedule } from "./schedule.ts";
 
 export interface ServiceOptions {
@@ -49,6 +61,8 @@ export interface ProcessResult {
 }
 
 const log = logger("service");
+/** How often the service looks for word that registrations changed. */
+const REGISTRATION_CHECK_MS = 2_000;
 
 /**
  * The monitoring service, with the names users of the original Python service know. Pulling
@@ -56,12 +70,12 @@ const log = logger("service");
  * monitored registration.
  */
 export class MonitoringService {
-  readonly journal: Journal;
+  readonly #journal: Journal;
   readonly deadLetters: DeadLetters;
-  readonly monitor: Monitor;
-  readonly dispatcher: Dispatcher;
-  readonly metrics: ServiceMetrics;
-  readonly history: ServiceHistory;
+  readonly #monitor: Monitor;
+  readonly #dispatcher: Dispatcher;
+  readonly #metrics: ServiceMetrics;
+  readonly #history: ServiceHistory;
   readonly #options: ServiceOptions;
   readonly #clock: Clock;
   readonly #startedAt: number;
@@ -71,25 +85,32 @@ export class MonitoringService {
   >();
   readonly #activeTicks = new Set<Promise<unknown>>();
   #registrations: string[] | null = null;
+  /** When the account's registration list was last read, and why it last could not be. */
+  #listedAt: number | null = null;
+  #listError: string | null = null;
+  /** Per registration: failed ticks in a row, and since when. */
+  readonly #tickHealth = new Map<string, { failingSince: string | null; failedTicks: number }>();
   #running = false;
   #historyTimer: ReturnType<typeof setInterval> | null = null;
+  #registrationTimer: ReturnType<typeof setInterval> | null = null;
+  #syncing = false;
 
   private constructor(options: ServiceOptions) {
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
     this.#startedAt = this.#clock.now();
     const { kv, config } = options;
-    this.metrics = options.metrics ?? new ServiceMetrics();
-    this.journal = new Journal(kv);
+    this.#metrics = options.metrics ?? new ServiceMetrics();
+    this.#journal = new Journal(kv);
     this.deadLetters = new DeadLetters(kv);
-    this.dispatcher = new Dispatcher({
+    this.#dispatcher = new Dispatcher({
       kv,
-      journal: this.journal,
+      journal: this.#journal,
       deadLetters: this.deadLetters,
       config: config.pipeline,
       clock: this.#clock,
       onDelivered: (event) => {
-        this.metrics.onDelivered(event);
+        this.#metrics.onDelivered(event);
         log.debug(
           "{sink} stored batch {sequence} of {registration}: {notifications} notifications",
           { ...event },
@@ -104,10 +125,10 @@ export class MonitoringService {
           error: event.error instanceof Error ? event.error.message : String(event.error),
         }),
     });
-    this.monitor = new Monitor({
+    this.#monitor = new Monitor({
       kv,
       client: options.client,
-      journal: this.journal,
+      journal: this.#journal,
       leases: new Leases(kv, {
         owner: options.instanceId ?? crypto.randomUUID(),
         ttlMs: config.pipeline.lease_ttl * 1000,
@@ -122,10 +143,10 @@ export class MonitoringService {
       answerTimeoutMs: config.dnb_api.timeout * 1000,
       leaseTtlMs: config.pipeline.lease_ttl * 1000,
       clock: this.#clock,
-      onBatch: () => this.dispatcher.notify(),
+      onBatch: () => this.#dispatcher.notify(),
     });
     const client = options.client;
-    this.history = new ServiceHistory({
+    this.#history = new ServiceHistory({
       now: () => this.#clock.now(),
       api: () => {
         const transport = client.transport.stats();
@@ -138,23 +159,23 @@ export class MonitoringService {
         };
       },
       sinks: async () =>
-        (await this.dispatcher.status()).map((sink) => ({
+        (await this.#dispatcher.status()).map((sink) => ({
           name: sink.name,
           lagBatches: sink.lagBatches,
           errors: sink.health.errors,
         })),
     });
-    this.metrics.attach({
+    this.#metrics.attach({
       dnbBreaker: () => client.status().breaker.state,
       tokenRefreshes: () => client.tokens.status().refreshes,
       sinks: async () =>
-        (await this.dispatcher.status()).map((sink) => ({
+        (await this.#dispatcher.status()).map((sink) => ({
           name: sink.name,
           lagBatches: sink.lagBatches,
           lagSeconds: sink.lagSeconds,
           breaker: sink.breaker.state,
         })),
-      journal: () => this.journal.stats(),
+      journal: () => this.#journal.stats(),
       deadLetters: () => this.deadLetters.countBySink(),
     });
   }
@@ -162,7 +183,7 @@ export class MonitoringService {
   static async create(options: ServiceOptions): Promise<MonitoringService> {
     const service = new MonitoringService(options);
     for (const sink of options.sinks) {
-      await service.dispatcher.addSink(sink, { startAt: "beginning" });
+      await service.#dispatcher.addSink(sink, { startAt: "beginning" });
     }
     return service;
   }
@@ -173,10 +194,47 @@ export class MonitoringService {
     const configured = this.#options.config.monitoring.registrations;
     if (configured.length > 0) {
       this.#registrations = [...configured];
-    } else {
+      return this.#registrations;
+    }
+    try {
       this.#registrations = await this.#options.client.registrations.list();
+      this.#listedAt = this.#clock.now();
+      this.#listError = null;
+    } catch (error) {
+      this.#listError = error instanceof Error ? error.message : String(error);
+      throw error;
     }
     return this.#registrations;
+  }
+
+  /**
+   * Re-reads the account's list and starts or stops background monitoring to match, without a
+   * restart. Nothing to do when `monitoring.registrations` names them.
+   */
+  async syncRegistrations(): Promise<{ added: string[]; removed: string[] }> {
+    if (this.#options.config.monitoring.registrations.length > 0) return { added: [], removed: [] };
+    const before = this.#registrations ?? [];
+    let after: string[];
+    try {
+      after = await this.registrations({ refresh: true });
+    } catch (error) {
+      log.warn("could not re-read the account's registrations: {error}", {
+        error: error instanceof Error ? error.message : String(error),
+      });
+      return { added: [], removed: [] };
+    }
+    const changes = listChanges(before, after);
+    for (const reference of changes.removed) {
+      this.stopBackgroundMonitoring(reference);
+      log.info("{registration} is no longer listed by the account: not monitored any more", {
+        registration: reference,
+      });
+    }
+    for (const reference of changes.added) {
+      log.info("{registration} is new in the account's list", { registration: reference });
+      this.startBackgroundMonitoring(reference);
+    }
+    return changes;
   }
 
   /**
@@ -202,7 +260,7 @@ export class MonitoringService {
   ): Promise<TickResult> {
     let merged: TickResult | null = null;
     for (;;) {
-      const result = await this.monitor.tick(registration, { signal: options.signal });
+      const result = await this.#monitor.tick(registration, { signal: options.signal });
       this.#recordTick(result);
       merged = merged ? mergeTicks(merged, result) : result;
       if (result.outcome !== "cap" || options.signal?.aborted) return merged;
@@ -214,12 +272,38 @@ export class MonitoringService {
   async start(): Promise<void> {
     if (this.#running) return;
     this.#running = true;
-    this.dispatcher.start();
+    this.#dispatcher.start();
     const intervalMs = (this.#options.historyIntervalSeconds ?? 30) * 1000;
-    void this.history.sample();
-    this.#historyTimer = setInterval(() => void this.history.sample().catch(() => {}), intervalMs);
+    void this.#history.sample();
+    this.#historyTimer = setInterval(() => void this.#history.sample().catch(() => {}), intervalMs);
     const references = await this.registrations();
     for (const reference of references) this.startBackgroundMonitoring(reference);
+    if (this.#options.config.monitoring.registrations.length === 0) this.#watchRegistrations();
+  }
+
+  /**
+   * Looks at the account's list every polling interval, and within seconds after a command on
+   * the same state said it changed (`markRegistrationsChanged`).
+   */
+  #watchRegistrations(): void {
+    const { kv, config } = this.#options;
+    const everyMs = config.monitoring.polling_interval * 1000;
+    let seen: number | null | undefined;
+    this.#registrationTimer = setInterval(async () => {
+      if (this.#syncing) return;
+      this.#syncing = true;
+      try {
+        const changedAt = await registrationsChangedAt(kv);
+        const marked = seen !== undefined && changedAt !== seen;
+        seen = changedAt;
+        const due = this.#listedAt === null || this.#clock.now() - this.#listedAt >= everyMs;
+        if (marked || due) await this.syncRegistrations();
+      } catch (error) {
+        log.warn("registration watch failed: {error}", { error: String(error) });
+      } finally {
+        this.#syncing = false;
+      }
+    }, REGISTRATION_CHECK_MS);
   }
 
   /**
@@ -238,7 +322,7 @@ export class MonitoringService {
     }
     if (!this.#running) {
       this.#running = true;
-      this.dispatcher.start();
+      this.#dispatcher.start();
     }
     const controller = new AbortController();
     const { monitoring } = this.#options.config;
@@ -284,11 +368,11 @@ export class MonitoringService {
       1000;
     if (!this.#running) {
       this.#running = true;
-      this.dispatcher.start();
+      this.#dispatcher.start();
     }
     while (!options.signal?.aborted) {
       const started = this.#clock.now();
-      const result = await this.monitor.tick(registration, { signal: options.signal });
+      const result = await this.#monitor.tick(registration, { signal: options.signal });
       this.#recordTick(result);
       yield result;
       if (result.outcome === "cap") continue;
@@ -323,32 +407,20 @@ export class MonitoringService {
     const at = new Date(this.#clock.now()).toISOString();
     for (const item of notifications) {
       const raw = typeof item === "string" ? item : JSON.stringify(item);
-      let value: unknown;
-      try {
-        value = JSON.parse(raw);
-      } catch (error) {
-        value = raw;
-        invalid.push(deadLetter(options.registration, {
+      const read = checkNotification(raw, { reference: options.registration });
+      if ("reason" in read) {
+        invalid.push({
+          sink: VALIDATION,
+          registration: options.registration,
+          notificationId: read.id,
           raw,
-          value,
-          reason: `not JSON: ${(error as Error).message}`,
+          reason: read.reason,
           at,
-        }));
-        continue;
+          batchSequence: null,
+        });
+      } else {
+        valid.push({ id: read.id, raw, notification: read.notification });
       }
-      const tooLarge = sizeProblems(raw);
-      const problems = tooLarge.length > 0 ? tooLarge : notificationProblems(value);
-      if (problems.length > 0) {
-        invalid.push(
-          deadLetter(options.registration, { raw, value, reason: problems.join("; "), at }),
-        );
-        continue;
-      }
-      // The id first, of the notification as received: a pulled one gets it the same way.
-      const id = notificationId(options.registration, value);
-      const parsed = value as Notification;
-      parsed.elements ??= [];
-      valid.push({ id, raw, notification: parsed });
     }
     // At most `notification_batch_size` per batch (a file, a handler call), as for pulls.
     const size = this.#options.config.monitoring.notification_batch_size;
@@ -356,7 +428,7 @@ export class MonitoringService {
     let journaled = 0;
     let duplicates = 0;
     for (let at = 0; at === 0 || at < valid.length; at += size) {
-      const appended = await this.journal.append(options.registration, {
+      const appended = await this.#journal.append(options.registration, {
         notifications: valid.slice(at, at + size),
         deadLetters: at === 0 ? invalid : [],
         pulledAt: new Date(this.#clock.now()),
@@ -368,7 +440,7 @@ export class MonitoringService {
         journaled += appended.batch.count;
       }
     }
-    if (sequences.length > 0) this.dispatcher.notify();
+    if (sequences.length > 0) this.#dispatcher.notify();
     return {
       sequence: sequences.at(-1) ?? null,
       sequences,
@@ -387,17 +459,21 @@ export class MonitoringService {
     handler: NotificationHandler,
     options: { startAt?: StartAt } = {},
   ): Promise<void> {
-    await this.dispatcher.addSink(handlerSink(name, handler), {
+    await this.#dispatcher.addSink(handlerSink(name, handler), {
       startAt: options.startAt ?? "head",
     });
   }
 
   async removeNotificationHandler(name: string): Promise<void> {
-    await this.dispatcher.removeSink(`${HANDLER_PREFIX}${name}`);
+    await this.#dispatcher.removeSink(`${HANDLER_PREFIX}${name}`);
   }
 
-  createRegistration(spec: RegistrationSpec): Promise<Information> {
-    return this.#options.client.registrations.create(spec);
+  /** Creates a registration at D&B; a running service starts monitoring it at once. */
+  async createRegistration(spec: RegistrationSpec): Promise<Information> {
+    const information = await this.#options.client.registrations.create(spec);
+    await markRegistrationsChanged(this.#options.kv);
+    if (this.#registrationTimer !== null) await this.syncRegistrations();
+    return information;
   }
 
   /** Re-fetches through the replay API; see `Monitor.replay`. */
@@ -405,104 +481,150 @@ export class MonitoringService {
     registration: string,
     options: { since?: Date; onProgress?: (r: RecoveryResult) => void } = {},
   ): Promise<RecoveryResult> {
-    return this.monitor.replay(registration, options).then((result) => {
-      this.dispatcher.notify();
+    return this.#monitor.replay(registration, options).then((result) => {
+      this.#dispatcher.notify();
       return result;
     });
   }
 
-  async getServiceStatus(): Promise<ServiceStatus> {
+  /**
+   * Delivers everything pending to every sink once, without waiting between retries (one-shot
+   * commands); per sink, whether it is now current.
+   */
+  deliverPending(): Promise<Record<string, { current: boolean; error: string | null }>> {
+    return this.#dispatcher.deliverPending();
+  }
+
+  /** Starts the sinks' deliveries without starting to monitor (one-shot commands, tests). */
+  startDelivery(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#dispatcher.start();
+  }
+
+  /** Validates or delivers a dead letter again; it goes only when that worked. */
+  retryDeadLetter(letter: DeadLetterSummary): Promise<RetryOutcome> {
+    return retryDeadLetter(letter, {
+      deadLetters: this.deadLetters,
+      journal: this.#journal,
+      sinks: this.#dispatcher.sinks,
+      processNotifications: (raw, options) => this.processNotifications(raw, options),
+      deliverPending: () => this.deliverPending(),
+    });
+  }
+
+  /** Removes a dead letter for good (its raw JSON goes with it). */
+  discardDeadLetter(letter: DeadLetterSummary): Promise<void> {
+    return this.deadLetters.remove(letter);
+  }
+
+  /** The D&B client's sampled history, for the dashboard's charts. */
+  apiHistory(): ApiPoint[] {
+    return this.#history.api();
+  }
+
+  /** One sink's sampled history, for the dashboard's charts. */
+  sinkHistory(name: string): SinkPoint[] {
+    return this.#history.sink(name);
+  }
+
+  /** The one status model; `/status`, `/readyz`, the dashboard and metrics derive from it. */
+  async status(): Promise<PipelineStatus> {
     const { config, client } = this.#options;
     const api = client.status();
-    const sinks = await this.dispatcher.status();
+    const sinks = await this.#dispatcher.status();
     const references = this.#registrations ?? config.monitoring.registrations;
     const registrations = await Promise.all(references.map(async (reference) => {
-      const last = this.monitor.lastTick(reference);
+      const last = this.#monitor.lastTick(reference);
+      const health = this.#tickHealth.get(reference);
       return {
         reference,
-        last_tick: last?.finishedAt ?? null,
-        last_outcome: last?.outcome ?? null,
-        last_pull_count: last?.received ?? null,
+        active: this.#background.has(reference),
+        lastTick: last?.finishedAt ?? null,
+        lastOutcome: last?.outcome ?? null,
+        lastPullCount: last?.received ?? null,
         // A tick that stopped at its cap left notifications queued at D&B.
-        backlog_estimate: last?.outcome === "cap" ? "more than one tick" : last ? 0 : null,
-        last_error: last?.error ?? null,
-        last_lost_responses: last?.lostResponses ?? null,
-        rate_limited_until: this.monitor.rateLimitedUntil(reference),
-        replay_gap: await this.monitor.gap(reference),
+        backlogEstimate: last?.outcome === "cap" ? "more than one tick" : last ? 0 : null,
+        lastError: last?.error ?? null,
+        failingSince: health?.failingSince ?? null,
+        failedTicks: health?.failedTicks ?? 0,
+        lastLostResponses: last?.lostResponses ?? null,
+        rateLimitedUntil: this.#monitor.rateLimitedUntil(reference),
+        gap: await this.#monitor.gap(reference),
       };
     }));
-    const journal = await this.journal.stats();
-    const status: ServiceStatus = {
+    const journal = await this.#journal.stats();
+    return {
+      generatedAt: new Date(this.#clock.now()).toISOString(),
       service: {
         running: this.#running,
         environment: config.environment,
         version: this.#options.version,
-        uptime_seconds: Math.round((this.#clock.now() - this.#startedAt) / 1000),
+        uptimeSeconds: Math.round((this.#clock.now() - this.#startedAt) / 1000),
         simulator: this.#options.simulator,
       },
       authentication: {
-        is_authenticated: api.authentication.isAuthenticated,
-        token_expires_in: api.authentication.tokenExpiresIn,
-        last_error: api.authentication.lastError,
+        isAuthenticated: api.authentication.isAuthenticated,
+        tokenExpiresIn: api.authentication.tokenExpiresIn,
+        lastError: api.authentication.lastError,
         warning: api.authentication.warning,
-        last_rejection: api.authentication.lastRejection,
+        lastRejection: api.authentication.lastRejection,
       },
-      api_client: {
-        health_check: api.breaker.state === "closed",
-        rate_limit: api.rateLimit,
+      api: {
         breaker: api.breaker.state,
+        rateLimit: api.rateLimit,
         requests: api.transport.attempts,
         errors: api.transport.errors,
-        rate_limited: api.transport.rateLimited,
+        rateLimited: api.transport.rateLimited,
         retries: api.transport.retries,
       },
-      registrations: {
-        total_count: registrations.length,
-        active_count: registrations.filter((r) => this.#background.has(r.reference)).length,
-        items: registrations,
+      registrationList: {
+        source: config.monitoring.registrations.length > 0 ? "config" : "account",
+        lastListedAt: this.#listedAt === null ? null : new Date(this.#listedAt).toISOString(),
+        lastError: this.#listError,
       },
-      notification_handlers: {
-        count: sinks.filter((s) => s.name.startsWith(HANDLER_PREFIX)).length,
-      },
+      registrations,
+      sinks: sinks.map(sinkState),
       journal: {
         batches: journal.batches,
         notifications: journal.notifications,
-        oldest_batch_at: journal.oldestPulledAt,
-        oldest_undelivered_at: await this.#oldestUndelivered(sinks),
+        oldestBatchAt: journal.oldestPulledAt,
+        oldestUndeliveredAt: await this.#oldestUndelivered(sinks),
       },
-      dead_letters: await this.deadLetters.countBySink(),
+      deadLetters: await this.deadLetters.countBySink(),
     };
-    for (const sink of sinks) status[sink.name] = sinkView(sink);
-    return status;
+  }
+
+  /** `/status`: the model with the original service's flat keys. */
+  async getServiceStatus(): Promise<StatusJson> {
+    return statusJson(await this.status());
+  }
+
+  /** How long failures may last before the service stops calling itself ready. */
+  get thresholds(): HealthThresholds {
+    const { http } = this.#options.config;
+    return {
+      registrationFailure: http.readiness_registration_failure,
+      sinkFailure: http.readiness_sink_failure,
+    };
   }
 
   /**
-   * Ready when KV answers, the last token fetch succeeded (or none was due yet) and no sink has
-   * been failing longer than `failingFor` seconds. Otherwise the reasons, one per problem.
+   * Ready when KV answers and nothing in the status model has failed past its threshold
+   * (`overrides` replace the configured thresholds).
    */
-  async readiness(options: { failingFor: number }): Promise<Readiness> {
-    const reasons: string[] = [];
+  async readiness(overrides: Partial<HealthThresholds> = {}): Promise<Readiness> {
+    const extra: string[] = [];
     try {
       await this.#options.kv.get(["readiness"]);
     } catch (error) {
-      reasons.push(`state store (Deno KV) unreadable: ${(error as Error).message}`);
+      extra.push(`state store (Deno KV) unreadable: ${(error as Error).message}`);
     }
-    const auth = this.#options.client.tokens.status();
-    if (auth.lastError !== null && !auth.isAuthenticated) {
-      reasons.push(`D&B authentication failed: ${auth.lastError}`);
-    }
-    const now = this.#clock.now();
-    for (const sink of await this.dispatcher.status()) {
-      if (sink.failingSince === null) continue;
-      const seconds = Math.round((now - Date.parse(sink.failingSince)) / 1000);
-      if (seconds >= options.failingFor) {
-        reasons.push(
-          `${sink.name} has been failing for ${seconds} s (since ${sink.failingSince}): ` +
-            `${sink.lastError ?? "unknown error"}`,
-        );
-      }
-    }
-    return { ready: reasons.length === 0, reasons };
+    return readinessOf(await this.status(), {
+      thresholds: { ...this.thresholds, ...overrides },
+      nowMs: this.#clock.now(),
+      extra,
+    });
   }
 
   /**
@@ -513,6 +635,8 @@ export class MonitoringService {
     this.stopBackgroundMonitoring();
     if (this.#historyTimer !== null) clearInterval(this.#historyTimer);
     this.#historyTimer = null;
+    if (this.#registrationTimer !== null) clearInterval(this.#registrationTimer);
+    this.#registrationTimer = null;
     const timeoutMs = this.#options.config.pipeline.shutdown_timeout * 1000;
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([
@@ -520,8 +644,8 @@ export class MonitoringService {
       new Promise((resolve) => timer = setTimeout(resolve, timeoutMs)),
     ]);
     clearTimeout(timer);
-    await this.dispatcher.stop();
-    for (const sink of this.dispatcher.sinks) {
+    await this.#dispatcher.stop();
+    for (const sink of this.#dispatcher.sinks) {
       try {
         await sink.close();
       } catch (error) {
@@ -532,8 +656,18 @@ export class MonitoringService {
   }
 
   #recordTick(result: TickResult): void {
-    this.metrics.onTick(result);
+    this.#metrics.onTick(result);
     logTick(result);
+    const health = this.#tickHealth.get(result.registration) ??
+      { failingSince: null, failedTicks: 0 };
+    if (result.outcome === "failed") {
+      health.failingSince ??= result.startedAt;
+      health.failedTicks++;
+    } else if (result.outcome !== "lease_held" && result.outcome !== "stopped") {
+      health.failingSince = null;
+      health.failedTicks = 0;
+    }
+    this.#tickHealth.set(result.registration, health);
   }
 
   async #track(work: () => Promise<void>): Promise<void> {
@@ -553,9 +687,9 @@ export class MonitoringService {
   /** Removes journal batches every sink has and that are past `retention_days`. */
   async purgeJournal(): Promise<number> {
     const retentionMs = this.#options.config.state.retention_days * 86_400_000;
-    const purged = await this.journal.purge({
+    const purged = await this.#journal.purge({
       before: new Date(this.#clock.now() - retentionMs),
-      acknowledged: (registration) => this.dispatcher.acknowledged(registration),
+      acknowledged: (registration) => this.#dispatcher.acknowledged(registration),
     });
     if (purged > 0) log.info("purged {purged} delivered batches past retention", { purged });
     return purged;
@@ -566,7 +700,7 @@ export class MonitoringService {
     for (const sink of sinks) {
       for (const lag of sink.lag) {
         if (lag.batches === 0) continue;
-        const header = await this.journal.readHeader(lag.registration, lag.cursor + 1);
+        const header = await this.#journal.readHeader(lag.registration, lag.cursor + 1);
         if (header && (oldest === null || header.pulledAt < oldest)) oldest = header.pulledAt;
       }
     }
@@ -574,78 +708,22 @@ export class MonitoringService {
   }
 }
 
-export interface Readiness {
-  ready: boolean;
-  reasons: string[];
-}
-
-export interface ServiceStatus {
-  service: {
-    running: boolean;
-    environment: string;
-    version: string;
-    uptime_seconds: number;
-    simulator: boolean;
-  };
-  authentication: {
-    is_authenticated: boolean;
-    token_expires_in: number | null;
-    last_error: string | null;
-    /** Renewal failing while the cached token still works. */
-    warning: string | null;
-    /** The 401 that made the last early renewal (00040 expired, 00004 refused, …). */
-    last_rejection: string | null;
-  };
-  api_client: {
-    health_check: boolean;
-    rate_limit: number;
-    breaker: string;
-    requests: number;
-    errors: number;
-    rate_limited: number;
-    retries: number;
-  };
-  registrations: { total_count: number; active_count: number; items: unknown[] };
-  notification_handlers: { count: number };
-  journal: {
-    batches: number;
-    notifications: number;
-    oldest_batch_at: string | null;
-    oldest_undelivered_at: string | null;
-  };
-  dead_letters: Record<string, number>;
-  [sink: string]: unknown;
-}
-
-function sinkView(sink: SinkStatus) {
+function sinkState(sink: SinkStatus): SinkState {
   return {
-    enabled: true,
+    name: sink.name,
+    handler: sink.name.startsWith(HANDLER_PREFIX),
     status: sink.breaker.state === "open" ? "failing" : sink.health.status,
     stored: sink.health.stored,
     bytes: sink.health.bytes,
     errors: sink.health.errors,
-    last_write_at: sink.health.lastWriteAt,
-    lag_batches: sink.lagBatches,
-    lag_seconds: Math.round(sink.lagSeconds),
+    lastWriteAt: sink.health.lastWriteAt,
+    lagBatches: sink.lagBatches,
+    lagSeconds: Math.round(sink.lagSeconds),
     breaker: sink.breaker.state,
-    failing_since: sink.failingSince,
-    last_error: sink.lastError,
-    dead_lettered: sink.deadLettered,
-  };
-}
-
-function deadLetter(
-  registration: string,
-  item: { raw: string; value: unknown; reason: string; at: string },
-): DeadLetter {
-  return {
-    sink: VALIDATION,
-    registration,
-    notificationId: notificationId(registration, item.value),
-    raw: item.raw,
-    reason: item.reason,
-    at: item.at,
-    batchSequence: null,
+    failingSince: sink.failingSince,
+    consecutiveFailures: sink.consecutiveFailures,
+    lastError: sink.lastError,
+    deadLettered: sink.deadLettered,
   };
 }
 

@@ -1,25 +1,12 @@
 import type { FileFormat } from "../config/config.ts";
+import type { BatchFormat } from "./batch_format.ts";
 import { type Batch, type RejectedNotification, SinkRejectedError } from "./sink.ts";
+
+export type { BatchFormat, FormatContext } from "./batch_format.ts";
 import { csvFormat } from "./format_csv.ts";
 import { jsonFormat } from "./format_json.ts";
 import { ndjsonFormat } from "./format_ndjson.ts";
 import { xmlFormat } from "./format_xml.ts";
-
-/** What an encoder may know beyond the batch itself. */
-export interface FormatContext {
-  /** Written into formats that carry metadata (`local_file`, `sftp`), as the original did. */
-  storageType: string;
-}
-
-/**
- * Turns one batch into the bytes of one file. Encoders must be pure and deterministic: the same
- * batch always gives the same bytes, so a re-delivered batch rewrites an identical file.
- */
-export interface BatchFormat {
-  /** File name extension without the dot. */
-  extension: string;
-  encode(batch: Batch, context: FormatContext): Uint8Array;
-}
 
 // One entry per format: a new format is its own file plus one line here; sinks never change.
 const FORMATS: Readonly<Record<FileFormat, BatchFormat>> = {

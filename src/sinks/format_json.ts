@@ -1,4 +1,4 @@
-import type { BatchFormat, FormatContext } from "./format.ts";
+import type { BatchFormat, FormatContext } from "./batch_format.ts";
 import { rawNotification } from "./raw_notification.ts";
 import type { Batch, JournaledNotification } from "./sink.ts";
 

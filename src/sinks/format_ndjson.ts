@@ -1,4 +1,4 @@
-import type { BatchFormat } from "./format.ts";
+import type { BatchFormat } from "./batch_format.ts";
 import type { Batch } from "./sink.ts";
 
 /**

@@ -1,5 +1,5 @@
 import type { NotificationElement } from "../model/payload.ts";
-import type { BatchFormat } from "./format.ts";
+import type { BatchFormat } from "./batch_format.ts";
 import { type RawElement, rawNotification } from "./raw_notification.ts";
 import type { Batch, JournaledNotification } from "./sink.ts";
 

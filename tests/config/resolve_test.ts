@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { ConfigError } from "../../src/config/errors.ts";
 import { parseFileMode, resolveConfig, type ResolveOptions } from "../../src/config/resolve.ts";
 import type { FileConfig } from "../../src/config/schema.ts";
-import { Secret } from "../../src/config/secret.ts";
+import { Secret } from "../../src/model/secret.ts";
 
 const OPTIONS: ResolveOptions = { cwd: "/srv/traceone", home: "/home/ops", source: "test.yaml" };
 const CREDENTIALS = { client_id: "id", client_secret: "Sec-3e9a" };

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { sql } from "kysely";
 import type { DatabaseConfig } from "../../src/config/config.ts";
-import { Secret } from "../../src/config/secret.ts";
+import { Secret } from "../../src/model/secret.ts";
 import { openDatabase } from "../../src/db/database.ts";
 import { redactDatabaseUrl } from "../../src/config/database_url.ts";
 import { DatabaseConfigError, DatabaseUnavailableError } from "../../src/db/errors.ts";

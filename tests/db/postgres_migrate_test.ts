@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { sql } from "kysely";
-import { Secret } from "../../src/config/secret.ts";
+import { Secret } from "../../src/model/secret.ts";
 import { type Database, openDatabase } from "../../src/db/database.ts";
 import { migrateToLatest, migrationStatus } from "../../src/db/migrate.ts";
 import { postgresTest, type RunningPostgres, startPostgres } from "../helpers/postgres.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Secret } from "../../src/config/secret.ts";
+import { Secret } from "../../src/model/secret.ts";
 import { type Database, openDatabase } from "../../src/db/database.ts";
 import { migrateToLatest } from "../../src/db/migrate.ts";
 import { type ChangeRow, dunsHistory, recentChanges } from "../../src/db/queries.ts";

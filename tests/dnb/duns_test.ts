@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { normalizeDuns, parseDunsList } from "../../src/dnb/duns.ts";
+import { normalizeDuns, parseDunsList } from "../../src/model/duns.ts";
 
 Deno.test("a DUNS keeps its leading zeros and accepts dashes", () => {
   assert.deepEqual(normalizeDuns("081466849"), { duns: "081466849" });

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { Secret } from "../../src/config/secret.ts";
+import { Secret } from "../../src/model/secret.ts";
 import { createDnbClient } from "../../src/dnb/client.ts";
 import { nextReplayStep } from "../../src/dnb/replay_paging.ts";
 import { testDnbConfig } from "../helpers/dnb_client.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Secret } from "../../src/config/secret.ts";
+import { Secret } from "../../src/model/secret.ts";
 import { DnbCredentialsError } from "../../src/dnb/errors.ts";
 import { SIM_CLIENT_SECRET, withSimulator } from "../helpers/dnb_client.ts";
 

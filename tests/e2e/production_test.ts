@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Secret } from "../../src/config/secret.ts";
+import { Secret } from "../../src/model/secret.ts";
 import { openDatabase } from "../../src/db/database.ts";
 import { notificationId } from "../../src/dnb/notification_id.ts";
 import { startSimulator } from "../../src/sim/server.ts";

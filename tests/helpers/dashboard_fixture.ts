@@ -28,6 +28,15 @@ export function knownDashboard(): DashboardData {
     environment: "test",
     simulator: true,
     health: "degraded",
+    summary: {
+      state: "degraded",
+      registrations: { total: 3, failing: 1 },
+      sinks: { total: 3, failing: 0, degraded: 1 },
+      token: "healthy",
+      deadLetters: 0,
+      gaps: 0,
+      reasons: [],
+    },
     hourly: {
       hours,
       series: [

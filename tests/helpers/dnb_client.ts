@@ -1,5 +1,5 @@
 import type { DnbApiConfig } from "../../src/config/config.ts";
-import { Secret } from "../../src/config/secret.ts";
+import { Secret } from "../../src/model/secret.ts";
 import { createDnbClient, type DnbClient, type DnbClientOptions } from "../../src/dnb/client.ts";
 import { type RunningSimulator, startSimulator } from "../../src/sim/server.ts";
 import type { SimulatorOptions } from "../../src/sim/state.ts";

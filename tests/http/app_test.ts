@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Hono } from "hono";
-import { Secret } from "../../src/config/secret.ts";
+import { Secret } from "../../src/model/secret.ts";
 import { createHttpApp, type HttpViews } from "../../src/http/app.ts";
 
 const TOKEN = "http-token-5e2b91";

@@ -118,7 +118,7 @@ Deno.test("processNotifications journals valid notifications for every sink and 
         duplicates: 0,
         deadLettered: 2,
       });
-      await service.dispatcher.deliverPending();
+      await service.deliverPending();
       assert.equal(sink.stored.size, 2);
       const letters = await service.deadLetters.list();
       assert.equal(letters.length, 2);
@@ -146,7 +146,7 @@ Deno.test("a notification handler is a sink: it gets batches, and its failures t
         if (fail) throw new Error("handler bug");
         seen.push(...notifications.map((n) => n.id));
       });
-      service.dispatcher.start();
+      service.startDelivery();
       const [tick] = await service.tick(REF);
       await until(() => memory.stored.size === tick.journaled, "the memory sink");
       assert.equal(seen.length, 0);
@@ -168,7 +168,7 @@ Deno.test("invariant 3: a sink that hangs delays neither pulling nor the other s
     const memory = new MemorySink("memory");
     const hanging = new HangingSink();
     await withService(h, [memory, hanging], async (service) => {
-      service.dispatcher.start();
+      service.startDelivery();
       const [tick] = await service.tick(REF);
       assert.equal(tick.outcome, "drained");
       assert.equal(
@@ -195,15 +195,15 @@ Deno.test("invariant 6: nothing is purged before every sink has it and retention
     let skew = 0;
     await withService(h, [up, down], async (service) => {
       await service.tick(REF);
-      await service.dispatcher.deliverPending();
+      await service.deliverPending();
       assert.equal(await service.purgeJournal(), 0, "too recent");
       skew = 15 * 86_400_000;
       assert.equal(await service.purgeJournal(), 0, "old enough, but one sink does not have it");
-      assert.equal((await service.journal.stats()).notifications, 40);
+      assert.equal((await service.status()).journal.notifications, 40);
       down.failWith = null;
-      await service.dispatcher.deliverPending();
+      await service.deliverPending();
       assert.equal(await service.purgeJournal(), 2);
-      assert.equal((await service.journal.stats()).batches, 0);
+      assert.equal((await service.status()).journal.batches, 0);
       assert.equal(down.stored.size, 40);
     }, { now: () => Date.now() + skew });
   });
@@ -262,19 +262,23 @@ Deno.test("readiness turns false while a sink has been failing too long, and tru
     const sink = new MemorySink("flaky");
     sink.failWith = () => new Error("disk full");
     await withService(h, [sink], async (service) => {
-      assert.deepEqual(await service.readiness({ failingFor: 0 }), { ready: true, reasons: [] });
+      assert.deepEqual(await service.readiness({ sinkFailure: 0 }), { ready: true, reasons: [] });
       await service.tick(REF);
-      await service.dispatcher.deliverPending();
-      const failing = await service.readiness({ failingFor: 0 });
+      await service.deliverPending();
+      const failing = await service.readiness({ sinkFailure: 0 });
       assert.equal(failing.ready, false);
       assert.match(
         failing.reasons[0],
         /^flaky has been failing for \d+ s \(since .*\): disk full$/,
       );
-      assert.equal((await service.readiness({ failingFor: 3600 })).ready, true, "not for long yet");
+      assert.equal(
+        (await service.readiness({ sinkFailure: 3600 })).ready,
+        true,
+        "not for long yet",
+      );
       sink.failWith = null;
-      await service.dispatcher.deliverPending();
-      assert.deepEqual(await service.readiness({ failingFor: 0 }), { ready: true, reasons: [] });
+      await service.deliverPending();
+      assert.deepEqual(await service.readiness({ sinkFailure: 0 }), { ready: true, reasons: [] });
     });
   });
 });
@@ -296,7 +300,7 @@ Deno.test("metrics count D&B requests, ticks and deliveries, and read lag and br
     });
     try {
       await service.tick(REF);
-      await service.dispatcher.deliverPending();
+      await service.deliverPending();
       const families = parsePrometheusTextFormat(await metrics.render()) as {
         name: string;
         metrics: { labels?: Record<string, string>; value?: string }[];

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { posix } from "node:path";
 import type { SftpStorageConfig } from "../../src/config/config.ts";
-import { Secret } from "../../src/config/secret.ts";
+import { Secret } from "../../src/model/secret.ts";
 import { formatFor } from "../../src/sinks/format.ts";
 import { batchFilePath } from "../../src/sinks/layout.ts";
 import {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import type { FileFormat, SftpStorageConfig } from "../../src/config/config.ts";
-import { Secret } from "../../src/config/secret.ts";
+import { Secret } from "../../src/model/secret.ts";
 import { gzipBytes } from "../../src/sinks/compress.ts";
 import { formatFor } from "../../src/sinks/format.ts";
 import { batchFilePath } from "../../src/sinks/layout.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { sql } from "kysely";
-import { Secret } from "../../src/config/secret.ts";
+import { Secret } from "../../src/model/secret.ts";
 import { type Database, openDatabase } from "../../src/db/database.ts";
 import { DatabaseUnavailableError } from "../../src/db/errors.ts";
 import { migrateToLatest } from "../../src/db/migrate.ts";

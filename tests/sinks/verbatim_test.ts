@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { XMLParser } from "fast-xml-parser";
-import { Secret } from "../../src/config/secret.ts";
+import { Secret } from "../../src/model/secret.ts";
 import { type Database, openDatabase } from "../../src/db/database.ts";
 import { migrateToLatest } from "../../src/db/migrate.ts";
 import { parseNotificationPage } from "../../src/dnb/notification_page.ts";

@@ -1,0 +1,21 @@
+/**
+ * The pipeline's only door (design.md): everything outside `src/pipeline/` imports from here,
+ * so what lies behind it can be rearranged freely.
+ */
+export { MonitoringService, type ProcessResult, type ServiceOptions } from "./service.ts";
+export { ServiceMetrics } from "./metrics.ts";
+export type { ApiPoint, SinkPoint } from "./history.ts";
+export { type DeadLetter, type DeadLetterSummary, VALIDATION } from "./dead_letters.ts";
+export type { RecoveryResult, TickOutcome, TickResult } from "./monitor.ts";
+export type { NotificationHandler } from "./handler_sink.ts";
+export { markRegistrationsChanged } from "./registration_list.ts";
+export {
+  healthSummary,
+  readinessOf,
+  readinessReasons,
+  STATUS_SECTIONS,
+  type StatusJson,
+  statusJson,
+} from "./status.ts";
+export { importPushFile, type PushImportResult } from "./push_import.ts";
+export { parsePushFileHeader } from "./push_file.ts";
