@@ -58,10 +58,18 @@ export function registerDbCommands(program: Command, deps: DbCommandDeps): void 
 
   db.command("status")
     .description("list the migrations this build knows, applied or pending")
-    .action((_options, command: Command) =>
+    .option("--json", "the database and its migrations as JSON")
+    .action((options: { json?: boolean }, command: Command) =>
       withDatabase(command, async (database) => {
-        io.out(`database: ${database.location} (${database.dialect})`);
         const states = await migrationStatus(database);
+        if (options.json) {
+          return io.out(JSON.stringify(
+            { database: database.location, dialect: database.dialect, migrations: states },
+            null,
+            2,
+          ));
+        }
+        io.out(`database: ${database.location} (${database.dialect})`);
         for (const line of formatMigrationStates(states)) io.out(line);
       })
     );

@@ -4,9 +4,15 @@ import { terminalSafe } from "../terminal_text.ts";
 export interface CliIo {
   out(line: string): void;
   err(line: string): void;
-  /** Rewrites the current terminal line (progress); a no-op when not on a terminal. */
+  /**
+   * Rewrites the progress line on standard error (`""` clears it); a no-op when standard error
+   * is not a terminal. `err` lines written meanwhile go above it, never glued to it.
+   */
   progress(line: string): void;
+  /** Whether standard output is a terminal (human output rather than a pipe). */
   isTerminal: boolean;
+  /** Whether standard error is a terminal, where progress shows. */
+  errIsTerminal: boolean;
   env(name: string): string | undefined;
   cwd: string;
   /** Sets the exit code a command ends with when it finishes without throwing. */
@@ -18,14 +24,24 @@ export interface CliIo {
 export function processIo(): CliIo {
   const encoder = new TextEncoder();
   const isTerminal = Deno.stdout.isTerminal();
+  const errIsTerminal = Deno.stderr.isTerminal();
+  let progressLine = "";
+  const writeErr = (text: string) => Deno.stderr.writeSync(encoder.encode(text));
   let exitCode = 0;
   return {
     out: (line) => console.log(terminalSafe(line)),
-    err: (line) => console.error(terminalSafe(line)),
+    err: (line) => {
+      if (progressLine === "") return console.error(terminalSafe(line));
+      // Clear the progress line, write the line, draw the progress again below it.
+      writeErr(`\r\x1b[2K${terminalSafe(line)}\n${progressLine}`);
+    },
     progress: (line) => {
-      if (isTerminal) Deno.stdout.writeSync(encoder.encode(`\r\x1b[2K${terminalSafe(line)}`));
+      if (!errIsTerminal) return;
+      progressLine = terminalSafe(line);
+      writeErr(`\r\x1b[2K${progressLine}`);
     },
     isTerminal,
+    errIsTerminal,
     env: (name) => Deno.env.get(name),
     cwd: Deno.cwd(),
     setExitCode: (code) => {

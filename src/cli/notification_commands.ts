@@ -24,6 +24,7 @@ export function registerNotificationCommands(
   const withStore = async (
     command: Command,
     read: (store: NotificationStore) => Promise<{ rows: ChangeRow[]; none: string }>,
+    json = false,
   ) => {
     const config = await deps.loadConfig(command);
     if (!config.database.enabled) {
@@ -33,6 +34,7 @@ export function registerNotificationCommands(
     try {
       const store = createNotificationStore(database);
       const { rows, none } = await read(store);
+      if (json) return io.out(JSON.stringify(rows, null, 2));
       if (rows.length === 0) {
         const stored = await store.count();
         io.out(stored === 0 ? "no notifications stored yet" : `${none} (${stored} stored in all)`);
@@ -45,24 +47,26 @@ export function registerNotificationCommands(
 
   notifications.command("recent").description("the latest notifications and what changed")
     .option("--limit <n>", "how many notifications (1 or more)", "10")
-    .action((options: { limit: string }, command: Command) => {
+    .option("--json", "the rows (one per changed element) as JSON")
+    .action((options: { limit: string; json?: boolean }, command: Command) => {
       const limit = positiveLimit(options.limit);
       return withStore(command, async (store) => ({
         rows: await store.recent({ limit }),
         none: "no notifications",
-      }));
+      }), options.json);
     });
 
   notifications.command("history <duns>").description("every stored change of one DUNS")
     .option("--limit <n>", "how many changed elements (1 or more)", "200")
-    .action((duns: string, options: { limit: string }, command: Command) => {
+    .option("--json", "the rows (one per changed element) as JSON")
+    .action((duns: string, options: { limit: string; json?: boolean }, command: Command) => {
       const limit = positiveLimit(options.limit);
       const checked = normalizeDuns(duns);
       if ("reason" in checked) throw new UsageError(`"${duns}" is not a DUNS: ${checked.reason}`);
       return withStore(command, async (store) => ({
         rows: await store.history(checked.duns, { limit }),
         none: `no notifications stored for DUNS ${checked.duns}`,
-      }));
+      }), options.json);
     });
 }
 

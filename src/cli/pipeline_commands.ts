@@ -1,5 +1,10 @@
 import type { Command } from "commander";
-import type { DeadLetterSummary, MonitoringService, RecoveryResult } from "../pipeline/mod.ts";
+import type {
+  DeadLetterSummary,
+  MonitoringService,
+  RecoveryResult,
+  TickOutcome,
+} from "../pipeline/mod.ts";
 import type { CliIo } from "./io.ts";
 import type { Runtime } from "./runtime.ts";
 import { openServiceSession, setupCommandLogging } from "./service_session.ts";
@@ -37,7 +42,8 @@ export function registerPipelineCommands(program: Command, deps: PipelineCommand
         });
         if (tick.recovery) io.out(describeRecovery(tick.recovery));
         io.out(
-          `${ref}: ${tick.outcome}; ${tick.pulls} pull request(s), ${tick.received} received, ` +
+          `${ref}: ${describeOutcome(tick.outcome)}; ${tick.pulls} pull request(s), ` +
+            `${tick.received} received, ` +
             `${tick.journaled} journaled, ${tick.duplicates} duplicate(s), ` +
             `${tick.deadLettered} dead-lettered`,
         );
@@ -94,19 +100,26 @@ export function registerPipelineCommands(program: Command, deps: PipelineCommand
     .description("notifications that failed validation or that a sink refused");
 
   letters.command("list").option("--sink <name>", "only this sink's (or validation)")
-    .action((options: { sink?: string }, command: Command) =>
+    .option("--json", "one JSON array of the dead letters, without their raw JSON")
+    .action((options: { sink?: string; json?: boolean }, command: Command) =>
       withService(command, async (service) => {
+        if (options.sink !== undefined) knownSink(service, options.sink);
         const all = await service.deadLetters.list({ sink: options.sink });
+        if (options.json) return io.out(JSON.stringify(all, null, 2));
         if (all.length === 0) io.out("no dead letters");
         for (const letter of all) io.out(summaryLine(letter));
       })
     );
 
   letters.command("show <id>").description("one dead letter with its raw JSON")
-    .action((id: string, _options, command: Command) =>
+    .option("--json", "the dead letter as JSON, raw JSON included as a string")
+    .action((id: string, options: { json?: boolean }, command: Command) =>
       withService(command, async (service) => {
         const letter = await findOne(service, id);
         const full = await service.deadLetters.read(letter);
+        if (options.json) {
+          return io.out(JSON.stringify({ ...letter, raw: full?.raw ?? null }, null, 2));
+        }
         io.out(summaryLine(letter));
         io.out(`reason: ${letter.reason}`);
         io.out(`raw JSON (${letter.rawBytes} bytes):`);
@@ -124,11 +137,80 @@ export function registerPipelineCommands(program: Command, deps: PipelineCommand
         if (!outcome.ok) io.setExitCode(1);
       })
     );
+
+  letters.command("discard [id]")
+    .description("remove a dead letter for good, raw JSON and all (or --sink S --all)")
+    .option("--sink <name>", "with --all: every dead letter of this sink (or validation)")
+    .option("--all", "every dead letter of --sink")
+    .option("--yes", "confirm discarding more than one")
+    .action(
+      (
+        id: string | undefined,
+        options: { sink?: string; all?: boolean; yes?: boolean },
+        command: Command,
+      ) => {
+        if (id !== undefined && options.all) {
+          throw new UsageError("deadletters discard: give an id or --sink S --all, not both");
+        }
+        if (id === undefined && !(options.all && options.sink)) {
+          throw new UsageError("deadletters discard: give an id, or --sink S --all --yes");
+        }
+        return withService(command, async (service) => {
+          if (id !== undefined) {
+            const letter = await findOne(service, id);
+            await service.discardDeadLetter(letter);
+            return io.out(`${letter.key}: discarded`);
+          }
+          knownSink(service, options.sink!);
+          const all = await service.deadLetters.list({ sink: options.sink });
+          if (!options.yes) {
+            throw new UsageError(
+              `deadletters discard: this removes ${all.length} dead letter(s) of ` +
+                `${options.sink} for good; add --yes to confirm`,
+            );
+          }
+          for (const letter of all) await service.discardDeadLetter(letter);
+          io.out(`${options.sink}: ${all.length} dead letter(s) discarded`);
+        });
+      },
+    );
+}
+
+/** A tick's outcome in words. */
+export function describeOutcome(outcome: TickOutcome): string {
+  switch (outcome) {
+    case "drained":
+      return "drained";
+    case "cap":
+      return "more queued at D&B (stopped at max_pulls_per_tick)";
+    case "stopped":
+      return "stopped";
+    case "lease_held":
+      return "skipped: another instance holds this registration";
+    case "failed":
+      return "failed";
+  }
+}
+
+/** A sink name a dead letter can have, or a usage error listing those that exist. */
+function knownSink(service: MonitoringService, name: string): void {
+  const names = service.deadLetterSinks();
+  if (!names.includes(name)) {
+    throw new UsageError(`no sink named "${name}"; the sinks are: ${names.join(", ")}`);
+  }
 }
 
 async function findOne(service: MonitoringService, query: string): Promise<DeadLetterSummary> {
   const found = await service.deadLetters.find(query);
-  if (found.length === 0) throw new UsageError(`no dead letter matches "${query}"`);
+  if (found.length === 0) {
+    const some = await service.deadLetters.list({ limit: 10 });
+    throw new UsageError(
+      `no dead letter matches "${query}"` +
+        (some.length === 0
+          ? " (there are none)"
+          : `; some there are:\n  ${some.map((l) => l.key).join("\n  ")}`),
+    );
+  }
   if (found.length > 1) {
     throw new UsageError(
       `"${query}" matches ${found.length} dead letters; give more of the id:\n  ` +

@@ -4,6 +4,8 @@ import { normalizeDuns } from "../model/duns.ts";
 import type { Information, RegistrationSpec } from "../dnb/registrations_api.ts";
 import type { CliIo } from "./io.ts";
 import { markRegistrationsChanged } from "../pipeline/mod.ts";
+import { catchInterrupt } from "./interrupt.ts";
+import { duration, Progress } from "./progress.ts";
 import type { Runtime } from "./runtime.ts";
 import { UsageError } from "./usage_error.ts";
 
@@ -25,9 +27,11 @@ export function registerRegistrationCommands(
     .description("manage D&B monitoring registrations");
 
   registrations.command("list").description("list the account's registration references")
-    .action((_options, command: Command) =>
+    .option("--json", "one JSON array of references")
+    .action((options: { json?: boolean }, command: Command) =>
       deps.withRuntime(command, async ({ client }) => {
         const references = await client.registrations.list();
+        if (options.json) return io.out(JSON.stringify(references));
         if (references.length === 0) io.out("no registrations");
         for (const reference of references) io.out(reference);
       })
@@ -193,30 +197,55 @@ async function changeSubjects(args: {
   await deps.withRuntime(args.command, async ({ client }) => {
     const api = client.registrations;
     const total = list.duns.length;
-    if (options.file && !options.oneByOne) {
-      for (let start = 0; start < total; start += BATCH_SIZE) {
-        const chunk = list.duns.slice(start, start + BATCH_SIZE);
-        const info = action === "add"
-          ? await api.addSubjects(ref, chunk)
-          : await api.removeSubjects(ref, chunk);
-        const done = Math.min(total, start + BATCH_SIZE);
-        reportProgress(io, `${action}: sent ${done}/${total} DUNS`, done === total);
-        if (done === total) io.out(`${action}: ${total} DUNS sent to ${ref}${describeInfo(info)}`);
+    const progress = new Progress(io, { label: action, unit: "DUNS", total });
+    const interrupt = catchInterrupt();
+    let done = 0;
+    const counts: Record<string, number> = {};
+    try {
+      if (options.file && !options.oneByOne) {
+        for (let start = 0; start < total && !interrupt.requested; start += BATCH_SIZE) {
+          const chunk = list.duns.slice(start, start + BATCH_SIZE);
+          const info = action === "add"
+            ? await api.addSubjects(ref, chunk)
+            : await api.removeSubjects(ref, chunk);
+          done = Math.min(total, start + BATCH_SIZE);
+          progress.update(done);
+          if (done === total) {
+            progress.stop();
+            io.out(`${action}: ${total} DUNS sent to ${ref}${describeInfo(info)}`);
+          }
+        }
+      } else {
+        for (const duns of list.duns) {
+          if (interrupt.requested) break;
+          const { outcome } = action === "add"
+            ? await api.addSubject(ref, duns)
+            : await api.removeSubject(ref, duns);
+          counts[outcome] = (counts[outcome] ?? 0) + 1;
+          done++;
+          if (total <= 20) io.out(`${duns}: ${outcome.replace("_", " ")}`);
+          else progress.update(done);
+        }
+        progress.stop();
+        io.out(
+          `${ref}: ${describeCounts(counts)} (${done} DUNS in ${
+            duration(progress.elapsedMs / 1000)
+          })`,
+        );
       }
-    } else {
-      const counts: Record<string, number> = {};
-      for (const [i, duns] of list.duns.entries()) {
-        const { outcome } = action === "add"
-          ? await api.addSubject(ref, duns)
-          : await api.removeSubject(ref, duns);
-        counts[outcome] = (counts[outcome] ?? 0) + 1;
-        if (total <= 20) io.out(`${duns}: ${outcome.replace("_", " ")}`);
-        else reportProgress(io, `${action}: ${i + 1}/${total} DUNS`, i + 1 === total);
-      }
-      io.out(
-        `${ref}: ` +
-          Object.entries(counts).map(([k, v]) => `${v} ${k.replace("_", " ")}`).join(", "),
+    } finally {
+      progress.stop();
+      interrupt.dispose();
+    }
+    if (interrupt.requested && done < total) {
+      io.err(
+        `interrupted: ${done} of ${total} DUNS ${action === "add" ? "added" : "removed"}; ` +
+          `re-running the same command is safe (DUNS already ${
+            action === "add" ? "present" : "absent"
+          } count as done)`,
       );
+      io.setExitCode(130);
+      return;
     }
     if (list.invalid.length > 0) {
       io.err(`${list.invalid.length} invalid line(s) were not sent (listed above)`);
@@ -225,13 +254,9 @@ async function changeSubjects(args: {
   });
 }
 
-function reportProgress(io: CliIo, line: string, last: boolean): void {
-  if (io.isTerminal) {
-    io.progress(line);
-    if (last) io.progress("");
-  } else if (last || /\d+000\//.test(line)) {
-    io.err(line);
-  }
+function describeCounts(counts: Record<string, number>): string {
+  return Object.entries(counts).map(([k, v]) => `${v} ${k.replace("_", " ")}`).join(", ") ||
+    "nothing sent";
 }
 
 function validDuns(input: string): string {

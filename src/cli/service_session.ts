@@ -21,6 +21,8 @@ export function setupCommandLogging(config: Config, io: CliIo): void {
     debug: config.debug,
     format: io.isTerminal ? "text" : "json",
     secrets: configSecrets(config),
+    // Through the command's stderr, so a progress line is cleared first, never glued to.
+    write: (line) => io.err(line.replace(/\n$/, "")),
   });
 }
 

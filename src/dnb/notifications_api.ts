@@ -208,9 +208,11 @@ export class NotificationsApi {
   async #emptyOrUnknown(reference: string, response: TransportResponse): Promise<null> {
     const error = readErrorBody(response.text);
     if (error.errorCode !== null && REGISTRATION_NOT_FOUND_CODES.has(error.errorCode)) {
+      const known = await this.#options.references?.().catch(() => null) ?? null;
       throw new DnbRegistrationNotFoundError(
         reference,
-        `D&B answered 404 ${error.errorCode}${error.errorMessage ? ` ${error.errorMessage}` : ""}`,
+        `D&B answered 404 ${error.errorCode}${error.errorMessage ? ` ${error.errorMessage}` : ""}` +
+          (known === null ? "" : `; the account's registrations: ${listed(known)}`),
       );
     }
     if (this.#listed.has(reference) || !this.#options.references) return null;
@@ -225,7 +227,8 @@ export class NotificationsApi {
     if (this.#listed.has(reference)) return null;
     throw new DnbRegistrationNotFoundError(
       reference,
-      `D&B answered 404 and the account's ${references.length} registration(s) do not include it`,
+      `D&B answered 404 and the account's ${references.length} registration(s) do not include ` +
+        `it: ${listed(references)}`,
     );
   }
 
@@ -345,4 +348,11 @@ function keepUnseen(
   const notifications = page.notifications.filter((item) => keep(item.id));
   const invalid = page.invalid.filter((item) => keep(item.id));
   return { notifications, invalid, count: notifications.length + invalid.length };
+}
+
+/** References for a message: all of a short list, the first 20 of a long one. */
+function listed(references: string[]): string {
+  if (references.length === 0) return "none";
+  const shown = references.slice(0, 20).map((r) => JSON.stringify(r)).join(", ");
+  return references.length > 20 ? `${shown}, … (${references.length} in all)` : shown;
 }

@@ -518,6 +518,11 @@ export class MonitoringService {
     return this.deadLetters.remove(letter);
   }
 
+  /** The names dead letters can be filed under: every sink's, and `validation`. */
+  deadLetterSinks(): string[] {
+    return [VALIDATION, ...this.#dispatcher.sinks.map((sink) => sink.name)];
+  }
+
   /** The D&B client's sampled history, for the dashboard's charts. */
   apiHistory(): ApiPoint[] {
     return this.#history.api();

@@ -51,6 +51,7 @@ async function runDb(args: string[], options: { config: string; url: string }): 
     err: (line) => err.push(line),
     progress: () => {},
     isTerminal: false,
+    errIsTerminal: false,
     env,
     cwd: Deno.cwd(),
     setExitCode: (code) => exitCode = code,
