@@ -278,23 +278,26 @@ export class MonitoringService {
     this.#historyTimer = setInterval(() => void this.#history.sample().catch(() => {}), intervalMs);
     const references = await this.registrations();
     for (const reference of references) this.startBackgroundMonitoring(reference);
-    if (this.#options.config.monitoring.registrations.length === 0) this.#watchRegistrations();
+    if (this.#options.config.monitoring.registrations.length === 0) {
+      await this.#watchRegistrations();
+    }
   }
 
   /**
    * Looks at the account's list every polling interval, and within seconds after a command on
    * the same state said it changed (`markRegistrationsChanged`).
    */
-  #watchRegistrations(): void {
+  async #watchRegistrations(): Promise<void> {
     const { kv, config } = this.#options;
     const everyMs = config.monitoring.polling_interval * 1000;
-    let seen: number | null | undefined;
+    // Word left before this start is already in the list just read.
+    let seen = await registrationsChangedAt(kv);
     this.#registrationTimer = setInterval(async () => {
       if (this.#syncing) return;
       this.#syncing = true;
       try {
         const changedAt = await registrationsChangedAt(kv);
-        const marked = seen !== undefined && changedAt !== seen;
+        const marked = changedAt !== seen;
         seen = changedAt;
         const due = this.#listedAt === null || this.#clock.now() - this.#listedAt >= everyMs;
         if (marked || due) await this.syncRegistrations();

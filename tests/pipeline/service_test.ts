@@ -4,6 +4,7 @@ import { parseConfig } from "../../src/config/load.ts";
 import type { TickResult } from "../../src/pipeline/monitor.ts";
 import { ServiceMetrics } from "../../src/pipeline/metrics.ts";
 import { MonitoringService } from "../../src/pipeline/service.ts";
+import { healthSummary, markRegistrationsChanged } from "../../src/pipeline/mod.ts";
 import parsePrometheusTextFormat from "parse-prometheus-text-format";
 import type { Batch, DeliveryReceipt, Sink } from "../../src/sinks/sink.ts";
 import { SinkStats } from "../../src/sinks/sink.ts";
@@ -47,11 +48,23 @@ async function withService(
   h: SimulatorHarness,
   sinks: Sink[],
   work: (service: MonitoringService) => Promise<void>,
-  options: { extra?: string; now?: () => number; maxPullsPerTick?: number; replayMax?: number } =
-    {},
+  options: {
+    extra?: string;
+    now?: () => number;
+    maxPullsPerTick?: number;
+    replayMax?: number;
+    registrations?: string[];
+    pollingInterval?: number;
+    registrationFailure?: number;
+  } = {},
 ): Promise<void> {
   const dir = await Deno.makeTempDir();
   const config = testConfig(h.sim.url, dir, options.extra);
+  if (options.registrations) config.monitoring.registrations = options.registrations;
+  if (options.pollingInterval) config.monitoring.polling_interval = options.pollingInterval;
+  if (options.registrationFailure !== undefined) {
+    config.http.readiness_registration_failure = options.registrationFailure;
+  }
   if (options.maxPullsPerTick) config.monitoring.max_pulls_per_tick = options.maxPullsPerTick;
   if (options.replayMax) config.dnb_api.replay_max_notifications = options.replayMax;
   const service = await MonitoringService.create({
@@ -340,5 +353,74 @@ Deno.test("a registration is drained, not capped: past max_pulls_per_tick the ne
         0,
       );
     }, { maxPullsPerTick: 3, replayMax: 1000 });
+  });
+});
+
+Deno.test("a registration created while the service runs is monitored within one refresh, and one deleted stops", async () => {
+  await withSimulator({ registrations: [REG] }, async (h) => {
+    await withService(h, [new MemorySink("memory")], async (service) => {
+      await service.start();
+      const active = async () =>
+        (await service.status()).registrations.filter((r) => r.active).map((r) => r.reference);
+      assert.deepEqual(await active(), [REF]);
+      // Another process (`registrations create`) adds one at D&B and says so on the same state.
+      await h.admin("POST", "/_sim/registrations", { reference: "NEW_REG", duns: ["268909075"] });
+      await h.admin("POST", "/_sim/registrations/NEW_REG/notifications", { generate: 4 });
+      await markRegistrationsChanged(h.kv);
+      await until(async () => (await active()).includes("NEW_REG"), "NEW_REG monitored", {
+        limitMs: 10_000,
+      });
+      const status = await service.getServiceStatus();
+      assert.equal(status.registrations.source, "account");
+      assert.ok(status.registrations.last_listed_at !== null);
+      await until(
+        async () =>
+          (await service.status()).registrations.some((r) =>
+            r.reference === "NEW_REG" && r.lastPullCount === 4
+          ),
+        "NEW_REG pulled",
+        { limitMs: 10_000 },
+      );
+      await h.client().registrations.delete("NEW_REG");
+      await markRegistrationsChanged(h.kv);
+      await until(
+        async () => !(await active()).includes("NEW_REG"),
+        "NEW_REG no longer monitored",
+        {
+          limitMs: 10_000,
+        },
+      );
+    }, { registrations: [], pollingInterval: 3600 });
+  });
+});
+
+Deno.test("a registration failing every tick makes readiness fail naming it, and the health card not healthy", async () => {
+  await withSimulator({ registrations: [REG] }, async (h) => {
+    await withService(h, [new MemorySink("memory")], async (service) => {
+      await service.start();
+      await until(
+        async () => (await service.status()).registrations.some((r) => r.failedTicks > 0),
+        "a failed tick",
+        { limitMs: 10_000 },
+      );
+      const early = healthSummary(await service.status(), {
+        thresholds: service.thresholds,
+        nowMs: Date.now(),
+      });
+      assert.notEqual(early.state, "healthy");
+      assert.deepEqual(early.registrations, { total: 2, failing: 1 });
+      await until(async () => !(await service.readiness()).ready, "readiness to fail", {
+        limitMs: 10_000,
+      });
+      const readiness = await service.readiness();
+      assert.equal(readiness.reasons.length, 1, readiness.reasons.join("\n"));
+      assert.match(
+        readiness.reasons[0],
+        /registration "NOPE_REG" has failed every tick for \d+ s \(\d+ tick\(s\) since .*\): .*not found/,
+      );
+      const json = await service.getServiceStatus();
+      const nope = json.registrations.items.find((r) => r.reference === "NOPE_REG")!;
+      assert.ok(nope.failing_since !== null && nope.failed_ticks >= 1);
+    }, { registrations: [REF, "NOPE_REG"], pollingInterval: 1, registrationFailure: 1 });
   });
 });
