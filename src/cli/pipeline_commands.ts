@@ -189,6 +189,9 @@ export function describeOutcome(outcome: TickOutcome): string {
       return "skipped: another instance holds this registration";
     case "failed":
       return "failed";
+    default:
+      // A newer service's outcome this build does not know: shown as it is.
+      return String(outcome);
   }
 }
 

@@ -2,6 +2,8 @@ import type { Command } from "commander";
 import type { Config } from "../config/config.ts";
 import type { CliIo } from "./io.ts";
 import { UsageError } from "./usage_error.ts";
+import { STATUS_SECTIONS, type StatusJson } from "../pipeline/mod.ts";
+import { describeOutcome } from "./pipeline_commands.ts";
 
 export interface StatusCommandDeps {
   io: CliIo;
@@ -56,8 +58,11 @@ export function registerStatusCommand(program: Command, deps: StatusCommandDeps)
 // deno-lint-ignore no-explicit-any
 type Json = any;
 
-/** The status as a person reads it: one line per part, problems spelled out. */
-export function formatStatus(status: Json): string[] {
+/**
+ * The status as a person reads it: one line per part, problems spelled out. It reads `/status`
+ * of another process, which may be older or newer than this one, so every key is optional.
+ */
+export function formatStatus(status: Partial<StatusJson> & Json): string[] {
   const lines: string[] = [];
   const service = status.service ?? {};
   lines.push(
@@ -72,22 +77,18 @@ export function formatStatus(status: Json): string[] {
       (auth.last_error ? ` — ${auth.last_error}` : ""),
   );
   for (const registration of status.registrations?.items ?? []) {
+    const failing = registration.failing_since
+      ? ` — FAILING since ${registration.failing_since} (${registration.failed_ticks} tick(s))`
+      : "";
     lines.push(
       `registration ${registration.reference}: last tick ${registration.last_tick ?? "never"}` +
-        ` (${registration.last_outcome ?? "-"}, ${registration.last_pull_count ?? 0} pulled)` +
+        ` (${registration.last_outcome ? describeOutcome(registration.last_outcome) : "-"}, ` +
+        `${registration.last_pull_count ?? 0} pulled)${failing}` +
         (registration.last_error ? ` — ${registration.last_error}` : "") +
         (registration.replay_gap ? ` — GAP: ${registration.replay_gap.message}` : ""),
     );
   }
-  const reserved = new Set([
-    "service",
-    "authentication",
-    "api_client",
-    "registrations",
-    "notification_handlers",
-    "journal",
-    "dead_letters",
-  ]);
+  const reserved = new Set(STATUS_SECTIONS);
   for (const [name, sink] of Object.entries<Json>(status)) {
     if (reserved.has(name)) continue;
     lines.push(
