@@ -1,29 +1,56 @@
 import type { Command } from "commander";
 import type { Config } from "../config/config.ts";
+import { nextCronRuns } from "../config/cron_schedule.ts";
 import { redactDatabaseUrl } from "../config/database_url.ts";
+import { formatIssue } from "../config/errors.ts";
 import { showConfig } from "../config/show.ts";
+import { configWarnings } from "../config/warnings.ts";
 import type { CliIo } from "./io.ts";
+import type { Runtime } from "./runtime.ts";
 
 export interface ConfigCommandDeps {
   io: CliIo;
   loadConfig(command: Command): Promise<Config>;
+  /** Opens the D&B client (and the simulator of the embedded default) for `check --online`. */
+  openRuntime(config: Config): Promise<Runtime>;
 }
 
 export function registerConfigCommands(program: Command, deps: ConfigCommandDeps): void {
   const config = program.command("config").description("check or show the configuration");
 
   config.command("check")
-    .description("validate the configuration; lists every problem at once (exit code 2)")
-    .action(async (_options, command: Command) => {
+    .description(
+      "validate the configuration; lists every problem at once (exit code 2); --online also " +
+        "signs in to D&B and checks monitoring.registrations (exit code 1 when that fails)",
+    )
+    .option("--online", "sign in to D&B once and check the registrations against the account")
+    .action(async (options: { online?: boolean }, command: Command) => {
+      const { io } = deps;
       const loaded = await deps.loadConfig(command);
-      deps.io.out(`${loaded.source ?? "configuration"}: OK`);
-      deps.io.out(`  environment: ${loaded.environment}`);
-      deps.io.out(
+      io.out(`${loaded.source ?? "configuration"}: OK`);
+      io.out(`  environment: ${loaded.environment}`);
+      io.out(
         `  D&B API: ${
           loaded.simulator.enabled ? "simulator (in-process)" : loaded.dnb_api.base_url
         } (token ${loaded.dnb_api.token_version}, ${loaded.dnb_api.rate_limit} requests/s)`,
       );
-      deps.io.out(`  sinks: ${enabledSinks(loaded).join(", ") || "none"}`);
+      io.out(`  schedule: ${describeSchedule(loaded, new Date())}`);
+      io.out(`  sinks: ${enabledSinks(loaded).join(", ") || "none"}`);
+      for (const warning of configWarnings(loaded)) io.err(`warning: ${formatIssue(warning)}`);
+      if (!options.online) {
+        io.out(
+          `  registrations: not checked against the account (${
+            describeRegistrations(loaded)
+          }; --online checks them)`,
+        );
+        return;
+      }
+      const runtime = await deps.openRuntime(loaded);
+      try {
+        if (!(await checkOnline(runtime, io))) io.setExitCode(1);
+      } finally {
+        await runtime.close();
+      }
     });
 
   config.command("show")
@@ -49,4 +76,56 @@ export function enabledSinks(config: Config): string[] {
     sinks.push(`SQL (${redactDatabaseUrl(config.database.url.reveal())})`);
   }
   return sinks;
+}
+
+/** `cron "*\/5 * * * *" (UTC), next run …` or `every 60 s`, as `run` will schedule ticks. */
+function describeSchedule(config: Config, now: Date): string {
+  const cron = config.monitoring.schedule;
+  if (cron === null) return `every ${config.monitoring.polling_interval} s (polling_interval)`;
+  const [next] = nextCronRuns(cron, { from: now }) ?? [];
+  return `cron ${JSON.stringify(cron)} (UTC)${next ? `, next run ${next.toISOString()}` : ""}`;
+}
+
+function describeRegistrations(config: Config): string {
+  const listed = config.monitoring.registrations;
+  return listed.length === 0
+    ? "monitoring.registrations is empty: every one the account lists"
+    : `monitoring.registrations: ${listed.join(", ")}`;
+}
+
+/**
+ * Signs in once and compares `monitoring.registrations` with what the account lists; prints
+ * each reference the account does not know. Returns whether everything was found.
+ */
+async function checkOnline(runtime: Runtime, io: CliIo): Promise<boolean> {
+  const { config, client } = runtime;
+  await client.tokens.token();
+  const auth = client.tokens.status();
+  const until = auth.tokenExpiresIn === null
+    ? "unknown"
+    : new Date(Date.now() + auth.tokenExpiresIn * 1000).toISOString().replace(/\.\d+Z$/, "Z");
+  const where = runtime.simulator ? ` at the simulator ${runtime.dnbUrl}` : "";
+  io.out(
+    `  authenticated as ${config.dnb_api.client_id}${where} (token valid until ${until}` +
+      `${auth.refreshes === 0 ? ", the cached one" : ""})`,
+  );
+  const account = await client.registrations.list();
+  const wanted = config.monitoring.registrations;
+  if (wanted.length === 0) {
+    io.out(`  registrations: every one the account lists (${account.join(", ") || "none"})`);
+    return true;
+  }
+  const missing = wanted
+    .map((reference, index) => ({ reference, index }))
+    .filter(({ reference }) => !account.includes(reference));
+  for (const { reference, index } of missing) {
+    io.err(
+      `monitoring.registrations[${index}]: ${reference} is not a registration of this account ` +
+        `(the account lists: ${account.join(", ") || "none"})`,
+    );
+  }
+  if (missing.length === 0) {
+    io.out(`  registrations: ${wanted.join(", ")}: all listed by the account`);
+  }
+  return missing.length === 0;
 }

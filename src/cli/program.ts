@@ -66,7 +66,7 @@ export function buildProgram(options: CliOptions): Command {
     openRuntime,
     stopRequested: options.stopRequested,
   });
-  registerConfigCommands(program, { io, loadConfig: load });
+  registerConfigCommands(program, { io, loadConfig: load, openRuntime });
   registerRegistrationCommands(program, { io, withRuntime, readRegistrationSpec });
   registerPipelineCommands(program, { io, withRuntime });
   registerImportCommand(program, { io, withRuntime });

@@ -7,6 +7,8 @@ import { createNotificationStore } from "../db/notification_store.ts";
 import { ServiceMetrics } from "../pipeline/mod.ts";
 import { type RunningHttpServer, startHttpServer } from "../http/server.ts";
 import { VERSION } from "../version.ts";
+import { configWarnings } from "../config/warnings.ts";
+import { logger } from "../log.ts";
 import { enabledSinks } from "./config_commands.ts";
 import type { CliIo } from "./io.ts";
 import type { Runtime } from "./runtime.ts";
@@ -35,6 +37,9 @@ export function registerRunCommand(program: Command, deps: RunCommandDeps): void
 async function runService(config: Config, deps: RunCommandDeps): Promise<void> {
   const { io } = deps;
   setupCommandLogging(config, io);
+  for (const warning of configWarnings(config)) {
+    logger("config").warn("{path}: {message}", { ...warning });
+  }
   const metrics = new ServiceMetrics();
   const runtime = await deps.openRuntime(config, { onAttempt: metrics.onAttempt });
   io.out(`TraceOne Monitor ${VERSION} (${config.environment})`);
@@ -83,9 +88,11 @@ async function runService(config: Config, deps: RunCommandDeps): Promise<void> {
     for (const missing of references.filter((ref) => !listed.includes(ref))) {
       io.err(`monitoring.registrations: ${missing} is not a registration of this account`);
     }
+    // Listen before the last startup line: a Ctrl-C right after it must already stop gracefully.
+    const stop = deps.stopRequested();
     io.out(`registrations: ${references.join(", ") || "none"}`);
     await service.start();
-    await deps.stopRequested();
+    await stop;
     io.out("stopping: finishing the batch in hand and the sinks' deliveries");
   } finally {
     await http?.shutdown();

@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { type ConfigIssue, formatPath } from "./errors.ts";
 import { referenceProblem } from "../model/reference.ts";
+import { cronScheduleProblem } from "./cron_schedule.ts";
+import { EXPOSURE_ADVICE, listenerExposure } from "./exposure.ts";
 
 /**
  * What a configuration file may say. Every field is optional (`null` counts as absent, so a
@@ -162,12 +164,9 @@ function databaseUrlProblem(value: string): string | null {
   }
 }
 
-const CRON_FIELD = /^[0-9A-Za-z*,/-]+$/;
-
+// `resolveConfig` trims the schedule before Deno.cron sees it, so the check reads it trimmed.
 function cronProblem(value: string): string | null {
-  const fields = value.trim().split(/\s+/);
-  if (fields.length === 5 && fields.every((part) => CRON_FIELD.test(part))) return null;
-  return `not a 5-field cron expression: ${JSON.stringify(value)}`;
+  return cronScheduleProblem(value.trim());
 }
 
 // `ssh-keygen -lf` prints 43 unpadded base64 characters for the 32-byte digest.
@@ -245,7 +244,9 @@ const MonitoringSchema = z.strictObject({
   polling_interval: field(z.number().min(1), "seconds between polls, e.g. 300"),
   schedule: field(
     checkedString(cronProblem),
-    'a 5-field cron expression such as "*/5 * * * *", or null to use polling_interval',
+    "5 fields in UTC as Deno.cron reads them: minute hour day-of-month month day-of-week, " +
+      'e.g. "*/5 * * * *"; day-of-week is 1-7 with 1 = Sunday, or SUN-SAT; ' +
+      "or null to use polling_interval",
   ),
   max_notifications: field(z.int().min(1).max(100), "notifications per pull, 1 to 100"),
   notification_batch_size: field(z.int().min(1), "notifications per batch, e.g. 50"),
@@ -419,6 +420,11 @@ function crossFieldIssues(tree: unknown): ConfigIssue[] {
     }
   }
 
+  const exposure = tree.environment === "production" ? productionExposure(tree.http) : null;
+  if (exposure) {
+    issues.push({ path: "http.auth_token", message: `${exposure} (${EXPOSURE_ADVICE})` });
+  }
+
   const sftp = tree.sftp_storage;
   if (isMapping(sftp) && sftp.enabled === true) {
     for (const key of ["hostname", "username"]) {
@@ -449,6 +455,26 @@ function crossFieldIssues(tree: unknown): ConfigIssue[] {
     }
   }
   return issues;
+}
+
+/** The exposure rule on the file as written, defaults in place of absent keys. */
+function productionExposure(http: unknown): string | null {
+  const section = http == null ? {} : http;
+  if (!isMapping(section)) return null;
+  const enabled = section.enabled ?? DEFAULTS.http.enabled;
+  const hostname = section.hostname ?? DEFAULTS.http.hostname;
+  const port = section.port ?? DEFAULTS.http.port;
+  // A key of the wrong type is reported by the schema; the rule waits until it is right.
+  if (typeof enabled !== "boolean" || typeof hostname !== "string" || typeof port !== "number") {
+    return null;
+  }
+  const exposure = listenerExposure({
+    enabled,
+    hostname,
+    port,
+    hasAuthToken: section.auth_token != null,
+  });
+  return exposure && `required in production: ${exposure.replace(/^not set while /, "")}`;
 }
 
 function translateIssue(issue: z.core.$ZodIssue): ConfigIssue[] {

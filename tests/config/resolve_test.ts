@@ -42,6 +42,7 @@ Deno.test("resolveConfig fills every default", () => {
     port: 8080,
     auth_token: null,
     readiness_sink_failure: 300,
+    readiness_registration_failure: 300,
   });
   assert.deepEqual(config.simulator, {
     enabled: false,

@@ -107,8 +107,13 @@ Deno.test("validateFileConfig allows plain http for loopback hosts only", () => 
 Deno.test("validateFileConfig checks cron schedules, fingerprints and database URLs", () => {
   assert.deepEqual(problems({ monitoring: { schedule: "*/5 * * * *" } }), []);
   assert.deepEqual(problems({ monitoring: { schedule: "every 5 minutes" } }), [
-    'monitoring.schedule: not a 5-field cron expression: "every 5 minutes" (a 5-field cron expression such as "*/5 * * * *", or null to use polling_interval)',
+    'monitoring.schedule: "every 5 minutes" is not a schedule Deno.cron accepts: it has 3 fields, not 5 (5 fields in UTC as Deno.cron reads them: minute hour day-of-month month day-of-week, e.g. "*/5 * * * *"; day-of-week is 1-7 with 1 = Sunday, or SUN-SAT; or null to use polling_interval)',
   ]);
+  // What `run` used to die on in Deno.cron with no key named.
+  assert.match(
+    problems({ monitoring: { schedule: "61 * * * *" } })[0],
+    /^monitoring\.schedule: "61 \* \* \* \*" is not a schedule Deno\.cron accepts: minute: 61 is out of range \(0-59\)/,
+  );
   const fingerprint = "SHA256:nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5SY8";
   const sftp = { enabled: true, hostname: "h", username: "u", password: "p" };
   assert.deepEqual(problems({ sftp_storage: { ...sftp, host_key_fingerprint: fingerprint } }), []);

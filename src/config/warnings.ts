@@ -1,0 +1,38 @@
+import type { Config } from "./config.ts";
+import { parseCronSchedule } from "./cron_schedule.ts";
+import type { ConfigIssue } from "./errors.ts";
+import { EXPOSURE_ADVICE, listenerExposure } from "./exposure.ts";
+
+/**
+ * What is allowed but probably not meant, in a configuration that loaded: `config check` prints
+ * these and `run` logs them at start. Pure, so every caller of `loadConfig` stays as it is and
+ * any holder of a `Config` can ask.
+ */
+export function configWarnings(config: Config): ConfigIssue[] {
+  const warnings: ConfigIssue[] = [];
+  // In production the same exposure is an error (schema.ts), so the file never loads.
+  const exposure = config.environment === "production" ? null : listenerExposure({
+    enabled: config.http.enabled,
+    hostname: config.http.hostname,
+    port: config.http.port,
+    hasAuthToken: config.http.auth_token !== null && !config.http.auth_token.isEmpty,
+  });
+  if (exposure) {
+    warnings.push({
+      path: "http.auth_token",
+      message: `${exposure}; in production this is an error (${EXPOSURE_ADVICE})`,
+    });
+  }
+  const schedule = config.monitoring.schedule;
+  const parsed = schedule === null ? null : parseCronSchedule(schedule);
+  // Most crons count weekdays from 0 = Sunday, so "1-5" reads as Monday to Friday; Deno.cron
+  // counts from 1 = Sunday and runs it Sunday to Thursday.
+  if (parsed?.ok && parsed.schedule.numericWeekdays) {
+    warnings.push({
+      path: "monitoring.schedule",
+      message: `day-of-week numbers count from 1 = Sunday in Deno.cron ("1-5" is Sunday to ` +
+        "Thursday) (write names, e.g. MON-FRI, to say what you mean)",
+    });
+  }
+  return warnings;
+}
