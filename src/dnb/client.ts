@@ -12,6 +12,9 @@ import { RegistrationsApi } from "./registrations_api.ts";
 import { TokenProvider, type TokenStatus } from "./token.ts";
 import { type AttemptObservation, DnbTransport, type TransportStats } from "./transport.ts";
 
+/** How much larger than a pull's a recovering replay's body may be. */
+const RECOVERY_RESPONSE_FACTOR = 4;
+
 export interface DnbClientOptions {
   kv: Deno.Kv;
   /** Replaces `config.base_url`, e.g. with the in-process simulator's URL. */
@@ -90,6 +93,9 @@ export function createDnbClient(config: DnbApiConfig, options: DnbClientOptions)
       clock,
       references: () => registrations.list(),
       replayMax: config.replay_max_notifications,
+      // Four times the pull's limit, for recovery only: still bounded, and enough for the page
+      // a pull could not take.
+      recoveryResponseBytes: config.max_response_bytes * RECOVERY_RESPONSE_FACTOR,
     }),
     tokens,
     transport,

@@ -64,6 +64,12 @@ export interface NotificationsApiOptions {
   references?: () => Promise<string[]>;
   /** The most one replay response returns (D&B: 100). */
   replayMax?: number;
+  /**
+   * The body limit a replay may raise itself to once a response was too large: replay answers
+   * are idempotent, and all of one pull's notifications share one D&B second, so reading fewer
+   * per response cannot reach the rest of that second. Halving comes only after this.
+   */
+  recoveryResponseBytes?: number;
 }
 
 export function clampMaxNotifications(
@@ -136,6 +142,7 @@ export class NotificationsApi {
     options: ReplayOptions = {},
   ): AsyncGenerator<ReplayPage> {
     let max = clampMaxNotifications(options.maxNotifications ?? this.replayMax, this.replayMax);
+    let raised = false;
     const path = `${registrationPath(reference)}/notifications/replay`;
     const seen = new Map<string, number>();
     let startMs = wholeSecond(since.getTime());
@@ -150,12 +157,19 @@ export class NotificationsApi {
           endpoint: "replay",
           query: { replayStartTimestamp: replayTimestamp(startMs), maxNotifications: max },
           expect: [404],
+          maxResponseBytes: raised ? this.#options.recoveryResponseBytes : undefined,
           signal: options.signal,
         });
       } catch (error) {
-        // D&B's advice for a response too large: ask for fewer. One notification that alone is
-        // too large stops the replay here, with the error that says which limit to raise.
-        if (!(error instanceof DnbResponseTooLargeError) || max === 1) throw error;
+        if (!(error instanceof DnbResponseTooLargeError)) throw error;
+        // First the same request with the recovery limit: it keeps the whole second reachable.
+        if (!raised && this.#options.recoveryResponseBytes !== undefined) {
+          raised = true;
+          continue;
+        }
+        // Then D&B's advice: ask for fewer. One notification that alone is too large stops the
+        // replay here, with the error that says which limit to raise.
+        if (max === 1) throw error;
         max = Math.ceil(max / 2);
         continue;
       }

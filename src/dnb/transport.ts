@@ -36,6 +36,8 @@ export interface TransportRequest {
    * and pacing allow.
    */
   blindRetry?: boolean;
+  /** This call's body limit, instead of the transport's `maxResponseBytes`. */
+  maxResponseBytes?: number;
   signal?: AbortSignal;
 }
 
@@ -128,6 +130,11 @@ export class DnbTransport {
     return this.#options.baseUrl;
   }
 
+  /** The body limit calls get unless they say otherwise. */
+  get maxResponseBytes(): number {
+    return this.#options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  }
+
   async send(request: TransportRequest): Promise<TransportResponse> {
     const { maxRetries } = this.#options;
     for (let attempt = 0;; attempt++) {
@@ -217,7 +224,8 @@ export class DnbTransport {
       } as RequestInit);
       answered = true;
       const text = await readBoundedText(answer, {
-        limitBytes: this.#options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+        limitBytes: request.maxResponseBytes ?? this.#options.maxResponseBytes ??
+          DEFAULT_MAX_RESPONSE_BYTES,
         site,
       });
       response = {

@@ -22,14 +22,21 @@ export function rawMembers(text: string): RawMember[] | null {
   if (text[at] !== "{") return null;
   const members: RawMember[] = [];
   at = skipSpace(text, at + 1);
-  while (at < text.length && text[at] === '"') {
+  while (at < text.length && text[at] !== "}") {
+    // Anything but `"name": value` followed by `,` or `}` is not an object we can cut up; a
+    // broken body must give null here, never a loop that makes no progress.
+    if (text[at] !== '"') return null;
     const nameEnd = skipString(text, at);
     const rawName = text.slice(at, nameEnd);
-    at = skipSpace(text, skipSpace(text, nameEnd) + 1);
+    at = skipSpace(text, nameEnd);
+    if (text[at] !== ":") return null;
+    at = skipSpace(text, at + 1);
     const end = skipValue(text, at);
+    if (end === at) return null;
     members.push({ name: JSON.parse(rawName) as string, rawName, raw: text.slice(at, end) });
     at = skipSpace(text, end);
     if (text[at] === ",") at = skipSpace(text, at + 1);
+    else if (text[at] !== "}") return null;
   }
   return members;
 }
@@ -42,9 +49,11 @@ export function rawItems(text: string): string[] | null {
   at = skipSpace(text, at + 1);
   while (at < text.length && text[at] !== "]") {
     const end = skipValue(text, at);
+    if (end === at) return null;
     items.push(text.slice(at, end));
     at = skipSpace(text, end);
     if (text[at] === ",") at = skipSpace(text, at + 1);
+    else if (text[at] !== "]") return null;
   }
   return items;
 }

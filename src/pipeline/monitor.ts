@@ -3,6 +3,7 @@ import {
   DnbApiError,
   DnbNetworkError,
   DnbOutcomeUnknownError,
+  DnbResponseTooLargeError,
   DnbTimeoutError,
   provesNothingDequeued,
 } from "../dnb/errors.ts";
@@ -177,6 +178,8 @@ export class Monitor {
   readonly #busy = new Set<string>();
   /** Registrations waiting out a 429 on a pull, and until when. */
   readonly #rateLimitedUntil = new Map<string, string>();
+  /** Per registration: a page size lowered after an answer too large to read. */
+  readonly #pageSizes = new Map<string, number>();
 
   constructor(options: MonitorOptions) {
     this.#options = options;
@@ -379,7 +382,7 @@ export class Monitor {
       let page;
       try {
         page = await client.notifications.pull(registration, {
-          maxNotifications: this.#options.plan.pageSize,
+          maxNotifications: this.#pageSize(registration),
         });
       } catch (error) {
         if (error instanceof DnbApiError && error.status === 429) {
@@ -422,6 +425,17 @@ export class Monitor {
         rateLimitedInARow = 0;
         result.lostResponses++;
         lostInARow++;
+        if (error.cause instanceof DnbResponseTooLargeError) {
+          // This registration's records are large: ask for fewer from now on, so that the next
+          // pages fit before D&B dequeues them rather than after.
+          const smaller = Math.max(1, Math.floor(this.#pageSize(registration) / 2));
+          this.#pageSizes.set(registration, smaller);
+          log.warn(
+            "{registration}: a pull answer was larger than dnb_api.max_response_bytes; pulling " +
+              "{smaller} per page from now on",
+            { registration, smaller },
+          );
+        }
         log.warn(
           "{registration}: the answer to a pull did not arrive whole ({error}); recovering " +
             "through replay from {since}",
@@ -487,6 +501,10 @@ export class Monitor {
       result.batches.push(...appended.sequences);
     }
     return "cap";
+  }
+
+  #pageSize(registration: string): number {
+    return this.#pageSizes.get(registration) ?? this.#options.plan.pageSize;
   }
 
   /** How long D&B may go on with a pull whose answer we stopped waiting for. */

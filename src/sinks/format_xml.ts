@@ -104,9 +104,13 @@ function xmlSafeJson(json: string): string {
   );
 }
 
-/** CDATA holds anything but `]]>`, which is split over two sections. */
+/**
+ * CDATA holds anything but `]]>`, which is split over two sections. A CR would be read back as
+ * LF (XML normalises line ends, inside CDATA too), so it goes between sections as `&#13;`.
+ */
 function cdata(text: string): string {
-  return `<![CDATA[${text.replaceAll("]]>", "]]]]><![CDATA[>")}]]>`;
+  const escaped = text.replaceAll("]]>", "]]]]><![CDATA[>").replaceAll("\r", "]]>&#13;<![CDATA[");
+  return `<![CDATA[${escaped}]]>`;
 }
 
 function attributes(values: Record<string, string>): string {

@@ -26,8 +26,12 @@ const REFUSING_OS_CODES: Readonly<Record<string, string>> = {
   EPERM: "the operation is not permitted on that path",
 };
 
-/** HTTP statuses of a remote store that mean "try again", although they are 4xx. */
-const RETRYABLE_4XX: ReadonlySet<number> = new Set([408, 409, 423, 425, 429]);
+/**
+ * HTTP statuses of a remote store that mean "try again", although they are 4xx. 401 and 403
+ * are here too: expired or revoked credentials refuse every batch alike, and an operator fixes
+ * them, so the batches wait instead of all going to the dead letters.
+ */
+const RETRYABLE_4XX: ReadonlySet<number> = new Set([401, 403, 408, 409, 423, 425, 429]);
 
 /**
  * Which sink errors are outages and which are refusals: the one table the dispatcher reads.
@@ -62,7 +66,7 @@ export const SINK_ERROR_TABLE: readonly SinkErrorRule[] = [
   },
   {
     kind: "refusal",
-    matches: "HTTP 4xx from a remote store (not 408, 409, 423, 425, 429)",
+    matches: "HTTP 4xx from a remote store (not 401, 403, 408, 409, 423, 425, 429)",
     why: "the store answered that this request is wrong, not that it is busy",
     test: (error) =>
       someCause(error, (e) => {
