@@ -1,8 +1,8 @@
 /**
- * A small Prometheus registry: counters, gauges (read when scraped) and histograms, rendered in
- * the text exposition format 0.0.4. Deno has no Prometheus exporter and prom-client is Node's;
- * this is the part of it the service needs.
+ * The one file that imports prom-client: the few calls the service makes, so the rest of the code
+ * (and its tests) never sees prom-client's API, and swapping it means changing this file only.
  */
+import client from "prom-client";
 
 export type Labels = Record<string, string>;
 
@@ -12,178 +12,197 @@ export interface MetricOptions {
   labelNames?: readonly string[];
 }
 
-interface Metric {
-  readonly name: string;
-  render(): Promise<string[]> | string[];
-}
-
-const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
-const LABEL = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-
-export class Registry {
-  readonly #metrics = new Map<string, Metric>();
-
-  counter(options: MetricOptions): Counter {
-    return this.#add(new Counter(options));
-  }
-
-  gauge(options: MetricOptions & { collect: () => Promise<Sample[]> | Sample[] }): Gauge {
-    return this.#add(new Gauge(options));
-  }
-
-  histogram(options: MetricOptions & { buckets: readonly number[] }): Histogram {
-    return this.#add(new Histogram(options));
-  }
-
-  /** The text exposition of every metric; gauges are read now. */
-  async render(): Promise<string> {
-    const lines: string[] = [];
-    for (const metric of this.#metrics.values()) lines.push(...await metric.render());
-    return lines.join("\n") + "\n";
-  }
-
-  #add<T extends Metric>(metric: T): T {
-    if (this.#metrics.has(metric.name)) {
-      throw new Error(`metric ${metric.name} is registered twice`);
-    }
-    this.#metrics.set(metric.name, metric);
-    return metric;
-  }
-}
-
 export interface Sample {
   labels?: Labels;
   value: number;
 }
 
-abstract class LabelledMetric implements Metric {
-  readonly name: string;
-  readonly help: string;
-  readonly labelNames: readonly string[];
+/** Reads values when scraped: the service's state, or a running total kept elsewhere. */
+export type Collect = () => Promise<Sample[]> | Sample[];
 
-  constructor(options: MetricOptions) {
-    if (!NAME.test(options.name)) throw new Error(`invalid metric name ${options.name}`);
-    for (const label of options.labelNames ?? []) {
-      if (!LABEL.test(label) || label.startsWith("__")) throw new Error(`invalid label ${label}`);
-    }
-    this.name = options.name;
-    this.help = options.help;
-    this.labelNames = options.labelNames ?? [];
+export type MetricDefinitionErrorCode = "METRIC_INVALID" | "METRIC_DUPLICATE";
+
+/** A metric that cannot be registered: a programming error, caught by the first test that builds it. */
+export class MetricDefinitionError extends Error {
+  readonly code: MetricDefinitionErrorCode;
+  readonly metric: string;
+
+  constructor(code: MetricDefinitionErrorCode, metric: string, message: string) {
+    super(`metric ${metric}: ${message}`);
+    this.name = "MetricDefinitionError";
+    this.code = code;
+    this.metric = metric;
   }
-
-  protected header(type: string): string[] {
-    return [`# HELP ${this.name} ${escapeHelp(this.help)}`, `# TYPE ${this.name} ${type}`];
-  }
-
-  protected key(labels: Labels): string {
-    return this.labelNames.map((name) => labels[name] ?? "").join("\u0000");
-  }
-
-  protected labelsOf(key: string): Labels {
-    const values = key.split("\u0000");
-    return Object.fromEntries(this.labelNames.map((name, i) => [name, values[i] ?? ""]));
-  }
-
-  abstract render(): Promise<string[]> | string[];
 }
 
-export class Counter extends LabelledMetric {
-  readonly #values = new Map<string, number>();
+/**
+ * prom-client's default collectors whose values are wrong under Deno 2.9 (measured, see
+ * tests/metrics/runtime_test.ts): `monitorEventLoopDelay` does not see a 200 ms block, no `gc`
+ * performance entries are emitted, `_getActiveHandles`/`_getActiveRequests` are always empty,
+ * `getActiveResourcesInfo` sees Node timers but not `Deno.serve`, KV or sockets, and
+ * `process.version` is Deno's Node-compatibility version, not a Node that runs. A series that is
+ * always 0 would look healthy, so they are dropped; `traceone_build_info` names the runtime.
+ */
+export const UNRELIABLE_UNDER_DENO: readonly string[] = [
+  "nodejs_eventloop_lag_min_seconds",
+  "nodejs_eventloop_lag_max_seconds",
+  "nodejs_eventloop_lag_mean_seconds",
+  "nodejs_eventloop_lag_stddev_seconds",
+  "nodejs_eventloop_lag_p50_seconds",
+  "nodejs_eventloop_lag_p90_seconds",
+  "nodejs_eventloop_lag_p99_seconds",
+  "nodejs_gc_duration_seconds",
+  "nodejs_active_handles",
+  "nodejs_active_handles_total",
+  "nodejs_active_requests",
+  "nodejs_active_requests_total",
+  "nodejs_active_resources",
+  "nodejs_active_resources_total",
+  "nodejs_version_info",
+];
+
+let runtime: client.Registry | null = null;
+
+/**
+ * The process metrics (`process_*`, `nodejs_heap_*`, `nodejs_eventloop_lag_seconds`), one set
+ * per process: they describe the process, and each `collectDefaultMetrics` call starts its own
+ * observers, which many registries in one test run would pile up.
+ */
+function runtimeRegistry(): client.Registry {
+  if (runtime) return runtime;
+  const registry = new client.Registry();
+  client.collectDefaultMetrics({ register: registry });
+  for (const name of UNRELIABLE_UNDER_DENO) registry.removeSingleMetric(name);
+  runtime = registry;
+  return registry;
+}
+
+export interface RegistryOptions {
+  /** Include the process metrics (default true). */
+  runtime?: boolean;
+}
+
+export class Registry {
+  /** The exposition's content type (text format 0.0.4). */
+  readonly contentType: string = client.Registry.PROMETHEUS_CONTENT_TYPE;
+  readonly #own = new client.Registry();
+  readonly #runtime: client.Registry | null;
+
+  constructor(options: RegistryOptions = {}) {
+    this.#runtime = options.runtime === false ? null : runtimeRegistry();
+  }
+
+  /**
+   * A counter fed with `inc`; or, with `collect`, one that reads running totals kept elsewhere
+   * (such as the token provider's refresh count) when scraped.
+   */
+  counter(options: MetricOptions & { collect?: Collect }): Counter {
+    const collect = options.collect;
+    const metric = this.#define(options, (config) =>
+      new client.Counter({
+        ...config,
+        ...(collect
+          ? {
+            async collect() {
+              const samples = await collect();
+              this.reset();
+              for (const sample of samples) this.inc(sample.labels ?? {}, sample.value);
+            },
+          }
+          : {}),
+      }));
+    return new Counter(metric);
+  }
+
+  /** A gauge read when scraped, so it is never stale. */
+  gauge(options: MetricOptions & { collect: Collect }): void {
+    const collect = options.collect;
+    this.#define(options, (config) =>
+      new client.Gauge({
+        ...config,
+        async collect() {
+          const samples = await collect();
+          // Reset first: a sink or registration that went away must not keep its last value.
+          this.reset();
+          for (const sample of samples) this.set(sample.labels ?? {}, sample.value);
+        },
+      }));
+  }
+
+  histogram(options: MetricOptions & { buckets: readonly number[] }): Histogram {
+    const buckets = [...options.buckets];
+    return new Histogram(
+      this.#define(options, (config) => new client.Histogram({ ...config, buckets })),
+    );
+  }
+
+  /** The text exposition: this registry's metrics, then the process metrics. */
+  async render(): Promise<string> {
+    const own = await this.#own.metrics();
+    const runtime = this.#runtime ? await this.#runtime.metrics() : "";
+    return [own, runtime].map((text) => text.trim()).filter((text) => text !== "").join("\n\n") +
+      "\n";
+  }
+
+  #define<T extends client.Metric<string>>(
+    options: MetricOptions,
+    build: (config: { name: string; help: string; labelNames: string[]; registers: [] }) => T,
+  ): T {
+    const { name } = options;
+    if (this.#own.getSingleMetric(name) || this.#runtime?.getSingleMetric(name)) {
+      throw new MetricDefinitionError("METRIC_DUPLICATE", name, "registered twice");
+    }
+    // prom-client accepts these; Prometheus reserves them for its own labels (`__name__`).
+    const reserved = options.labelNames?.find((label) => label.startsWith("__"));
+    if (reserved) {
+      throw new MetricDefinitionError("METRIC_INVALID", name, `label ${reserved} is reserved`);
+    }
+    let metric: T;
+    try {
+      // `registers: []` keeps it out of prom-client's global registry, shared by the process.
+      metric = build({
+        name,
+        help: options.help,
+        labelNames: [...options.labelNames ?? []],
+        registers: [],
+      });
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new MetricDefinitionError("METRIC_INVALID", name, reason);
+    }
+    this.#own.registerMetric(metric);
+    return metric;
+  }
+}
+
+export class Counter {
+  readonly #metric: client.Counter<string>;
+
+  constructor(metric: client.Counter<string>) {
+    this.#metric = metric;
+  }
 
   inc(labels: Labels = {}, by = 1): void {
-    const key = this.key(labels);
-    this.#values.set(key, (this.#values.get(key) ?? 0) + by);
+    this.#metric.inc(labels, by);
   }
 
-  value(labels: Labels = {}): number {
-    return this.#values.get(this.key(labels)) ?? 0;
-  }
-
-  render(): string[] {
-    const lines = this.header("counter");
-    for (const [key, value] of this.#values) {
-      lines.push(`${this.name}${formatLabels(this.labelsOf(key))} ${formatValue(value)}`);
-    }
-    return lines;
+  /**
+   * Gives a label set its zero sample without touching a value it already has, so that
+   * `rate()` and `increase()` see the first event instead of a series appearing at 1.
+   */
+  ensure(labels: Labels): void {
+    this.#metric.inc(labels, 0);
   }
 }
 
-export class Gauge extends LabelledMetric {
-  readonly #collect: () => Promise<Sample[]> | Sample[];
+export class Histogram {
+  readonly #metric: client.Histogram<string>;
 
-  constructor(options: MetricOptions & { collect: () => Promise<Sample[]> | Sample[] }) {
-    super(options);
-    this.#collect = options.collect;
-  }
-
-  async render(): Promise<string[]> {
-    const lines = this.header("gauge");
-    for (const sample of await this.#collect()) {
-      lines.push(`${this.name}${formatLabels(sample.labels ?? {})} ${formatValue(sample.value)}`);
-    }
-    return lines;
-  }
-}
-
-export class Histogram extends LabelledMetric {
-  readonly buckets: readonly number[];
-  readonly #series = new Map<string, { counts: number[]; sum: number; count: number }>();
-
-  constructor(options: MetricOptions & { buckets: readonly number[] }) {
-    super(options);
-    this.buckets = [...options.buckets].sort((a, b) => a - b);
+  constructor(metric: client.Histogram<string>) {
+    this.#metric = metric;
   }
 
   observe(value: number, labels: Labels = {}): void {
-    const key = this.key(labels);
-    let series = this.#series.get(key);
-    if (!series) {
-      series = { counts: this.buckets.map(() => 0), sum: 0, count: 0 };
-      this.#series.set(key, series);
-    }
-    this.buckets.forEach((bound, i) => {
-      if (value <= bound) series.counts[i]++;
-    });
-    series.sum += value;
-    series.count++;
+    this.#metric.observe(labels, value);
   }
-
-  render(): string[] {
-    const lines = this.header("histogram");
-    for (const [key, series] of this.#series) {
-      const labels = this.labelsOf(key);
-      this.buckets.forEach((bound, i) => {
-        lines.push(
-          `${this.name}_bucket${formatLabels({ ...labels, le: formatValue(bound) })} ${
-            series.counts[i]
-          }`,
-        );
-      });
-      lines.push(`${this.name}_bucket${formatLabels({ ...labels, le: "+Inf" })} ${series.count}`);
-      lines.push(`${this.name}_sum${formatLabels(labels)} ${formatValue(series.sum)}`);
-      lines.push(`${this.name}_count${formatLabels(labels)} ${series.count}`);
-    }
-    return lines;
-  }
-}
-
-export function formatLabels(labels: Labels): string {
-  const entries = Object.entries(labels);
-  if (entries.length === 0) return "";
-  return `{${entries.map(([name, value]) => `${name}="${escapeLabel(value)}"`).join(",")}}`;
-}
-
-function escapeLabel(value: string): string {
-  return value.replaceAll("\\", "\\\\").replaceAll('"', '\\"').replaceAll("\n", "\\n");
-}
-
-function escapeHelp(value: string): string {
-  return value.replaceAll("\\", "\\\\").replaceAll("\n", "\\n");
-}
-
-function formatValue(value: number): string {
-  if (Number.isNaN(value)) return "NaN";
-  if (value === Number.POSITIVE_INFINITY) return "+Inf";
-  if (value === Number.NEGATIVE_INFINITY) return "-Inf";
-  return String(value);
 }

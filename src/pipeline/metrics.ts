@@ -1,53 +1,96 @@
 import type { AttemptObservation } from "../dnb/transport.ts";
 import { type Counter, type Histogram, Registry, type Sample } from "../metrics/registry.ts";
 import type { BreakerState } from "../resilience/circuit_breaker.ts";
-import type { DeliveredEvent } from "./dispatch.ts";
-import type { TickResult } from "./monitor.ts";
+import { VERSION } from "../version.ts";
+import type { DeliveredEvent, FailedEvent } from "./dispatch.ts";
+import type { TickOutcome, TickResult } from "./monitor.ts";
 
 /** What the scrape-time gauges read: the running service's views. */
 export interface MetricSources {
   dnbBreaker(): BreakerState;
+  /** Access tokens fetched since start (a running total). */
   tokenRefreshes(): number;
   sinks(): Promise<
     { name: string; lagBatches: number; lagSeconds: number; breaker: BreakerState }[]
   >;
   journal(): Promise<{ batches: number; notifications: number }>;
   deadLetters(): Promise<Record<string, number>>;
+  /**
+   * The references being monitored, so that their counters show 0 before their first tick.
+   * Without it a registration's series start at its first tick.
+   */
+  registrations?(): Promise<readonly string[]> | readonly string[];
+}
+
+export interface ServiceMetricsOptions {
+  /** For `traceone_build_info`; default: deno.json's version. */
+  version?: string;
+  /** Include the process metrics (`process_*`, `nodejs_heap_*`); default true. */
+  runtime?: boolean;
 }
 
 interface Scrape {
-  sinks: ReturnType<MetricSources["sinks"]>;
-  journal: ReturnType<MetricSources["journal"]>;
-  deadLetters: ReturnType<MetricSources["deadLetters"]>;
+  sinks: Awaited<ReturnType<MetricSources["sinks"]>>;
+  journal: Awaited<ReturnType<MetricSources["journal"]>>;
+  deadLetters: Awaited<ReturnType<MetricSources["deadLetters"]>>;
 }
 
 const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 };
 
+/** Every outcome gets its zero sample, so a first failure is an increase, not a new series. */
+const TICK_OUTCOMES: readonly TickOutcome[] = ["drained", "cap", "stopped", "lease_held", "failed"];
+
 /**
  * The service's Prometheus metrics. Counters are fed by hooks (D&B attempts, ticks, deliveries);
- * gauges read the service when scraped, so they are never stale.
+ * gauges read the service when scraped, so they are never stale. Every counter of a known
+ * registration or sink shows 0 before anything happened.
  */
 export class ServiceMetrics {
-  readonly registry = new Registry();
+  readonly registry: Registry;
   readonly #requests: Counter;
   readonly #duration: Histogram;
   readonly #limiterWait: Histogram;
   readonly #rateLimited: Counter;
+  readonly #ticks: Counter;
+  readonly #pulls: Counter;
+  readonly #lostAnswers: Counter;
+  readonly #gaps: Counter;
   readonly #pulled: Counter;
   readonly #journaled: Counter;
-  readonly #delivered: Counter;
+  readonly #duplicates: Counter;
+  readonly #invalid: Counter;
+  readonly #stored: Counter;
+  readonly #batches: Counter;
+  readonly #failures: Counter;
   readonly #deliveryDuration: Histogram;
-  readonly #ticks: Counter;
-  readonly #lostAnswers: Counter;
+  readonly #knownRegistrations = new Set<string>();
+  readonly #knownSinks = new Set<string>();
+  /** One sink call can deliver several batches; its duration is observed once. */
+  readonly #timedReceipts = new WeakSet<object>();
   #sources: MetricSources | null = null;
   /** What one scrape reads, read once however many gauges use it. */
   #scrape: Scrape | null = null;
+  /** Overlapping scrapes share one reading: the gauges read `#scrape`, which one render owns. */
+  #rendering: Promise<string> | null = null;
 
-  constructor() {
+  constructor(options: ServiceMetricsOptions = {}) {
+    this.registry = new Registry({ runtime: options.runtime });
     const r = this.registry;
+    const build = {
+      version: options.version ?? VERSION,
+      deno: Deno.version.deno,
+      v8: Deno.version.v8,
+      typescript: Deno.version.typescript,
+    };
+    r.gauge({
+      name: "traceone_build_info",
+      help: "Always 1; the labels name the running build and runtime.",
+      labelNames: Object.keys(build),
+      collect: () => [{ labels: build, value: 1 }],
+    });
     this.#requests = r.counter({
       name: "traceone_dnb_requests_total",
-      help: "D&B Direct+ HTTP attempts by endpoint and status (or timeout/network).",
+      help: "D&B Direct+ HTTP attempts by endpoint and status (or timeout/network/too_large).",
       labelNames: ["endpoint", "status"],
     });
     this.#duration = r.histogram({
@@ -65,9 +108,9 @@ export class ServiceMetrics {
       name: "traceone_dnb_rate_limited_total",
       help: "429 answers from D&B.",
     });
-    r.gauge({
-      name: "traceone_dnb_token_refreshes",
-      help: "Access tokens fetched since start.",
+    r.counter({
+      name: "traceone_dnb_token_refreshes_total",
+      help: "Access tokens fetched from D&B since start.",
       collect: () => [{ value: this.#sources?.tokenRefreshes() ?? 0 }],
     });
     this.#ticks = r.counter({
@@ -75,9 +118,19 @@ export class ServiceMetrics {
       help: "Monitoring ticks by registration and outcome.",
       labelNames: ["registration", "outcome"],
     });
+    this.#pulls = r.counter({
+      name: "traceone_pulls_total",
+      help: "Pull requests sent to D&B for a registration, answered or not (replay excluded).",
+      labelNames: ["registration"],
+    });
     this.#lostAnswers = r.counter({
       name: "traceone_pull_answers_lost_total",
       help: "Pull answers that did not arrive whole, each recovered through replay.",
+      labelNames: ["registration"],
+    });
+    this.#gaps = r.counter({
+      name: "traceone_replay_gaps_total",
+      help: "Replay recoveries that could not re-fetch everything (a gap is in /status).",
       labelNames: ["registration"],
     });
     this.#pulled = r.counter({
@@ -90,23 +143,43 @@ export class ServiceMetrics {
       help: "Notifications written to the journal (duplicates excluded).",
       labelNames: ["registration"],
     });
-    this.#delivered = r.counter({
-      name: "traceone_notifications_delivered_total",
-      help: "Notifications delivered to each sink.",
+    this.#duplicates = r.counter({
+      name: "traceone_notifications_duplicates_total",
+      help: "Notifications received again (replay overlap) and not journaled twice.",
+      labelNames: ["registration"],
+    });
+    this.#invalid = r.counter({
+      name: "traceone_notifications_invalid_total",
+      help: "Notifications that failed validation on arrival and went to the dead letters.",
+      labelNames: ["registration"],
+    });
+    this.#stored = r.counter({
+      name: "traceone_sink_notifications_stored_total",
+      help: "Notifications a sink stored (whatever its unit of storage: files, rows, objects).",
+      labelNames: ["sink"],
+    });
+    this.#batches = r.counter({
+      name: "traceone_sink_batches_delivered_total",
+      help: "Journal batches a sink acknowledged.",
+      labelNames: ["sink"],
+    });
+    this.#failures = r.counter({
+      name: "traceone_sink_delivery_failures_total",
+      help: "Failed sink delivery attempts (each is retried; refusals go to the dead letters).",
       labelNames: ["sink"],
     });
     this.#deliveryDuration = r.histogram({
       name: "traceone_sink_delivery_duration_seconds",
-      help: "Duration of successful sink deliveries.",
+      help: "Duration of successful sink calls (one call may deliver several batches).",
       labelNames: ["sink"],
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
     });
     r.gauge({
-      name: "traceone_notifications_dead_lettered",
-      help: "Dead letters currently held, per sink (validation: failed validation).",
+      name: "traceone_dead_letters",
+      help: 'Dead letters currently held, per sink (sink="validation": failed validation).',
       labelNames: ["sink"],
-      collect: async () =>
-        Object.entries(await this.#scrape?.deadLetters ?? {}).map(([sink, value]) => ({
+      collect: () =>
+        Object.entries(this.#scrape?.deadLetters ?? {}).map(([sink, value]) => ({
           labels: { sink },
           value,
         })),
@@ -119,7 +192,7 @@ export class ServiceMetrics {
     });
     r.gauge({
       name: "traceone_sink_lag_seconds",
-      help: "Age of the oldest batch a sink does not have yet.",
+      help: "Age of the oldest batch a sink does not have yet; 0 when current.",
       labelNames: ["sink"],
       collect: () => this.#sinkSamples((s) => s.lagSeconds),
     });
@@ -127,16 +200,13 @@ export class ServiceMetrics {
       name: "traceone_breaker_state",
       help: "Circuit breaker state: 0 closed, 1 half-open, 2 open.",
       labelNames: ["breaker"],
-      collect: async () => {
-        const samples: Sample[] = [];
-        if (this.#sources) {
-          samples.push({
-            labels: { breaker: "dnb_api" },
-            value: BREAKER_VALUE[this.#sources.dnbBreaker()],
-          });
-          for (const sink of await this.#scrape?.sinks ?? []) {
-            samples.push({ labels: { breaker: sink.name }, value: BREAKER_VALUE[sink.breaker] });
-          }
+      collect: () => {
+        if (!this.#sources) return [];
+        const samples: Sample[] = [
+          { labels: { breaker: "dnb_api" }, value: BREAKER_VALUE[this.#sources.dnbBreaker()] },
+        ];
+        for (const sink of this.#scrape?.sinks ?? []) {
+          samples.push({ labels: { breaker: sink.name }, value: BREAKER_VALUE[sink.breaker] });
         }
         return samples;
       },
@@ -144,41 +214,57 @@ export class ServiceMetrics {
     r.gauge({
       name: "traceone_journal_batches",
       help: "Batches held in the journal.",
-      collect: async () => [{ value: (await this.#scrape?.journal)?.batches ?? 0 }],
+      collect: () => [{ value: this.#scrape?.journal.batches ?? 0 }],
     });
     r.gauge({
       name: "traceone_journal_notifications",
       help: "Notifications held in the journal.",
-      collect: async () => [{ value: (await this.#scrape?.journal)?.notifications ?? 0 }],
-    });
-    r.gauge({
-      name: "traceone_process_resident_memory_bytes",
-      help: "Resident memory of the process.",
-      collect: () => [{ value: Deno.memoryUsage().rss }],
-    });
-    r.gauge({
-      name: "traceone_process_heap_used_bytes",
-      help: "V8 heap in use.",
-      collect: () => [{ value: Deno.memoryUsage().heapUsed }],
+      collect: () => [{ value: this.#scrape?.journal.notifications ?? 0 }],
     });
   }
 
+  /** The exposition's content type, for the HTTP layer. */
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
   /** The Prometheus text exposition; the service's views are read once per scrape. */
-  async render(): Promise<string> {
-    const sources = this.#sources;
-    this.#scrape = sources
-      ? { sinks: sources.sinks(), journal: sources.journal(), deadLetters: sources.deadLetters() }
-      : null;
-    try {
-      return await this.registry.render();
-    } finally {
-      this.#scrape = null;
-    }
+  render(): Promise<string> {
+    this.#rendering ??= this.#render().finally(() => {
+      this.#rendering = null;
+    });
+    return this.#rendering;
   }
 
   /** Connects the scrape-time gauges to the running service. */
   attach(sources: MetricSources): void {
     this.#sources = sources;
+  }
+
+  /** Starts a registration's series at zero (also done on its first tick and on each scrape). */
+  knowRegistration(registration: string): void {
+    if (this.#knownRegistrations.has(registration)) return;
+    this.#knownRegistrations.add(registration);
+    const labels = { registration };
+    for (const outcome of TICK_OUTCOMES) this.#ticks.ensure({ registration, outcome });
+    for (
+      const counter of [
+        this.#pulls,
+        this.#lostAnswers,
+        this.#gaps,
+        this.#pulled,
+        this.#journaled,
+        this.#duplicates,
+        this.#invalid,
+      ]
+    ) counter.ensure(labels);
+  }
+
+  /** Starts a sink's series at zero (also done on its first delivery and on each scrape). */
+  knowSink(sink: string): void {
+    if (this.#knownSinks.has(sink)) return;
+    this.#knownSinks.add(sink);
+    for (const counter of [this.#stored, this.#batches, this.#failures]) counter.ensure({ sink });
   }
 
   readonly onAttempt = (observation: AttemptObservation): void => {
@@ -190,26 +276,61 @@ export class ServiceMetrics {
   };
 
   readonly onTick = (result: TickResult): void => {
-    this.#ticks.inc({ registration: result.registration, outcome: result.outcome });
-    if (result.lostResponses > 0) {
-      this.#lostAnswers.inc({ registration: result.registration }, result.lostResponses);
-    }
+    const labels = { registration: result.registration };
+    this.knowRegistration(result.registration);
+    this.#ticks.inc({ ...labels, outcome: result.outcome });
+    this.#pulls.inc(labels, result.pulls);
+    this.#lostAnswers.inc(labels, result.lostResponses);
     const recoveries = [...(result.recovery ? [result.recovery] : []), ...result.recoveries];
-    const received = recoveries.reduce((n, r) => n + r.received, result.received);
-    const journaled = recoveries.reduce((n, r) => n + r.journaled, result.journaled);
-    if (received > 0) this.#pulled.inc({ registration: result.registration }, received);
-    if (journaled > 0) this.#journaled.inc({ registration: result.registration }, journaled);
+    const sum = (read: (r: (typeof recoveries)[number]) => number) =>
+      recoveries.reduce((n, r) => n + read(r), 0);
+    this.#pulled.inc(labels, result.received + sum((r) => r.received));
+    this.#journaled.inc(labels, result.journaled + sum((r) => r.journaled));
+    this.#duplicates.inc(labels, result.duplicates + sum((r) => r.duplicates));
+    this.#invalid.inc(labels, result.deadLettered + sum((r) => r.deadLettered));
+    this.#gaps.inc(labels, recoveries.filter((r) => r.gap !== null).length);
   };
 
   readonly onDelivered = (event: DeliveredEvent): void => {
-    this.#delivered.inc({ sink: event.sink }, event.notifications);
-    this.#deliveryDuration.observe(event.durationMs / 1000, { sink: event.sink });
+    this.knowSink(event.sink);
+    this.#stored.inc({ sink: event.sink }, event.notifications);
+    this.#batches.inc({ sink: event.sink });
+    // A group commit reports each of its batches with the same receipt and the call's duration.
+    if (!this.#timedReceipts.has(event.receipt)) {
+      this.#timedReceipts.add(event.receipt);
+      this.#deliveryDuration.observe(event.durationMs / 1000, { sink: event.sink });
+    }
   };
 
-  async #sinkSamples(
-    read: (sink: { lagBatches: number; lagSeconds: number }) => number,
-  ): Promise<Sample[]> {
-    const sinks = await this.#scrape?.sinks ?? [];
-    return sinks.map((sink) => ({ labels: { sink: sink.name }, value: read(sink) }));
+  readonly onFailed = (event: FailedEvent): void => {
+    this.knowSink(event.sink);
+    this.#failures.inc({ sink: event.sink });
+  };
+
+  async #render(): Promise<string> {
+    const sources = this.#sources;
+    if (sources) {
+      const [sinks, journal, deadLetters, registrations] = await Promise.all([
+        sources.sinks(),
+        sources.journal(),
+        sources.deadLetters(),
+        sources.registrations?.() ?? [],
+      ]);
+      for (const registration of registrations) this.knowRegistration(registration);
+      for (const sink of sinks) this.knowSink(sink.name);
+      this.#scrape = { sinks, journal, deadLetters };
+    }
+    try {
+      return await this.registry.render();
+    } finally {
+      this.#scrape = null;
+    }
+  }
+
+  #sinkSamples(read: (sink: Scrape["sinks"][number]) => number): Sample[] {
+    return (this.#scrape?.sinks ?? []).map((sink) => ({
+      labels: { sink: sink.name },
+      value: read(sink),
+    }));
   }
 }

@@ -100,19 +100,25 @@ Deno.test({
           "traceone_dnb_request_duration_seconds",
           "traceone_dnb_rate_limiter_wait_seconds",
           "traceone_dnb_rate_limited_total",
-          "traceone_dnb_token_refreshes",
+          "traceone_dnb_token_refreshes_total",
           "traceone_notifications_pulled_total",
           "traceone_notifications_journaled_total",
-          "traceone_notifications_delivered_total",
+          "traceone_sink_notifications_stored_total",
+          "traceone_sink_batches_delivered_total",
+          "traceone_build_info",
           "traceone_sink_lag_batches",
           "traceone_breaker_state",
           "traceone_journal_notifications",
-          "traceone_process_resident_memory_bytes",
+          "process_resident_memory_bytes",
+          "process_cpu_seconds_total",
+          "nodejs_heap_size_used_bytes",
         ]
       ) {
         assert.ok(names.includes(name), `metrics have ${name}`);
       }
-      const delivered = families.find((f) => f.name === "traceone_notifications_delivered_total")!;
+      const delivered = families.find((f) =>
+        f.name === "traceone_sink_notifications_stored_total"
+      )!;
       assert.equal(
         delivered.metrics.find((m) => m.labels?.sink === "database_storage")?.value,
         "15",

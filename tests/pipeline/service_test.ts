@@ -323,14 +323,14 @@ Deno.test("metrics count D&B requests, ticks and deliveries, and read lag and br
           Object.entries(labels).every(([k, v]) => m.labels?.[k] === v)
         )?.value;
       assert.equal(value("traceone_notifications_pulled_total", { registration: REF }), "30");
-      assert.equal(value("traceone_notifications_delivered_total", { sink: "memory" }), "30");
+      assert.equal(value("traceone_sink_notifications_stored_total", { sink: "memory" }), "30");
       assert.equal(value("traceone_dnb_requests_total", { endpoint: "pull", status: "200" }), "2");
       assert.equal(value("traceone_dnb_requests_total", { endpoint: "pull", status: "404" }), "1");
       assert.equal(value("traceone_ticks_total", { registration: REF, outcome: "drained" }), "1");
       assert.equal(value("traceone_sink_lag_batches", { sink: "memory" }), "0");
       assert.equal(value("traceone_breaker_state", { breaker: "dnb_api" }), "0");
       assert.equal(value("traceone_journal_notifications"), "30");
-      assert.ok(Number(value("traceone_process_resident_memory_bytes")) > 0);
+      assert.ok(Number(value("process_resident_memory_bytes")) > 0);
     } finally {
       await service.shutdown();
       await Deno.remove(dir, { recursive: true });
