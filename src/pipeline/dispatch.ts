@@ -91,6 +91,16 @@ const GROUP_NOTIFICATIONS = 2_000;
 const GROUP_MIN_BATCHES = 8;
 const GROUP_LINGER_MS = 100;
 
+/** How often a sink refused a batch in a row, kept across processes. */
+const refusalKey = (sink: string, job: { registration: string; sequence: number }): Deno.KvKey => [
+  "refusals",
+  sink,
+  job.registration,
+  job.sequence,
+];
+/** A refusal count not touched for this long starts again (D&B's replay window). */
+const REFUSAL_MEMORY_MS = 14 * 86_400_000;
+
 const cursorKey = (sink: string, registration: string): Deno.KvKey => [
   "cursor",
   sink,
@@ -197,8 +207,7 @@ class SinkWorker {
   readonly #cursors = new Map<string, number>();
   /** Per batch (`registration/sequence`): ids dead-lettered for this sink, left out on retry. */
   readonly #excluded = new Map<string, Set<string>>();
-  /** Per batch: how often this sink refused it in a row. */
-  readonly #refusals = new Map<string, number>();
+
   /** Per registration: not before this time (ms), after its batch was refused. */
   readonly #heldUntil = new Map<string, number>();
   #stopping: AbortController | null = null;
@@ -260,15 +269,22 @@ class SinkWorker {
     return value;
   }
 
+  /**
+   * One pass: every registration's pending batches, each once. A refused batch holds only its
+   * registration (the others are still delivered); an outage ends the pass.
+   */
   async catchUpOnce(): Promise<{ current: boolean; error: string | null }> {
+    let refused: string | null = null;
     for (;;) {
       const job = await this.#nextJob();
-      if (!job) return { current: true, error: null };
-      const outcome = await this.#attempt(job);
-      if (outcome === "refused") this.#heldUntil.delete(job.registration);
-      if (outcome !== "delivered" && outcome !== "dead_lettered") {
-        return { current: false, error: this.#lastError };
+      if (!job) {
+        return refused === null
+          ? { current: true, error: null }
+          : { current: false, error: refused };
       }
+      const outcome = await this.#attempt(job);
+      if (outcome === "refused") refused = this.#lastError;
+      else if (outcome === "failed") return { current: false, error: this.#lastError };
     }
   }
 
@@ -453,7 +469,7 @@ class SinkWorker {
       this.#breaker.recordSuccess();
       await this.#advance(job);
       this.#excluded.delete(batchKey);
-      this.#refusals.delete(batchKey);
+      await this.#clearRefusals(job);
       this.#heldUntil.delete(job.registration);
       this.#failures = 0;
       this.#failingSince = null;
@@ -484,14 +500,15 @@ class SinkWorker {
       // Refusing content is a healthy sink's answer: not for the breaker, and no reason to make
       // the other registrations wait.
       this.#breaker.recordNeutral();
-      const refusals = (this.#refusals.get(batchKey) ?? 0) + 1;
+      // Counted in KV: one-shot commands (`pull`, `import`) each try once, and their tries add up.
+      const refusals = await this.#countRefusal(job);
       if (refusals >= config.dead_letter_after) {
-        this.#refusals.delete(batchKey);
+        await this.#clearRefusals(job);
         this.#heldUntil.delete(job.registration);
         await this.#deadLetter(batch, rejection);
         return "dead_lettered";
       }
-      this.#refusals.set(batchKey, refusals);
+
       this.#heldUntil.set(
         job.registration,
         this.#clock.now() + backoffDelay(refusals - 1, {
@@ -602,6 +619,17 @@ class SinkWorker {
     this.#excluded.set(key, excluded);
     this.#deadLettered += letters.length;
     this.#failures = 0;
+  }
+
+  async #countRefusal(job: Job): Promise<number> {
+    const key = refusalKey(this.sink.name, job);
+    const count = ((await this.#options.kv.get<number>(key)).value ?? 0) + 1;
+    await this.#options.kv.set(key, count, { expireIn: REFUSAL_MEMORY_MS });
+    return count;
+  }
+
+  async #clearRefusals(job: Job): Promise<void> {
+    await this.#options.kv.delete(refusalKey(this.sink.name, job));
   }
 
   async #advance(job: { registration: string; sequence: number }): Promise<void> {

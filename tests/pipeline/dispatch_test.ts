@@ -331,3 +331,48 @@ Deno.test("an outage during a group commit is reported like any other failure", 
     assert.match(String(failed[0].error), /connection reset/);
   });
 });
+
+Deno.test("one-shot passes: a refused batch holds only its registration, and refusals add up across processes", async () => {
+  await withKv(async (kv) => {
+    const clock = simulatedClock();
+    const journal = new Journal(kv);
+    const ids: Record<string, string[]> = {};
+    let n = 0;
+    for (const registration of ["REG_A", "REG_B"]) {
+      const items = journaled(registration, [makeNotification(n++), makeNotification(n++)]);
+      ids[registration] = items.map((item) => item.id);
+      await journal.append(registration, {
+        notifications: items,
+        pulledAt: new Date(clock.now()),
+        source: "pull",
+      });
+    }
+    // Each run of a command (`pull`, `import`) is a new process with a new dispatcher.
+    const run = async () => {
+      const sink = new MemorySink("picky");
+      sink.refuse.add(ids.REG_A[0]);
+      const dispatcher = new Dispatcher({
+        kv,
+        journal,
+        deadLetters: new DeadLetters(kv),
+        config: CONFIG,
+        clock,
+      });
+      await dispatcher.addSink(sink);
+      return { result: await dispatcher.deliverPending(), sink };
+    };
+    const first = await run();
+    assert.equal(first.result.picky.current, false);
+    assert.ok(first.sink.stored.has(ids.REG_B[0]), "the other registration was delivered");
+    assert.equal((await new DeadLetters(kv).list()).length, 0);
+    await run();
+    const third = await run();
+    assert.deepEqual(
+      (await new DeadLetters(kv).list()).map((letter) => letter.notificationId),
+      [ids.REG_A[0]],
+      "dead-lettered on the third refusal (dead_letter_after: 3), by three processes",
+    );
+    assert.equal(third.result.picky.current, true);
+    assert.ok(third.sink.stored.has(ids.REG_A[1]), "the rest of the batch stored");
+  });
+});
