@@ -59,20 +59,29 @@ export interface NiceScale {
 }
 
 /**
- * A round axis for counts: steps of 1, 2 or 5 times a power of ten, never below 1 because the
- * charted values are whole counts. An all-zero series still gets a 0–1 axis.
+ * A round axis: steps of 1, 2 or 5 times a power of ten, never below 1 for whole counts, never
+ * below 0.01 for rates (`fractional`, whose labels show two decimals). An all-zero series still
+ * gets a 0–1 axis.
  */
-export function niceScale(max: number, options: { ticks?: number } = {}): NiceScale {
+export function niceScale(
+  max: number,
+  options: { ticks?: number; fractional?: boolean } = {},
+): NiceScale {
   if (!(max > 0) || !Number.isFinite(max)) return { top: 1, step: 1, ticks: [0, 1] };
   const raw = max / (options.ticks ?? 4);
   const magnitude = 10 ** Math.floor(Math.log10(raw));
   const normalized = raw / magnitude;
   const factor = normalized <= 1 ? 1 : normalized <= 2 ? 2 : normalized <= 5 ? 5 : 10;
-  const step = Math.max(1, factor * magnitude);
-  const top = Math.ceil(max / step) * step;
+  const step = decimals(Math.max(options.fractional ? 0.01 : 1, factor * magnitude));
+  const top = decimals(Math.ceil(decimals(max / step)) * step);
   const ticks: number[] = [];
-  for (let value = 0; value <= top + step / 2; value += step) ticks.push(value);
+  for (let i = 0; i * step <= top + step / 2; i++) ticks.push(decimals(i * step));
   return { top, step, ticks };
+}
+
+/** Steps like 0.1 × 3 must not print as 0.30000000000000004. */
+function decimals(value: number): number {
+  return Math.round(value * 1e6) / 1e6;
 }
 
 /** `1234` → `1.2k`: axis labels must stay short to fit inside the plot. */
@@ -252,6 +261,8 @@ export interface LineChartProps {
   times: string[];
   series: LineSeries[];
   emptyText?: string;
+  /** Values are rates, not whole counts: the axis may step below 1. */
+  fractional?: boolean;
 }
 
 /**
@@ -274,7 +285,7 @@ const LINE_UNITS = 1000;
 export function LineChart(props: LineChartProps) {
   const count = props.times.length;
   const max = Math.max(0, ...props.series.flatMap((series) => series.values.slice(0, count)));
-  const scale = niceScale(max);
+  const scale = niceScale(max, { fractional: props.fractional });
   const y = (value: number) => round(100 - (Math.max(0, value) / scale.top) * 100);
   const x = xPositions(props.times, { left: 0, width: LINE_UNITS });
   const percentX = (units: number) =>

@@ -1,30 +1,47 @@
 import type { ChangeRow, NotificationStore } from "../model/notification_store.ts";
 import type { HealthThresholds, PipelineStatus } from "../model/status.ts";
-import { type ApiPoint, healthSummary, type SinkPoint } from "../pipeline/mod.ts";
+import {
+  type ApiPoint,
+  type DeadLetterSummary,
+  healthSummary,
+  type RetryOutcome,
+  type SinkPoint,
+} from "../pipeline/mod.ts";
 import type {
   CompanyData,
   DashboardData,
+  DashboardProvider,
+  DashboardQuery,
+  DeadLetterActionResult,
+  DeadLetterData,
+  DeadLetterView,
   HourlyCounts,
   NotificationView,
   RegistrationView,
   SinkView,
 } from "./dashboard_data.ts";
 
-const HOURS = 48;
 const HOUR_MS = 3_600_000;
+/** The service samples its history every 30 s unless told otherwise. */
+const DEFAULT_SAMPLE_SECONDS = 30;
+/** Dead letters listed on the dashboard; the per-sink counts cover all of them. */
+const DEAD_LETTERS_SHOWN = 20;
 
 /** Gathers what the dashboard shows from the running service and the SQL sink's database. */
-export interface DashboardSource {
-  dashboard(): Promise<DashboardData>;
-  company(duns: string): Promise<CompanyData>;
-}
+export type DashboardSource = DashboardProvider;
 
-/** What the dashboard reads of the running pipeline: its status model and sampled history. */
+/** What the dashboard reads of the running pipeline, and the dead-letter actions it sends. */
 export interface PipelineView {
   status(): Promise<PipelineStatus>;
   readonly thresholds: HealthThresholds;
   apiHistory(): ApiPoint[];
   sinkHistory(name: string): SinkPoint[];
+  /** The latest dead letters, newest first. */
+  listDeadLetters(options: { limit: number }): Promise<DeadLetterSummary[]>;
+  /** One dead letter by key (`<sink>/<notification id>`), raw JSON included, or null. */
+  readDeadLetter(key: string): Promise<(DeadLetterSummary & { raw: string }) | null>;
+  retryDeadLetter(letter: DeadLetterSummary): Promise<RetryOutcome>;
+  discardDeadLetter(letter: DeadLetterSummary): Promise<void>;
 }
 
 export function createDashboardSource(options: {
@@ -32,12 +49,15 @@ export function createDashboardSource(options: {
   /** What the SQL sink stored; without it the charts and timelines stay empty. */
   store: NotificationStore | null;
   now?: () => number;
+  /** The service's history interval, used until two samples show the real one. */
+  sampleSeconds?: number;
 }): DashboardSource {
   const { pipeline, store } = options;
   const now = options.now ?? Date.now;
   return {
-    async dashboard(): Promise<DashboardData> {
+    async dashboard(query: DashboardQuery = { hours: 48 }): Promise<DashboardData> {
       const status = await pipeline.status();
+      const nowMs = now();
       const sinkViews: SinkView[] = status.sinks.map((sink) => ({
         name: sink.name,
         status: sink.status,
@@ -49,15 +69,21 @@ export function createDashboardSource(options: {
         lastError: sink.lastError,
         history: pipeline.sinkHistory(sink.name),
       }));
-      const health = healthSummary(status, { thresholds: pipeline.thresholds, nowMs: now() });
+      const apiHistory = pipeline.apiHistory();
+      const latestLetters = await pipeline.listDeadLetters({ limit: DEAD_LETTERS_SHOWN });
       return {
-        generatedAt: new Date(now()).toISOString(),
+        generatedAt: new Date(nowMs).toISOString(),
         version: status.service.version,
         environment: status.service.environment,
         simulator: status.service.simulator,
-        health: health.state,
-        summary: health,
-        hourly: store ? await hourly(store, now()) : emptyHours(now()),
+        summary: healthSummary(status, { thresholds: pipeline.thresholds, nowMs }),
+        hourly: store
+          ? await hourly(store, { nowMs, hours: query.hours })
+          : emptyHours(nowMs, query.hours),
+        sampleSeconds: sampleInterval(
+          apiHistory.map((p) => p.at),
+          options.sampleSeconds ?? DEFAULT_SAMPLE_SECONDS,
+        ),
         sinks: sinkViews,
         api: {
           breaker: status.api.breaker,
@@ -65,7 +91,7 @@ export function createDashboardSource(options: {
           requests: status.api.requests,
           rateLimited: status.api.rateLimited,
           errors: status.api.errors,
-          history: pipeline.apiHistory(),
+          history: apiHistory,
         },
         registrations: status.registrations.map((r): RegistrationView => ({
           reference: r.reference,
@@ -73,7 +99,26 @@ export function createDashboardSource(options: {
           lastOutcome: r.lastOutcome,
           lastPullCount: r.lastPullCount,
           lastError: r.lastError,
+          failingSince: r.failingSince,
+          failedTicks: r.failedTicks,
         })),
+        deadLetters: {
+          total: Object.values(status.deadLetters).reduce((n, count) => n + count, 0),
+          bySink: Object.entries(status.deadLetters)
+            .sort(([a], [b]) => a.localeCompare(b))
+            .map(([sink, count]) => ({ sink, count })),
+          latest: latestLetters.map(letterView),
+        },
+        gaps: status.registrations.flatMap((r) =>
+          r.gap === null ? [] : [{
+            registration: r.reference,
+            from: r.gap.from,
+            to: r.gap.to,
+            message: r.gap.message,
+            unreachable: r.gap.unreachable ?? null,
+          }]
+        ),
+        journal: status.journal,
         latest: store ? group(await store.recent({ limit: 20 })) : [],
       };
     },
@@ -85,18 +130,79 @@ export function createDashboardSource(options: {
         notifications: store ? group(await store.history(duns, { limit: 2_000 })) : [],
       };
     },
+    async deadLetter(key: string): Promise<DeadLetterData> {
+      const [status, letter] = await Promise.all([pipeline.status(), pipeline.readDeadLetter(key)]);
+      return {
+        simulator: status.service.simulator,
+        letter: letter
+          ? { ...letterView(letter), raw: letter.raw, batchSequence: letter.batchSequence }
+          : null,
+      };
+    },
+    async retryDeadLetter(key: string): Promise<DeadLetterActionResult> {
+      const letter = await pipeline.readDeadLetter(key);
+      if (!letter) return gone(key);
+      const { raw: _raw, ...summary } = letter;
+      const outcome = await pipeline.retryDeadLetter(summary);
+      return { found: true, ok: outcome.ok, message: outcome.message };
+    },
+    async discardDeadLetter(key: string): Promise<DeadLetterActionResult> {
+      const letter = await pipeline.readDeadLetter(key);
+      if (!letter) return gone(key);
+      const { raw: _raw, ...summary } = letter;
+      await pipeline.discardDeadLetter(summary);
+      return { found: true, ok: true, message: `discarded ${key} for good` };
+    },
   };
 }
 
-async function hourly(store: NotificationStore, nowMs: number): Promise<HourlyCounts> {
-  const empty = emptyHours(nowMs);
+function gone(key: string): DeadLetterActionResult {
+  return {
+    found: false,
+    ok: false,
+    message: `no dead letter ${key}: retried or removed meanwhile`,
+  };
+}
+
+function letterView(letter: DeadLetterSummary): DeadLetterView {
+  return {
+    key: letter.key,
+    sink: letter.sink,
+    registration: letter.registration,
+    notificationId: letter.notificationId,
+    reason: letter.reason,
+    at: letter.at,
+    rawBytes: letter.rawBytes,
+  };
+}
+
+/**
+ * The seconds between samples as the history shows them (the median gap, so one late sample
+ * does not change it), else the configured interval.
+ */
+export function sampleInterval(times: string[], fallback: number): number {
+  const gaps: number[] = [];
+  for (let i = 1; i < times.length; i++) {
+    const gap = (Date.parse(times[i]) - Date.parse(times[i - 1])) / 1000;
+    if (Number.isFinite(gap) && gap > 0) gaps.push(gap);
+  }
+  if (gaps.length === 0) return fallback;
+  gaps.sort((a, b) => a - b);
+  return Math.round(gaps[Math.floor(gaps.length / 2)] * 10) / 10;
+}
+
+async function hourly(
+  store: NotificationStore,
+  options: { nowMs: number; hours: number },
+): Promise<HourlyCounts> {
+  const empty = emptyHours(options.nowMs, options.hours);
   const rows = await store.hourlyCounts({ since: new Date(empty.hours[0]) });
   const index = new Map(empty.hours.map((hour, i) => [hour.slice(0, 13), i]));
   const series = new Map<string, number[]>();
   for (const row of rows) {
     const i = index.get(row.hour);
     if (i === undefined) continue;
-    const counts = series.get(row.type) ?? new Array(HOURS).fill(0);
+    const counts = series.get(row.type) ?? new Array(options.hours).fill(0);
     counts[i] += row.count;
     series.set(row.type, counts);
   }
@@ -107,11 +213,12 @@ async function hourly(store: NotificationStore, nowMs: number): Promise<HourlyCo
   };
 }
 
-function emptyHours(nowMs: number): HourlyCounts {
+/** `count` hour starts ending with the current hour. */
+function emptyHours(nowMs: number, count: number): HourlyCounts {
   const current = Math.floor(nowMs / HOUR_MS) * HOUR_MS;
   const hours = Array.from(
-    { length: HOURS },
-    (_, i) => new Date(current - (HOURS - 1 - i) * HOUR_MS).toISOString(),
+    { length: count },
+    (_, i) => new Date(current - (count - 1 - i) * HOUR_MS).toISOString(),
   );
   return { hours, series: [] };
 }

@@ -148,10 +148,46 @@ table { border-collapse: collapse; width: 100%; font-size: .88rem; }
 caption { text-align: left; font-weight: 600; padding: 0 0 6px; }
 th, td { text-align: left; padding: 7px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { font-size: .76rem; text-transform: uppercase; letter-spacing: .05em; color: var(--muted); font-weight: 600; }
+/* Row headers are names (registrations, ids): shown as spelled, since case tells them apart. */
+tbody th { text-transform: none; letter-spacing: normal; font-size: inherit; color: inherit; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .error-text { color: var(--bad); overflow-wrap: anywhere; }
 .detail { display: block; }
 .muted { color: var(--muted); }
+
+.warn-text { color: var(--warn); }
+.card.health { margin-bottom: 16px; display: grid; grid-template-columns: minmax(170px, auto) 1fr; gap: 8px 24px; align-items: start; }
+.health-head .stat-note { margin-top: 8px; }
+.counts { list-style: none; margin: 0; padding: 0; display: flex; flex-wrap: wrap; gap: 6px 8px; }
+.counts li { padding: 3px 10px; border-radius: 8px; font-size: .86rem; font-weight: 600; background: var(--code); color: var(--muted); }
+.counts li.ok { background: var(--ok-bg); color: var(--ok); }
+.counts li.warn { background: var(--warn-bg); color: var(--warn); }
+.counts li.bad { background: var(--bad-bg); color: var(--bad); }
+.reasons { margin: 10px 0 0; padding-left: 18px; font-size: .86rem; color: var(--bad); }
+.reasons li { overflow-wrap: anywhere; margin-top: 2px; }
+.range { display: flex; flex-wrap: wrap; align-items: baseline; gap: 4px 6px; font-size: .85rem; }
+.range a { padding: 1px 9px; border: 1px solid var(--line); border-radius: 999px; text-decoration: none; }
+.range a[aria-current] { background: var(--accent); border-color: var(--accent); color: var(--accent-ink); font-weight: 600; }
+.range .muted { margin-left: 6px; }
+.chart-unit { margin: -4px 0 6px; color: var(--muted); font-size: .84rem; }
+details.full-text summary { cursor: pointer; overflow-wrap: anywhere; }
+details.full-text pre, pre.raw {
+  margin: 6px 0 0; padding: 8px 10px; background: var(--code); color: var(--ink); border-radius: 8px;
+  font-size: .8rem; white-space: pre-wrap; overflow-wrap: anywhere; max-height: 24rem; overflow: auto;
+}
+pre.raw { max-height: none; }
+.outcome { display: grid; gap: 2px; }
+td.actions, .actions { display: flex; flex-wrap: wrap; align-items: baseline; gap: 4px 10px; }
+.actions form { margin: 0; display: inline; }
+.actions button, .confirm button {
+  font: inherit; font-size: .82rem; padding: 2px 10px; border-radius: 6px; cursor: pointer;
+  border: 1px solid var(--accent); background: transparent; color: var(--accent);
+}
+.actions button.danger, .confirm button.danger { border-color: var(--bad); background: var(--bad); color: #fff; }
+.confirm summary { cursor: pointer; color: var(--bad); font-size: .84rem; }
+.confirm[open] summary { margin-bottom: 4px; }
+.actions button:focus-visible, .confirm summary:focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
+.kv.left dd { text-align: left; }
 
 .feed { list-style: none; margin: 0; padding: 0; }
 .feed > li { padding: 12px 0; border-top: 1px solid var(--line); }
@@ -192,6 +228,7 @@ footer.foot { color: var(--muted); font-size: .8rem; text-align: center; padding
   .page { padding: 12px 12px 30px; }
   .card { padding: 14px; border-radius: 12px; }
   .summary { grid-template-columns: 1fr 1fr; gap: 10px; }
+  .card.health { grid-template-columns: 1fr; margin-bottom: 10px; }
   .stat-big { font-size: 1.3rem; }
   .pill.big { font-size: 1rem; }
   .changes li { grid-template-columns: minmax(0, 1fr); }

@@ -6,6 +6,7 @@ export { MonitoringService, type ProcessResult, type ServiceOptions } from "./se
 export { ServiceMetrics } from "./metrics.ts";
 export type { ApiPoint, SinkPoint } from "./history.ts";
 export { type DeadLetter, type DeadLetterSummary, VALIDATION } from "./dead_letters.ts";
+export type { RetryOutcome } from "./dead_letter_retry.ts";
 export type { RecoveryResult, TickOutcome, TickResult } from "./monitor.ts";
 export type { NotificationHandler } from "./handler_sink.ts";
 export { markRegistrationsChanged } from "./registration_list.ts";

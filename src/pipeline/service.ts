@@ -116,14 +116,16 @@ export class MonitoringService {
           { ...event },
         );
       },
-      onFailed: (event) =>
+      onFailed: (event) => {
+        this.#metrics.onFailed(event);
         log.warn("{sink} failed batch {sequence} of {registration} ({failures}×): {error}", {
           sink: event.sink,
           sequence: event.sequence,
           registration: event.registration,
           failures: event.failures,
           error: event.error instanceof Error ? event.error.message : String(event.error),
-        }),
+        });
+      },
     });
     this.#monitor = new Monitor({
       kv,
@@ -177,6 +179,7 @@ export class MonitoringService {
         })),
       journal: () => this.#journal.stats(),
       deadLetters: () => this.deadLetters.countBySink(),
+      registrations: () => this.#registrations ?? [],
     });
   }
 
@@ -519,6 +522,33 @@ export class MonitoringService {
   /** Removes a dead letter for good (its raw JSON goes with it). */
   discardDeadLetter(letter: DeadLetterSummary): Promise<void> {
     return this.deadLetters.remove(letter);
+  }
+
+  /** The latest dead letters, newest first; the store lists in key order, so all are read. */
+  async listDeadLetters(options: { limit?: number; sink?: string } = {}): Promise<
+    DeadLetterSummary[]
+  > {
+    const letters = await this.deadLetters.list({ sink: options.sink });
+    letters.reverse();
+    return options.limit === undefined ? letters : letters.slice(0, options.limit);
+  }
+
+  /** One dead letter by its key (`<sink>/<notification id>`), raw JSON included, or null. */
+  async readDeadLetter(key: string): Promise<(DeadLetterSummary & { raw: string }) | null> {
+    // Notification ids never hold a slash; a sink name might.
+    const slash = key.lastIndexOf("/");
+    if (slash <= 0 || slash === key.length - 1) return null;
+    const letter: DeadLetter | null = await this.deadLetters.read({
+      sink: key.slice(0, slash),
+      notificationId: key.slice(slash + 1),
+    });
+    if (!letter) return null;
+    return { ...letter, key, rawBytes: new TextEncoder().encode(letter.raw).length };
+  }
+
+  /** Dead letters by key, notification id or a prefix of either. */
+  findDeadLetters(query: string): Promise<DeadLetterSummary[]> {
+    return this.deadLetters.find(query);
   }
 
   /** The names dead letters can be filed under: every sink's, and `validation`. */

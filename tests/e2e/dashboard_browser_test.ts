@@ -2,14 +2,22 @@ import assert from "node:assert/strict";
 import { Hono } from "hono";
 import { dashboardRoutes } from "../../src/http/dashboard_routes.tsx";
 import { CHROMIUM_INSTALL, chromiumAvailable, launchChromium } from "../helpers/chromium.ts";
-import { expectedBars, FixtureProvider, KNOWN_DUNS } from "../helpers/dashboard_fixture.ts";
+import { prettyJson } from "../../src/http/dead_letter_page.tsx";
+import {
+  expectedBars,
+  FixtureProvider,
+  HOSTILE_RAW,
+  KNOWN_DUNS,
+  WALL_OF_ERROR,
+} from "../helpers/dashboard_fixture.ts";
 
 const OUTPUT = new URL("../../test-output/", import.meta.url).pathname;
 /** Short, so the refresh can be watched within the test's time. */
 const REFRESH_SECONDS = 0.4;
 const available = chromiumAvailable();
-const NAME = "dashboard in headless Chromium: charts match the known data, company page, " +
-  "refresh without reload, phone width, no console errors";
+const NAME = "dashboard in headless Chromium: charts match the known data, errors open on " +
+  "click, dead letters shown and discarded, time range, company page, refresh without reload, " +
+  "phone width, no console errors";
 
 Deno.test({
   // Reported as ignored, with the fix in its name, where the browser is missing: never a pass.
@@ -83,9 +91,9 @@ Deno.test({
 
       await t.step("the page refreshes itself without a reload", async () => {
         await browser.evaluate(`window.__marker = "kept"`);
-        assert.equal(await browser.evaluate(healthStatus), "degraded");
-        provider.data.health = "failing";
-        await browser.waitFor(`${healthStatus} === "failing"`, { timeoutMs: 10_000 });
+        assert.equal(await browser.evaluate(healthStatus), "failing");
+        provider.data.summary.state = "degraded";
+        await browser.waitFor(`${healthStatus} === "degraded"`, { timeoutMs: 10_000 });
         assert.equal(await browser.evaluate("window.__marker"), "kept");
         assert.equal(
           await browser.evaluate(`performance.getEntriesByType("navigation").length`),
@@ -104,10 +112,10 @@ Deno.test({
           // A fetch already under way may still land; after that nothing may.
           await delay(REFRESH_SECONDS * 1000 + 400);
           const before = await browser.evaluate<number>(refreshes);
-          provider.data.health = "healthy";
+          provider.data.summary.state = "healthy";
           await delay(REFRESH_SECONDS * 1000 * 4);
           assert.equal(await browser.evaluate<number>(refreshes), before);
-          assert.equal(await browser.evaluate(healthStatus), "failing");
+          assert.equal(await browser.evaluate(healthStatus), "degraded");
           assert.match(
             await browser.evaluate<string>(`document.getElementById("refresh-state").textContent`),
             /Paused/,
@@ -118,6 +126,78 @@ Deno.test({
         })()`);
           await browser.waitFor(`${healthStatus} === "healthy"`, { timeoutMs: 10_000 });
           assert.equal(await browser.evaluate("window.__marker"), "kept");
+        },
+      );
+
+      await t.step(
+        "a short error opens to its full text on click, and stays open across refreshes",
+        async () => {
+          const row =
+            `document.querySelector('[data-registration="TRACEONE_DEMO_CUSTOMERS"] details')`;
+          assert.equal(await browser.evaluate(`${row}.open`), false);
+          const closed = await browser.evaluate<number>(`${row}.getBoundingClientRect().height`);
+          await browser.evaluate(`${row}.querySelector("summary").click()`);
+          assert.equal(await browser.evaluate(`${row}.open`), true);
+          const text = await browser.evaluate<string>(`${row}.querySelector("pre").innerText`);
+          assert.equal(text, WALL_OF_ERROR);
+          assert.ok(
+            await browser.evaluate<number>(`${row}.getBoundingClientRect().height`) > closed,
+          );
+          const seen = await browser.evaluate<number>(refreshes);
+          await browser.waitFor(`${refreshes} > ${seen}`, { timeoutMs: 10_000 });
+          assert.equal(await browser.evaluate(`${row}.open`), true);
+        },
+      );
+
+      await t.step(
+        "dead letters: show the raw JSON, discard one, the panel counts one fewer",
+        async () => {
+          assert.equal(await browser.evaluate(deadLetterTotal), "3");
+          const key = "validation/d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1";
+          const row = `document.querySelector('tr[data-dead-letter="${key}"]')`;
+          await browser.evaluate(`${row}.querySelector('[data-action="show"]').click()`);
+          await browser.waitFor(
+            `location.pathname === "/dead-letters/${key}" && document.readyState === "complete"`,
+          );
+          // The hostile raw JSON is shown as text; nothing in it ran or became markup.
+          assert.equal(
+            await browser.evaluate<string>(`document.querySelector("pre.raw").textContent`),
+            prettyJson(HOSTILE_RAW).text,
+          );
+          assert.equal(await browser.evaluate("document.scripts.length"), 0);
+          await browser.open(server.url);
+          await browser.evaluate(`(() => {
+          const row = ${row};
+          row.querySelector('[data-action="discard"]').click();
+          row.querySelector('[data-action="discard-confirm"]').click();
+        })()`);
+          await browser.waitFor(
+            `document.querySelector("[data-action-result]")?.dataset.ok === "true"`,
+          );
+          assert.deepEqual(provider.actions, [{ action: "discard", key }]);
+          await browser.open(server.url);
+          assert.equal(await browser.evaluate(deadLetterTotal), "2");
+          assert.equal(await browser.evaluate(`${row} === null`), true);
+        },
+      );
+
+      await t.step(
+        "the time range is a plain link: 24 h shows 24 bars' worth of hours",
+        async () => {
+          await browser.evaluate(`document.querySelector('a[data-range="24"]').click()`);
+          await browser.waitFor(
+            `location.search === "?hours=24" && document.readyState === "complete"`,
+          );
+          const hours = await browser.evaluate<string>(
+            `document.querySelector('[data-section="hourly"]').dataset.hours`,
+          );
+          assert.equal(hours, "24");
+          assert.deepEqual(provider.queries.at(-1), { hours: 24 });
+          const live = await browser.evaluate<string>(
+            `document.getElementById("live").dataset.fragmentUrl`,
+          );
+          assert.equal(live, "/?fragment=1&hours=24");
+          await browser.open(server.url);
         },
       );
 
@@ -176,6 +256,7 @@ Deno.test({
 });
 
 const healthStatus = `document.querySelector('[data-summary="health"] .pill').dataset.status`;
+const deadLetterTotal = `document.querySelector('[data-section="dead-letters"]').dataset.total`;
 const refreshes = `Number(document.getElementById("live").dataset.refreshes ?? 0)`;
 
 function delay(ms: number): Promise<void> {

@@ -1,6 +1,10 @@
 import type {
   CompanyData,
   DashboardData,
+  DashboardQuery,
+  DeadLetterActionResult,
+  DeadLetterData,
+  DeadLetterDetail,
   NotificationView,
 } from "../../src/http/dashboard_data.ts";
 import type { DashboardProvider } from "../../src/http/dashboard_routes.tsx";
@@ -15,6 +19,22 @@ function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
 
+/** A registration's error as it may come: a status line, then a wall of detail. */
+export const WALL_OF_ERROR = "429 Too Many Requests <from gateway> & retry later\n" +
+  `${"at pull (dnb/notifications_api.ts:103) ".repeat(12)}\n` +
+  `body: ${JSON.stringify({ error: { errorCode: "00047", errorMessage: "x".repeat(200) } })}`;
+
+/** Dead letters whose fields carry markup, as a hostile or broken payload might. */
+export const HOSTILE_REASON = 'organization.duns: expected a 9-digit string, got "<img src=x ' +
+  'onerror=alert(1)>"' + "\nat validate (notification_page.ts:88)";
+export const HOSTILE_REGISTRATION = '"><script>alert(2)</script>';
+export const HOSTILE_RAW = '{"type":"UPDATE","organization":{"duns":"</pre><script>alert(3)' +
+  '</script>"},"n":12345678901234567890}';
+
+export const FAILING_REASON =
+  'registration "TRACEONE_DEMO_CUSTOMERS" has failed every tick for 420 s ' +
+  "(14 tick(s) since 2026-11-27T11:53:00.000Z): 429 Too Many Requests <from gateway> & retry later";
+
 /**
  * Known dashboard data: every count is computed from the index, so a test can recompute how many
  * bars and points the charts must have. Values include markup, quotes and long text, as D&B data
@@ -27,16 +47,19 @@ export function knownDashboard(): DashboardData {
     version: "0.1.0",
     environment: "test",
     simulator: true,
-    health: "degraded",
     summary: {
-      state: "degraded",
+      state: "failing",
       registrations: { total: 3, failing: 1 },
-      sinks: { total: 3, failing: 0, degraded: 1 },
+      sinks: { total: 3, failing: 1, degraded: 1 },
       token: "healthy",
-      deadLetters: 0,
-      gaps: 0,
-      reasons: [],
+      deadLetters: 3,
+      gaps: 1,
+      reasons: [
+        FAILING_REASON,
+        "sftp has been failing for 600 s (since 2026-11-27T11:50:00.000Z): host key mismatch",
+      ],
     },
+    sampleSeconds: 30,
     hourly: {
       hours,
       series: [
@@ -88,7 +111,7 @@ export function knownDashboard(): DashboardData {
       rateLimited: 7,
       errors: 2,
       history: Array.from({ length: 20 }, (_, i) => ({
-        at: iso(NOW - (20 - i) * 60_000),
+        at: iso(NOW - (20 - i) * 30_000),
         requests: 10 + (i % 4) * 3,
         rateLimited: i % 6 === 0 ? 2 : 0,
         errors: i === 13 ? 1 : 0,
@@ -98,16 +121,20 @@ export function knownDashboard(): DashboardData {
       {
         reference: "TRACEONE_DEMO_SUPPLIERS",
         lastTick: iso(NOW - 45_000),
-        lastOutcome: "pulled",
+        lastOutcome: "lease_held",
         lastPullCount: 12,
         lastError: null,
+        failingSince: null,
+        failedTicks: 0,
       },
       {
         reference: "TRACEONE_DEMO_CUSTOMERS",
         lastTick: iso(NOW - 7 * 60_000),
         lastOutcome: "failed",
         lastPullCount: 0,
-        lastError: "429 Too Many Requests",
+        lastError: WALL_OF_ERROR,
+        failingSince: iso(NOW - 7 * 60_000),
+        failedTicks: 14,
       },
       {
         reference: "NEW_REGISTRATION",
@@ -115,8 +142,29 @@ export function knownDashboard(): DashboardData {
         lastOutcome: null,
         lastPullCount: null,
         lastError: null,
+        failingSince: null,
+        failedTicks: 0,
       },
     ],
+    deadLetters: {
+      total: 3,
+      bySink: [{ sink: "sql", count: 1 }, { sink: "validation", count: 2 }],
+      latest: KNOWN_LETTERS.map(({ raw: _raw, batchSequence: _seq, ...view }) => view),
+    },
+    gaps: [{
+      registration: "TRACEONE_DEMO_CUSTOMERS",
+      from: "2026-11-27T09:14:05.000Z",
+      to: "2026-11-27T09:14:06.000Z",
+      message: "more notifications were delivered in the second 2026-11-27T09:14:05Z than one " +
+        "replay response can hold <100>",
+      unreachable: 150,
+    }],
+    journal: {
+      batches: 42,
+      notifications: 1234,
+      oldestBatchAt: iso(NOW - 26 * HOUR),
+      oldestUndeliveredAt: iso(NOW - 10 * 60_000),
+    },
     latest: [
       {
         id: "a1b2c3d4e5f60718293a4b5c6d7e8f90",
@@ -157,6 +205,85 @@ export function knownDashboard(): DashboardData {
       },
     ],
   };
+}
+
+/** The fixture's dead letters, newest first. */
+const KNOWN_LETTERS: DeadLetterDetail[] = [
+  {
+    key: "validation/d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1",
+    sink: "validation",
+    registration: HOSTILE_REGISTRATION,
+    notificationId: "d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1",
+    reason: HOSTILE_REASON,
+    at: iso(NOW - 90_000),
+    rawBytes: HOSTILE_RAW.length,
+    raw: HOSTILE_RAW,
+    batchSequence: null,
+  },
+  {
+    key: "validation/d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2",
+    sink: "validation",
+    registration: "TRACEONE_DEMO_SUPPLIERS",
+    notificationId: "d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2",
+    reason: "not JSON: Unexpected token 'o', \"not json\" is not valid JSON",
+    at: iso(NOW - 5 * 60_000),
+    rawBytes: 8,
+    raw: "not json",
+    batchSequence: null,
+  },
+  {
+    key: "sql/d3d3d3d3d3d3d3d3d3d3d3d3d3d3d3d3",
+    sink: "sql",
+    registration: "TRACEONE_DEMO_SUPPLIERS",
+    notificationId: "d3d3d3d3d3d3d3d3d3d3d3d3d3d3d3d3",
+    reason: "value too long for column organization.primaryName",
+    at: iso(NOW - 3 * HOUR),
+    rawBytes: 30,
+    raw: '{"type":"UPDATE","elements":[]}',
+    batchSequence: 7,
+  },
+];
+
+/** The known data with nothing wrong: what the healthy screenshot shows. */
+export function healthyDashboard(): DashboardData {
+  const data = knownDashboard();
+  data.summary = {
+    state: "healthy",
+    registrations: { total: 3, failing: 0 },
+    sinks: { total: 3, failing: 0, degraded: 0 },
+    token: "healthy",
+    deadLetters: 0,
+    gaps: 0,
+    reasons: [],
+  };
+  data.sinks = data.sinks.map((sink) => ({
+    ...sink,
+    status: "healthy",
+    breaker: "closed",
+    lagBatches: 0,
+    lagSeconds: 0,
+    errors: 0,
+    lastError: null,
+    history: sink.history.map((point, i) => ({ ...point, lagBatches: i % 2, errors: 0 })),
+  }));
+  data.api = {
+    ...data.api,
+    errors: 0,
+    history: data.api.history.map((p) => ({ ...p, errors: 0 })),
+  };
+  data.registrations = data.registrations.map((r) => ({
+    ...r,
+    lastTick: r.lastTick ?? iso(NOW - 30_000),
+    lastOutcome: "drained",
+    lastPullCount: r.lastPullCount ?? 0,
+    lastError: null,
+    failingSince: null,
+    failedTicks: 0,
+  }));
+  data.deadLetters = { total: 0, bySink: [], latest: [] };
+  data.gaps = [];
+  data.journal = { ...data.journal, oldestUndeliveredAt: null };
+  return data;
 }
 
 /** The known company page: three notifications of `KNOWN_DUNS`, newest first. */
@@ -203,12 +330,68 @@ export function knownCompany(duns: string): CompanyData {
  */
 export class FixtureProvider implements DashboardProvider {
   data: DashboardData = knownDashboard();
+  letters: DeadLetterDetail[] = structuredClone(KNOWN_LETTERS);
   asked: string[] = [];
+  queries: DashboardQuery[] = [];
+  actions: { action: "retry" | "discard"; key: string }[] = [];
   failing = false;
 
-  dashboard(): Promise<DashboardData> {
+  /** The data, its hourly chart cut to the asked range, its dead letters as they are now. */
+  dashboard(query: DashboardQuery = { hours: 48 }): Promise<DashboardData> {
+    this.queries.push(query);
     if (this.failing) return Promise.reject(new Error("database is down"));
-    return Promise.resolve(structuredClone(this.data));
+    const data = structuredClone(this.data);
+    const from = Math.max(0, data.hourly.hours.length - query.hours);
+    data.hourly = {
+      hours: data.hourly.hours.slice(from),
+      series: data.hourly.series.map((s) => ({ ...s, counts: s.counts.slice(from) })),
+    };
+    return Promise.resolve(data);
+  }
+
+  deadLetter(key: string): Promise<DeadLetterData> {
+    if (this.failing) return Promise.reject(new Error("database is down"));
+    return Promise.resolve({
+      simulator: this.data.simulator,
+      letter: structuredClone(this.letters.find((l) => l.key === key) ?? null),
+    });
+  }
+
+  /** A sink's dead letter retries fine; a validation one is still invalid. */
+  retryDeadLetter(key: string): Promise<DeadLetterActionResult> {
+    this.actions.push({ action: "retry", key });
+    const letter = this.letters.find((l) => l.key === key);
+    if (!letter) return Promise.resolve({ found: false, ok: false, message: "gone" });
+    if (letter.sink === "validation") {
+      return Promise.resolve({
+        found: true,
+        ok: false,
+        message: `still invalid: ${letter.reason}`,
+      });
+    }
+    this.#remove(key);
+    return Promise.resolve({ found: true, ok: true, message: "delivered to sql" });
+  }
+
+  discardDeadLetter(key: string): Promise<DeadLetterActionResult> {
+    this.actions.push({ action: "discard", key });
+    if (!this.letters.some((l) => l.key === key)) {
+      return Promise.resolve({ found: false, ok: false, message: "gone" });
+    }
+    this.#remove(key);
+    return Promise.resolve({ found: true, ok: true, message: `discarded ${key} for good` });
+  }
+
+  /** Takes a letter out of the list and out of the counts the page shows. */
+  #remove(key: string): void {
+    const letter = this.letters.find((l) => l.key === key)!;
+    this.letters = this.letters.filter((l) => l.key !== key);
+    const view = this.data.deadLetters;
+    view.latest = view.latest.filter((l) => l.key !== key);
+    view.total--;
+    view.bySink = view.bySink.map((s) => s.sink === letter.sink ? { ...s, count: s.count - 1 } : s)
+      .filter((s) => s.count > 0);
+    this.data.summary.deadLetters = view.total;
   }
 
   company(duns: string): Promise<CompanyData> {
@@ -225,7 +408,7 @@ export function expectedBars(data: DashboardData): number {
 
 function samples(count: number, values: (i: number) => { lagBatches: number; errors: number }) {
   return Array.from({ length: count }, (_, i) => ({
-    at: iso(NOW - (count - i) * 5 * 60_000),
+    at: iso(NOW - (count - i) * 30_000),
     ...values(i),
   }));
 }
