@@ -5,6 +5,7 @@ import { reportDelivery } from "./pipeline_commands.ts";
 import type { Runtime } from "./runtime.ts";
 import { openServiceSession, setupCommandLogging } from "./service_session.ts";
 import { UsageError } from "./usage_error.ts";
+import { terminalSafe } from "../terminal_text.ts";
 
 export interface ImportCommandDeps {
   io: CliIo;
@@ -79,7 +80,8 @@ async function importFiles(
               "hash check",
           );
         }
-        const result = await importPushFile(session.service, file, {
+        const result = await importPushFile(file, {
+          target: session.service,
           batchSize: runtime.config.monitoring.notification_batch_size,
           registration,
           expectedSha256,
@@ -175,12 +177,6 @@ function baseName(path: string): string {
  * the screen or reorder what the terminal shows.
  */
 function printable(text: string): string {
-  let out = "";
-  for (const char of text) {
-    const code = char.codePointAt(0)!;
-    const unsafe = code < 0x20 || (code >= 0x7f && code <= 0x9f) ||
-      (code >= 0x202a && code <= 0x202e) || (code >= 0x2066 && code <= 0x2069);
-    out += unsafe ? `\\u${code.toString(16).padStart(4, "0")}` : char;
-  }
-  return out;
+  // Tab and line feed too: a file name must stay on its one line of output.
+  return terminalSafe(text).replaceAll("\t", "\\u0009").replaceAll("\n", "\\u000a");
 }

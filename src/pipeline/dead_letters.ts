@@ -106,7 +106,7 @@ export class DeadLetters {
 
   async #commit(operation: Deno.AtomicOperation, letter: DeadLetter): Promise<void> {
     const result = await operation.commit();
-    if (!result.ok) throw new Error(`could not write dead letter ${deadLetterKeyText(letter)}`);
+    if (!result.ok) throw new DeadLetterWriteError(deadLetterKeyText(letter));
   }
 
   async list(options: { sink?: string; limit?: number } = {}): Promise<DeadLetterSummary[]> {
@@ -155,5 +155,17 @@ export class DeadLetters {
       counts[entry.value.sink] = (counts[entry.value.sink] ?? 0) + 1;
     }
     return counts;
+  }
+}
+
+/** A dead letter's commit was refused by KV (a conflicting write): nothing of it is visible. */
+export class DeadLetterWriteError extends Error {
+  readonly code = "DEAD_LETTER_WRITE_FAILED";
+  readonly key: string;
+
+  constructor(key: string) {
+    super(`could not write dead letter ${key} to the state store; it is written again on retry`);
+    this.name = "DeadLetterWriteError";
+    this.key = key;
   }
 }

@@ -733,12 +733,14 @@ export class Monitor {
     const sequences: number[] = [];
     let journaled = 0;
     let duplicates = 0;
+    // One answer, one pull time: its batches' files sort and name alike.
+    const pulledAt = new Date(this.#clock.now());
     for (const [index, part] of parts.entries()) {
       const last = index === parts.length - 1;
       const appended = await this.#options.journal.append(registration, {
         notifications: part,
         deadLetters: last ? deadLetters : [],
-        pulledAt: new Date(this.#clock.now()),
+        pulledAt,
         source: input.source,
         guard: input.holder.entry ?? undefined,
         clear: last ? input.clear : undefined,

@@ -11,6 +11,8 @@ export interface PushImportTarget {
 }
 
 export interface PushImportOptions {
+  /** Where the lines are journaled: the service. */
+  target: PushImportTarget;
   /** Lines per journal batch (`monitoring.notification_batch_size`). */
   batchSize: number;
   /** Journal under this reference instead of the one in the file name. */
@@ -64,10 +66,10 @@ export class PushFileHashError extends Error {
  * into the journal, so a mismatch found at the end would come too late to refuse the file.
  */
 export async function importPushFile(
-  target: PushImportTarget,
   path: string,
   options: PushImportOptions,
 ): Promise<PushImportResult> {
+  const { target } = options;
   const result: PushImportResult = {
     path,
     name: null,

@@ -50,10 +50,18 @@ export interface ZipLinesOptions {
 interface EntryState {
   name: string;
   partial: Uint8Array[];
+  /** Bytes held in `partial`; past `MAX_LINE_BYTES` the rest of the line is dropped. */
+  partialBytes: number;
   ended: boolean;
 }
 
 const STEP_BYTES = 16 * 1024;
+/**
+ * The most of one line kept: twice the largest notification validation accepts, so an
+ * overlong line still reaches the dead letters as "too large" (with its first 2 MiB), while an
+ * entry without line breaks cannot expand gigabytes into memory.
+ */
+const MAX_LINE_BYTES = 2 * 1024 * 1024;
 const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
 
@@ -86,20 +94,28 @@ export async function* zipLines(
     for (;;) {
       const end = bytes.indexOf(NEWLINE, start);
       if (end < 0) break;
-      state.partial.push(bytes.subarray(start, end));
+      keep(state, bytes.subarray(start, end));
       emit(state);
       start = end + 1;
     }
     // fflate may reuse its output buffer: a kept remainder must be a copy.
-    if (start < bytes.length) state.partial.push(bytes.slice(start));
+    if (start < bytes.length) keep(state, bytes.slice(start));
     if (final) {
       emit(state);
       state.ended = true;
     }
   };
+  const keep = (state: EntryState, bytes: Uint8Array): void => {
+    const room = MAX_LINE_BYTES - state.partialBytes;
+    if (room <= 0) return;
+    const kept = bytes.length <= room ? bytes : bytes.subarray(0, room);
+    state.partial.push(kept);
+    state.partialBytes += kept.length;
+  };
   const emit = (state: EntryState): void => {
     const parts = state.partial;
     state.partial = [];
+    state.partialBytes = 0;
     let line = parts.length === 1 ? parts[0] : concat(parts);
     if (line.at(-1) === CARRIAGE_RETURN) line = line.subarray(0, -1);
     if (isBlank(line)) return;
@@ -120,7 +136,7 @@ export async function* zipLines(
       entry.start();
       return;
     }
-    const state: EntryState = { name: entry.name, partial: [], ended: false };
+    const state: EntryState = { name: entry.name, partial: [], partialBytes: 0, ended: false };
     entries.push(state);
     entry.ondata = (error, data, final) => {
       if (error) {

@@ -140,3 +140,20 @@ Deno.test("fileSha256 is the SHA-256 of the file's bytes", async () => {
   });
   await assert.rejects(fileSha256("/nonexistent.zip"), ZipReadError);
 });
+
+Deno.test("an entry with a line of 40 MB is read with bounded memory: the line is cut at 2 MiB, the next one whole", async () => {
+  // Zeros compress to almost nothing: a small zip that expands into one huge line.
+  const huge = new Uint8Array(40 * 1024 * 1024).fill(0x30);
+  const tail = new TextEncoder().encode('\n{"next":true}\n');
+  const text = new Uint8Array(huge.length + tail.length);
+  text.set(huge);
+  text.set(tail, huge.length);
+  const bytes = zipBytes([{ name: "R_20170208124948_SEEDFILE_1.txt", content: text }]);
+  assert.ok(bytes.length < 1024 * 1024);
+  await withZip(bytes, async (path) => {
+    const lines = await collect(path);
+    assert.equal(lines.length, 2);
+    assert.equal(lines[0].length, 2 * 1024 * 1024, "kept up to the cap, the rest dropped");
+    assert.equal(lines[1], '{"next":true}');
+  });
+});
