@@ -285,7 +285,8 @@ Deno.test("the convention check itself catches each kind of mistake", () => {
 const promtool = findPromtool();
 
 Deno.test({
-  name: "promtool check metrics finds nothing to lint in the served /metrics",
+  name: "promtool check metrics finds nothing to lint in the served /metrics " +
+    "(needs: apt-get install prometheus)",
   ignore: promtool === null,
   fn: async () => {
     await withScrapedService(async ({ after }) => {
