@@ -6,23 +6,23 @@ import type { Information, RegistrationSpec } from "../dnb/registrations_api.ts"
 import { logger } from "../log.ts";
 import type { JournaledNotification, Sink } from "../sinks/sink.ts";
 import { type Clock, systemClock } from "./clock.ts";
+import { createPipeline } from "./create_pipeline.ts";
+import { logTick, mergeTicks } from "./tick_report.ts";
 import {
   type DeadLetter,
-  DeadLetters,
+  type DeadLetters,
   type DeadLetterSummary,
   VALIDATION,
 } from "./dead_letters.ts";
 import { retryDeadLetter, type RetryOutcome } from "./dead_letter_retry.ts";
-import { Dispatcher, type SinkStatus, type StartAt } from "./dispatch.ts";
+import type { Dispatcher, SinkStatus, StartAt } from "./dispatch.ts";
 import type { HealthThresholds, PipelineStatus, Readiness, SinkState } from "../model/status.ts";
 import { readinessOf, type StatusJson, statusJson } from "./status.ts";
 import { HANDLER_PREFIX, handlerSink, type NotificationHandler } from "./handler_sink.ts";
-import { Journal } from "./journal.ts";
-import { Leases } from "./lease.ts";
-import { type ApiPoint, ServiceHistory, type SinkPoint } from "./history.ts";
+import type { Journal } from "./journal.ts";
+import type { ApiPoint, ServiceHistory, SinkPoint } from "./history.ts";
 import { ServiceMetrics } from "./metrics.ts";
-import { Monitor, type RecoveryResult, type TickResult } from "./monitor.ts";
-import { pullPlan } from "./pacing.ts";
+import type { Monitor, RecoveryResult, TickResult } from "./monitor.ts";
 import {
   listChanges,
   markRegistrationsChanged,
@@ -99,88 +99,21 @@ export class MonitoringService {
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
     this.#startedAt = this.#clock.now();
-    const { kv, config } = options;
-    this.#metrics = options.metrics ?? new ServiceMetrics();
-    this.#journal = new Journal(kv);
-    this.deadLetters = new DeadLetters(kv);
-    this.#dispatcher = new Dispatcher({
-      kv,
-      journal: this.#journal,
-      deadLetters: this.deadLetters,
-      config: config.pipeline,
-      clock: this.#clock,
-      onDelivered: (event) => {
-        this.#metrics.onDelivered(event);
-        log.debug(
-          "{sink} stored batch {sequence} of {registration}: {notifications} notifications",
-          { ...event },
-        );
-      },
-      onFailed: (event) => {
-        this.#metrics.onFailed(event);
-        log.warn("{sink} failed batch {sequence} of {registration} ({failures}×): {error}", {
-          sink: event.sink,
-          sequence: event.sequence,
-          registration: event.registration,
-          failures: event.failures,
-          error: event.error instanceof Error ? event.error.message : String(event.error),
-        });
-      },
-    });
-    this.#monitor = new Monitor({
-      kv,
+    const pipeline = createPipeline({
+      config: options.config,
+      kv: options.kv,
       client: options.client,
-      journal: this.#journal,
-      leases: new Leases(kv, {
-        owner: options.instanceId ?? crypto.randomUUID(),
-        ttlMs: config.pipeline.lease_ttl * 1000,
-        now: () => this.#clock.now(),
-      }),
-      plan: pullPlan({
-        maxNotifications: config.monitoring.max_notifications,
-        replayMax: config.dnb_api.replay_max_notifications,
-      }),
-      maxPullsPerTick: config.monitoring.max_pulls_per_tick,
-      batchSize: config.monitoring.notification_batch_size,
-      answerTimeoutMs: config.dnb_api.timeout * 1000,
-      leaseTtlMs: config.pipeline.lease_ttl * 1000,
       clock: this.#clock,
-      onBatch: () => this.#dispatcher.notify(),
-    });
-    const client = options.client;
-    this.#history = new ServiceHistory({
-      now: () => this.#clock.now(),
-      api: () => {
-        const transport = client.transport.stats();
-        return {
-          requests: transport.attempts,
-          rateLimited: transport.rateLimited,
-          errors: Object.entries(transport.byOutcome)
-            .filter(([outcome]) => !/^[23]\d\d$/.test(outcome) && outcome !== "404")
-            .reduce((n, [, count]) => n + count, 0),
-        };
-      },
-      sinks: async () =>
-        (await this.#dispatcher.status()).map((sink) => ({
-          name: sink.name,
-          lagBatches: sink.lagBatches,
-          errors: sink.health.errors,
-        })),
-    });
-    this.#metrics.attach({
-      dnbBreaker: () => client.status().breaker.state,
-      tokenRefreshes: () => client.tokens.status().refreshes,
-      sinks: async () =>
-        (await this.#dispatcher.status()).map((sink) => ({
-          name: sink.name,
-          lagBatches: sink.lagBatches,
-          lagSeconds: sink.lagSeconds,
-          breaker: sink.breaker.state,
-        })),
-      journal: () => this.#journal.stats(),
-      deadLetters: () => this.deadLetters.countBySink(),
+      metrics: options.metrics ?? new ServiceMetrics(),
+      instanceId: options.instanceId,
       registrations: () => this.#registrations ?? [],
     });
+    this.#metrics = pipeline.metrics;
+    this.#journal = pipeline.journal;
+    this.deadLetters = pipeline.deadLetters;
+    this.#dispatcher = pipeline.dispatcher;
+    this.#monitor = pipeline.monitor;
+    this.#history = pipeline.history;
   }
 
   static async create(options: ServiceOptions): Promise<MonitoringService> {
@@ -763,47 +696,4 @@ function sinkState(sink: SinkStatus): SinkState {
     lastError: sink.lastError,
     deadLettered: sink.deadLettered,
   };
-}
-
-/** Two consecutive ticks of one registration as one: counts added, the later outcome kept. */
-function mergeTicks(first: TickResult, next: TickResult): TickResult {
-  return {
-    ...next,
-    startedAt: first.startedAt,
-    pulls: first.pulls + next.pulls,
-    received: first.received + next.received,
-    journaled: first.journaled + next.journaled,
-    duplicates: first.duplicates + next.duplicates,
-    deadLettered: first.deadLettered + next.deadLettered,
-    batches: [...first.batches, ...next.batches],
-    recovery: first.recovery ?? next.recovery,
-    lostResponses: first.lostResponses + next.lostResponses,
-    recoveries: [...first.recoveries, ...next.recoveries],
-  };
-}
-
-function logTick(result: TickResult): void {
-  const fields = {
-    registration: result.registration,
-    outcome: result.outcome,
-    pulls: result.pulls,
-    received: result.received,
-    journaled: result.journaled,
-    duplicates: result.duplicates,
-    deadLettered: result.deadLettered,
-    lostResponses: result.lostResponses,
-  };
-  if (result.outcome === "failed") {
-    log.error("{registration}: tick failed: {error}", { ...fields, error: result.error });
-  } else if (result.lostResponses > 0) {
-    log.warn(
-      "{registration}: pulled {received}, journaled {journaled}; {lostResponses} answer(s) lost " +
-        "on the way and recovered through replay",
-      fields,
-    );
-  } else if (result.received > 0 || result.deadLettered > 0) {
-    log.info("{registration}: pulled {received}, journaled {journaled}", fields);
-  } else {
-    log.debug("{registration}: {outcome}", fields);
-  }
 }
