@@ -80,6 +80,8 @@ export interface ApiView {
   requests: number;
   rateLimited: number;
   errors: number;
+  /** p95 of request durations since start, in ms; null before the first request. */
+  p95LatencyMs: number | null;
   history: ApiSample[];
 }
 

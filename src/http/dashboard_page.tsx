@@ -414,6 +414,8 @@ function ApiSection(props: { api: ApiView; sampleSeconds: number }) {
         <dd>{formatCount(api.rateLimited)}</dd>
         <dt>Errors</dt>
         <dd class={api.errors > 0 ? "error-text" : undefined}>{formatCount(api.errors)}</dd>
+        <dt>p95 latency (since start)</dt>
+        <dd>{api.p95LatencyMs === null ? "—" : `${formatCount(api.p95LatencyMs)} ms`}</dd>
       </dl>
     </section>
   );

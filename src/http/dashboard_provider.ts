@@ -42,6 +42,8 @@ export interface PipelineView {
   readDeadLetter(key: string): Promise<(DeadLetterSummary & { raw: string }) | null>;
   retryDeadLetter(letter: DeadLetterSummary): Promise<RetryOutcome>;
   discardDeadLetter(letter: DeadLetterSummary): Promise<void>;
+  /** p95 of D&B request durations since start, in seconds; optional for views without metrics. */
+  requestP95Seconds?(): Promise<number | null>;
 }
 
 export function createDashboardSource(options: {
@@ -91,6 +93,7 @@ export function createDashboardSource(options: {
           requests: status.api.requests,
           rateLimited: status.api.rateLimited,
           errors: status.api.errors,
+          p95LatencyMs: await p95Ms(pipeline),
           history: apiHistory,
         },
         registrations: status.registrations.map((r): RegistrationView => ({
@@ -249,4 +252,9 @@ function group(rows: ChangeRow[]): NotificationView[] {
     }
   }
   return [...byId.values()];
+}
+
+async function p95Ms(pipeline: PipelineView): Promise<number | null> {
+  const seconds = await pipeline.requestP95Seconds?.() ?? null;
+  return seconds === null ? null : Math.round(seconds * 1000);
 }

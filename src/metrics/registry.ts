@@ -205,4 +205,35 @@ export class Histogram {
   observe(value: number, labels: Labels = {}): void {
     this.#metric.observe(labels, value);
   }
+
+  /**
+   * The `q` quantile over every label set, estimated from the buckets as Prometheus'
+   * `histogram_quantile` does (linear within a bucket); null before any observation.
+   */
+  async quantile(q: number): Promise<number | null> {
+    const { values } = await this.#metric.get();
+    const byBound = new Map<number, number>();
+    for (const sample of values) {
+      if (sample.metricName?.endsWith("_bucket") !== true) continue;
+      const le = sample.labels.le;
+      const bound = le === "+Inf" ? Number.POSITIVE_INFINITY : Number(le);
+      byBound.set(bound, (byBound.get(bound) ?? 0) + sample.value);
+    }
+    const bounds = [...byBound.keys()].sort((a, b) => a - b);
+    const total = byBound.get(Number.POSITIVE_INFINITY) ?? 0;
+    if (total === 0) return null;
+    const rank = q * total;
+    let lower = 0;
+    let below = 0;
+    for (const bound of bounds) {
+      const count = byBound.get(bound)!;
+      if (count >= rank) {
+        if (bound === Number.POSITIVE_INFINITY) return lower;
+        return lower + (bound - lower) * ((rank - below) / Math.max(1, count - below));
+      }
+      lower = bound;
+      below = count;
+    }
+    return lower;
+  }
 }

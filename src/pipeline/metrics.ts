@@ -267,6 +267,11 @@ export class ServiceMetrics {
     for (const counter of [this.#stored, this.#batches, this.#failures]) counter.ensure({ sink });
   }
 
+  /** p95 of D&B request durations since start, in seconds, from the histogram; null before any. */
+  requestP95Seconds(): Promise<number | null> {
+    return this.#duration.quantile(0.95);
+  }
+
   readonly onAttempt = (observation: AttemptObservation): void => {
     const status = String(observation.outcome);
     this.#requests.inc({ endpoint: observation.endpoint, status });

@@ -489,6 +489,11 @@ export class MonitoringService {
     return [VALIDATION, ...this.#dispatcher.sinks.map((sink) => sink.name)];
   }
 
+  /** p95 of D&B request durations since start, in seconds (from the metrics' histogram). */
+  requestP95Seconds(): Promise<number | null> {
+    return this.#metrics.requestP95Seconds();
+  }
+
   /** The D&B client's sampled history, for the dashboard's charts. */
   apiHistory(): ApiPoint[] {
     return this.#history.api();

@@ -110,6 +110,7 @@ export function knownDashboard(): DashboardData {
       requests: 4321,
       rateLimited: 7,
       errors: 2,
+      p95LatencyMs: 182,
       history: Array.from({ length: 20 }, (_, i) => ({
         at: iso(NOW - (20 - i) * 30_000),
         requests: 10 + (i % 4) * 3,

@@ -157,6 +157,11 @@ Deno.test("each sink's chart and the D&B chart have one point per sample and ser
   }
 });
 
+Deno.test("the D&B panel gives the p95 latency from the request histogram", async () => {
+  const { text } = await get("/");
+  assert.match(text, /<dt>p95 latency \(since start\)<\/dt>\s*<dd>182 ms<\/dd>/);
+});
+
 Deno.test("status summary: health, breakers, registrations with their last tick", async () => {
   const { text } = await get("/");
   assert.match(text, /data-summary="health" data-state="failing">.*data-status="failing">Failing/s);

@@ -133,3 +133,20 @@ Deno.test("two registries are independent; the process metrics follow the servic
     !("process_resident_memory_bytes" in parse(await new Registry({ runtime: false }).render())),
   );
 });
+
+Deno.test("a histogram's quantile is estimated from its buckets like histogram_quantile", async () => {
+  const registry = new Registry({ runtime: false });
+  const histogram = registry.histogram({
+    name: "test_latency_seconds",
+    help: "Test.",
+    labelNames: ["endpoint"],
+    buckets: [0.1, 0.5, 1],
+  });
+  assert.equal(await histogram.quantile(0.95), null, "nothing observed yet");
+  // 90 fast ones on one endpoint, 10 between 0.5 and 1 s on another.
+  for (let i = 0; i < 90; i++) histogram.observe(0.05, { endpoint: "pull" });
+  for (let i = 0; i < 10; i++) histogram.observe(0.8, { endpoint: "replay" });
+  // Rank 95 of 100 lies half-way through the (0.5, 1] bucket's 10.
+  assert.equal(await histogram.quantile(0.95), 0.75);
+  assert.equal(await histogram.quantile(0.5), 0.1 * (50 / 90));
+});
