@@ -3,7 +3,7 @@ import type { Config } from "../config/config.ts";
 import { nextCronRuns } from "../config/cron_schedule.ts";
 import { redactDatabaseUrl } from "../config/database_url.ts";
 import { formatIssue } from "../config/errors.ts";
-import { showConfig } from "../config/show.ts";
+import { effectiveConfigView, showConfig } from "../config/show.ts";
 import { configWarnings } from "../config/warnings.ts";
 import type { CliIo } from "./io.ts";
 import type { Runtime } from "./runtime.ts";
@@ -55,8 +55,12 @@ export function registerConfigCommands(program: Command, deps: ConfigCommandDeps
 
   config.command("show")
     .description("print the effective configuration, defaults filled in, secrets as ***")
-    .action(async (_options, command: Command) => {
-      deps.io.out(showConfig(await deps.loadConfig(command)));
+    .option("--json", "the same as JSON")
+    .action(async (options: { json?: boolean }, command: Command) => {
+      const config = await deps.loadConfig(command);
+      deps.io.out(
+        options.json ? JSON.stringify(effectiveConfigView(config), null, 2) : showConfig(config),
+      );
     });
 }
 

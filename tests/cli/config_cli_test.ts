@@ -83,6 +83,23 @@ Deno.test("config show hides secrets and a database password", async () => {
   assert.match(result.stdout, /client_secret: "\*\*\*"/);
   assert.match(result.stdout, /url: postgresql:\/\/user:\*\*\*@host\/db/);
   assert.doesNotMatch(result.stdout, /guide-secret-5b1e|db-pass-77a1/);
+  const json = await runMain(
+    ["config", "show", "--json", "--config", "tests/fixtures/config/original_guide_pinned.yaml"],
+    {
+      cwd: ROOT,
+      env: {
+        DNB_CLIENT_ID: "client-123",
+        DNB_CLIENT_SECRET: "guide-secret-5b1e",
+        DATABASE_URL: "postgresql://user:db-pass-77a1@host/db",
+        HOME: "/home/tester",
+      },
+    },
+  );
+  assert.equal(json.code, 0, json.stderr);
+  const view = JSON.parse(json.stdout);
+  assert.equal(view.dnb_api.client_secret, "***");
+  assert.equal(view.database.url, "postgresql://user:***@host/db");
+  assert.doesNotMatch(json.stdout, /guide-secret-5b1e|db-pass-77a1/);
 });
 
 Deno.test("a YAML syntax error names line and column; exit 2", async () => {
