@@ -72,6 +72,7 @@ async function measure(mode: string, upload: (sink: Sink) => Promise<void>) {
     timeout: 30,
     connections,
     keepalive_interval: 10,
+    file_permissions: 0o640,
   }, { connector });
   // One warm-up upload outside the clock: the login is a one-time cost.
   await sink.deliver({ ...batches[0], registration: "WARM_UP" });

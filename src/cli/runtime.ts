@@ -3,6 +3,10 @@ import type { Config } from "../config/config.ts";
 import { createDnbClient, type DnbClient } from "../dnb/client.ts";
 import type { AttemptObservation } from "../dnb/transport.ts";
 import { type RunningSimulator, startSimulator } from "../sim/server.ts";
+import { logger } from "../log.ts";
+import { ensurePrivateDir, exists, exposedState, makeDatabasePrivate } from "../private_files.ts";
+
+const log = logger("state");
 
 /** What a command needs at run time, opened from the configuration, and how to close it. */
 export interface Runtime {
@@ -25,8 +29,19 @@ export async function openRuntime(
   config: Config,
   options: { onAttempt?: (observation: AttemptObservation) => void } = {},
 ): Promise<Runtime> {
-  await Deno.mkdir(dirname(config.state.kv_path), { recursive: true });
-  const kv = await Deno.openKv(config.state.kv_path);
+  const kvPath = config.state.kv_path;
+  await ensurePrivateDir(dirname(kvPath));
+  const created = !(await exists(kvPath));
+  const kv = await Deno.openKv(kvPath);
+  // The access token and the journal live here: for the owner alone.
+  if (created) await makeDatabasePrivate(kvPath);
+  for (const file of await exposedState(kvPath, dirname(kvPath))) {
+    log.warn(
+      "{path} is open to other users (mode {mode}): it holds the D&B access token and the " +
+        "journal; run: {fix}",
+      { path: file.path, mode: `0${file.mode.toString(8)}`, fix: file.fix },
+    );
+  }
   let simulator: RunningSimulator | null = null;
   let dnbUrl = config.dnb_api.base_url;
   let mode: Runtime["simulator"] = null;

@@ -110,6 +110,8 @@ export interface SftpStorageConfig {
   connections: number;
   /** Seconds between SSH keepalives. */
   keepalive_interval: number;
+  /** Octal mode of uploaded files, e.g. 0o640; folders get execute where read is granted. */
+  file_permissions: number;
 }
 
 export interface LocalStorageConfig {

@@ -99,6 +99,9 @@ export function resolveConfig(file: FileConfig, options: ResolveOptions): Config
       timeout: sftp.timeout ?? DEFAULTS.sftp_storage.timeout,
       connections: sftp.connections ?? DEFAULTS.sftp_storage.connections,
       keepalive_interval: sftp.keepalive_interval ?? DEFAULTS.sftp_storage.keepalive_interval,
+      file_permissions: parseFileMode(
+        sftp.file_permissions ?? DEFAULTS.sftp_storage.file_permissions,
+      ),
     },
     local_storage: {
       enabled: local.enabled ?? DEFAULTS.local_storage.enabled,

@@ -96,6 +96,7 @@ export const DEFAULTS = {
     timeout: 30,
     connections: 4,
     keepalive_interval: 10,
+    file_permissions: "0640",
   },
   local_storage: {
     enabled: true,
@@ -279,6 +280,7 @@ const SftpStorageSchema = z.strictObject({
   timeout: seconds("seconds one SFTP operation may take, e.g. 30"),
   connections: field(z.int().min(1).max(16), "parallel SFTP connections, 1 to 16"),
   keepalive_interval: field(z.number().min(0), "seconds between SSH keepalives, e.g. 10"),
+  file_permissions: field(checkedString(fileModeProblem), 'an octal mode, e.g. "0640"'),
 });
 
 const LocalStorageSchema = z.strictObject({

@@ -1,8 +1,8 @@
-import { mkdir } from "node:fs/promises";
 import { dirname, isAbsolute } from "node:path";
 import { openWorkerSqlite } from "./sqlite_worker_driver.ts";
 import type { DatabaseErrorKind, DialectDefinition } from "./dialect.ts";
 import { DatabaseConfigError, DatabaseUnavailableError } from "./errors.ts";
+import { ensurePrivateDir, exists, makeDatabasePrivate } from "../private_files.ts";
 
 const MEMORY = ":memory:";
 /** SQLite result codes (low byte of the extended code) that refuse the data, not the call. */
@@ -43,9 +43,11 @@ export const sqliteDialect: DialectDefinition = {
   schemes: ["sqlite:"],
   async open(url, options) {
     const path = sqliteUrlPath(url);
+    let created = false;
     if (path !== MEMORY) {
       try {
-        await mkdir(dirname(path), { recursive: true });
+        await ensurePrivateDir(dirname(path));
+        created = !(await exists(path));
       } catch (error) {
         throw new DatabaseUnavailableError(
           `cannot create the folder ${dirname(path)} for the SQLite database: ` +
@@ -62,6 +64,8 @@ export const sqliteDialect: DialectDefinition = {
       // The worker's error crossed a thread as a plain Error; give it back its type.
       throw new DatabaseUnavailableError(messageOf(error), { cause: error });
     }
+    // Every stored notification is in this file: for the owner alone.
+    if (created) await makeDatabasePrivate(path);
     return {
       dialect: opened.dialect,
       classifyError: classifySqliteError,

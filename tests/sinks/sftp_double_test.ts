@@ -180,6 +180,7 @@ function configFor(overrides: Partial<SftpStorageConfig> = {}): SftpStorageConfi
     timeout: 5,
     connections: 4,
     keepalive_interval: 10,
+    file_permissions: 0o640,
     ...overrides,
   };
 }

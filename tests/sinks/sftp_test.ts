@@ -73,6 +73,7 @@ function configFor(sshd: RunningSshd, overrides: Partial<SftpStorageConfig> = {}
     timeout: 10,
     connections: 4,
     keepalive_interval: 10,
+    file_permissions: 0o640,
     ...overrides,
   };
   return config;
@@ -529,6 +530,7 @@ Deno.test("sftp: nothing listening is a retryable SFTP_UNAVAILABLE", async () =>
     timeout: 5,
     connections: 1,
     keepalive_interval: 10,
+    file_permissions: 0o640,
   });
   try {
     const error = await sink.deliver(trickyBatch()).then(() => null, (e) => e);
@@ -538,3 +540,28 @@ Deno.test("sftp: nothing listening is a retryable SFTP_UNAVAILABLE", async () =>
     await sink.close();
   }
 });
+
+sshdTest(
+  "uploads and the folders made for them take file_permissions exactly, whatever the server's umask",
+  async (sshd) => {
+    for (const [mode, folderMode] of [[0o600, 0o700], [0o644, 0o755]]) {
+      const base = join(sshd.root, `modes-${mode.toString(8)}`);
+      const sink = createSftpSink(
+        configFor(sshd, { remote_base_path: base, file_permissions: mode }),
+      );
+      try {
+        await sink.deliver(trickyBatch());
+      } finally {
+        await sink.close();
+      }
+      const file = await Deno.stat(join(base, EXPECTED_FILE));
+      assert.equal(file.mode! & 0o777, mode, `file ${mode.toString(8)}`);
+      // Every folder the sink created below the base, the date folders and the registration's.
+      let folder = join(base, EXPECTED_FILE, "..");
+      while (folder.length > base.length) {
+        assert.equal((await Deno.stat(folder)).mode! & 0o777, folderMode, folder);
+        folder = join(folder, "..");
+      }
+    }
+  },
+);

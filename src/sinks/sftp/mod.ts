@@ -64,6 +64,7 @@ export {
   type SftpStatus,
   SftpStatusError,
 } from "./session.ts";
+import { folderModeFor } from "../atomic_file.ts";
 export { ssh2Connector } from "./ssh2_connector.ts";
 
 export const SFTP_SINK_NAME = "sftp_storage";
@@ -100,7 +101,7 @@ export function createSftpSink(config: SftpStorageConfig, options: SftpSinkOptio
   };
   const timeoutMs = config.timeout * 1000;
   const stats = new SinkStats();
-  const folders = new RemoteFolders();
+  const folders = new RemoteFolders({ mode: folderModeFor(config.file_permissions) });
   // Temp files whose removal failed with their connection; removed after the next success.
   const orphans = new Set<string>();
   const pool = new ConnectionPool({ size: config.connections, open });
@@ -244,7 +245,7 @@ export function createSftpSink(config: SftpStorageConfig, options: SftpSinkOptio
         `.${posix.basename(file.path)}.${randomSuffix()}.tmp`,
       );
       try {
-        await session.writeNewFile(temp, file.bytes);
+        await session.writeNewFile(temp, file.bytes, { mode: config.file_permissions });
         return temp;
       } catch (error) {
         await removeQuietly(session, temp);

@@ -10,6 +10,12 @@ import { type SftpSession, SftpStatusError } from "./session.ts";
 export class RemoteFolders {
   readonly #known = new Set<string>();
   readonly #pending = new Map<string, Promise<void>>();
+  /** The mode of folders it creates; existing ones are left as they are. */
+  readonly #mode: number | undefined;
+
+  constructor(options: { mode?: number } = {}) {
+    this.#mode = options.mode;
+  }
 
   /** Creates `folder` and its missing parents, unless this sink saw it already. */
   ensure(session: SftpSession, folder: string): Promise<void> {
@@ -35,7 +41,7 @@ export class RemoteFolders {
 
   async #create(session: SftpSession, folder: string): Promise<void> {
     try {
-      await session.mkdir(folder);
+      await session.mkdir(folder, { mode: this.#mode });
       return;
     } catch (error) {
       if (!(error instanceof SftpStatusError)) throw error;
@@ -45,7 +51,7 @@ export class RemoteFolders {
       await this.ensure(session, parent);
     }
     try {
-      await session.mkdir(folder);
+      await session.mkdir(folder, { mode: this.#mode });
     } catch (error) {
       if (error instanceof SftpStatusError && error.status === "failure") {
         return await this.#existing(session, folder);

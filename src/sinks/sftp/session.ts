@@ -68,13 +68,14 @@ export interface SftpConnectOptions {
 
 /** One logged-in SFTP channel on its own SSH connection. */
 export interface SftpSession {
-  mkdir(path: string): Promise<void>;
+  /** Creates a folder with exactly `mode` (the server's umask does not apply). */
+  mkdir(path: string, options?: { mode?: number }): Promise<void>;
   stat(path: string): Promise<RemoteStat>;
   /**
-   * Creates `path`, which must not exist yet, writes all of `bytes`, makes them durable where
-   * the server can (`fsync@openssh.com`), and closes it.
+   * Creates `path`, which must not exist yet, with exactly `mode`, writes all of `bytes`, makes
+   * them durable where the server can (`fsync@openssh.com`), and closes it.
    */
-  writeNewFile(path: string, bytes: Uint8Array): Promise<void>;
+  writeNewFile(path: string, bytes: Uint8Array, options?: { mode?: number }): Promise<void>;
   /**
    * Replaces `to` with `from` atomically (`posix-rename@openssh.com`). Resolves false, having
    * done nothing, when the server lacks the extension.

@@ -149,8 +149,12 @@ class Ssh2Session implements SftpSession {
     return this.#closed || this.#socket.destroyed;
   }
 
-  mkdir(path: string): Promise<void> {
-    return this.#call(path, (done) => this.#sftp.mkdir(path, done));
+  async mkdir(path: string, options: { mode?: number } = {}): Promise<void> {
+    const { mode } = options;
+    if (mode === undefined) return await this.#call(path, (done) => this.#sftp.mkdir(path, done));
+    await this.#call(path, (done) => this.#sftp.mkdir(path, { mode }, done));
+    // The server narrows the mode by its umask (OpenSSH: 022); set exactly what was asked.
+    await this.#call(path, (done) => this.#sftp.chmod(path, mode, done));
   }
 
   stat(path: string): Promise<{ isDirectory: boolean }> {
@@ -160,9 +164,24 @@ class Ssh2Session implements SftpSession {
       }));
   }
 
-  async writeNewFile(path: string, bytes: Uint8Array): Promise<void> {
-    const handle = await this.#call<Buffer>(path, (done) => this.#sftp.open(path, "wx", done));
+  async writeNewFile(
+    path: string,
+    bytes: Uint8Array,
+    options: { mode?: number } = {},
+  ): Promise<void> {
+    const { mode } = options;
+    const handle = await this.#call<Buffer>(
+      path,
+      (done) =>
+        mode === undefined
+          ? this.#sftp.open(path, "wx", done)
+          : this.#sftp.open(path, "wx", { mode }, done),
+    );
     try {
+      // As for folders: the server's umask must not widen or narrow the configured mode.
+      if (mode !== undefined) {
+        await this.#call(path, (done) => this.#sftp.fchmod(handle, mode, done));
+      }
       if (bytes.length > 0) {
         const data = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
         // ssh2 splits a write larger than the server's packet limit into several requests.

@@ -32,9 +32,10 @@ export function timedSession(session: SftpSession, timeoutMs: number): SftpSessi
     get closed() {
       return session.closed;
     },
-    mkdir: (path) => timed("mkdir", path, () => session.mkdir(path)),
+    mkdir: (path, options) => timed("mkdir", path, () => session.mkdir(path, options)),
     stat: (path): Promise<RemoteStat> => timed("stat", path, () => session.stat(path)),
-    writeNewFile: (path, bytes) => timed("write", path, () => session.writeNewFile(path, bytes)),
+    writeNewFile: (path, bytes, options) =>
+      timed("write", path, () => session.writeNewFile(path, bytes, options)),
     posixRename: (from, to) => timed("rename", to, () => session.posixRename(from, to)),
     rename: (from, to) => timed("rename", to, () => session.rename(from, to)),
     unlink: (path) => timed("remove", path, () => session.unlink(path)),
