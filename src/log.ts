@@ -9,7 +9,7 @@ import {
   withContext,
 } from "@logtape/logtape";
 import { AsyncLocalStorage } from "node:async_hooks";
-import { maskSecrets } from "./model/secret.ts";
+import { maskKnownSecrets, maskSecrets } from "./model/secret.ts";
 import { terminalSafe } from "./terminal_text.ts";
 
 export type { Logger };
@@ -48,7 +48,7 @@ export function setupLogging(options: LoggingOptions): void {
   const write = options.write ?? ((line: string) => console.error(line.replace(/\n$/, "")));
   // JSON lines escape control characters themselves; text lines are made safe to print.
   const redacting = (record: LogRecord) => {
-    const line = maskSecrets(formatter(record), secrets);
+    const line = maskSecrets(maskKnownSecrets(formatter(record)), secrets);
     write(text ? terminalSafe(line.replace(/\n$/, "")) + "\n" : line);
   };
   resetSync();

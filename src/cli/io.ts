@@ -1,4 +1,10 @@
+import { maskKnownSecrets } from "../model/secret.ts";
 import { terminalSafe } from "../terminal_text.ts";
+
+/** What a line must become before a terminal or pipe sees it: no secret, no control code. */
+function printable(line: string): string {
+  return terminalSafe(maskKnownSecrets(line));
+}
 
 /** Where a command writes, and what it may know of its terminal. Tests pass their own. */
 export interface CliIo {
@@ -29,15 +35,15 @@ export function processIo(): CliIo {
   const writeErr = (text: string) => Deno.stderr.writeSync(encoder.encode(text));
   let exitCode = 0;
   return {
-    out: (line) => console.log(terminalSafe(line)),
+    out: (line) => console.log(printable(line)),
     err: (line) => {
-      if (progressLine === "") return console.error(terminalSafe(line));
+      if (progressLine === "") return console.error(printable(line));
       // Clear the progress line, write the line, draw the progress again below it.
-      writeErr(`\r\x1b[2K${terminalSafe(line)}\n${progressLine}`);
+      writeErr(`\r\x1b[2K${printable(line)}\n${progressLine}`);
     },
     progress: (line) => {
       if (!errIsTerminal) return;
-      progressLine = terminalSafe(line);
+      progressLine = printable(line);
       writeErr(`\r\x1b[2K${progressLine}`);
     },
     isTerminal,

@@ -1,5 +1,13 @@
 const REDACTED = "***";
 const revealedValue = new WeakMap<Secret, string>();
+/**
+ * Every secret value this process holds, so that text coming back from outside (a D&B error
+ * body echoing the credentials, a server message) can be masked wherever it is printed without
+ * each place knowing which secrets exist. Values shorter than 4 characters are left out: they
+ * would mask ordinary words.
+ */
+const known = new Set<string>();
+const MIN_MASKED_LENGTH = 4;
 
 /**
  * A value that must never be printed: client secrets, passwords, passphrases, tokens.
@@ -11,6 +19,7 @@ const revealedValue = new WeakMap<Secret, string>();
 export class Secret {
   constructor(value: string) {
     revealedValue.set(this, value);
+    if (value.length >= MIN_MASKED_LENGTH) known.add(value);
   }
 
   reveal(): string {
@@ -41,9 +50,29 @@ export class Secret {
 
 export { REDACTED };
 
-/** `text` with every occurrence of each secret replaced by `***`: a last line of defence. */
-export function maskSecrets(text: string, secrets: readonly string[]): string {
+/**
+ * `text` with every occurrence of each secret replaced by `***`: a last line of defence. Each
+ * secret is also masked as JSON would escape it (a `"` or `\` inside) and as a URL would
+ * encode it (a form body, a query), the shapes it takes once it went through a server.
+ */
+export function maskSecrets(text: string, secrets: Iterable<string>): string {
   let masked = text;
-  for (const secret of secrets) masked = masked.replaceAll(secret, REDACTED);
+  for (const secret of secrets) {
+    if (secret === "") continue;
+    for (const form of spellings(secret)) masked = masked.replaceAll(form, REDACTED);
+  }
   return masked;
+}
+
+/** `text` with every secret this process holds masked (see `maskSecrets`). */
+export function maskKnownSecrets(text: string): string {
+  return known.size === 0 ? text : maskSecrets(text, known);
+}
+
+function spellings(secret: string): string[] {
+  const json = JSON.stringify(secret).slice(1, -1);
+  const url = encodeURIComponent(secret);
+  const form = url.replaceAll("%20", "+");
+  // Longest first: the escaped forms contain the plain value's pieces, not the other way round.
+  return [...new Set([json, url, form, secret])].sort((a, b) => b.length - a.length);
 }

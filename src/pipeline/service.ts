@@ -29,6 +29,7 @@ import {
   registrationsChangedAt,
 } from "./registration_list.ts";
 import { cronJobName, type ScheduleHandle, startSchedule } from "./schedule.ts";
+import { maskKnownSecrets } from "../model/secret.ts";
 
 export interface ServiceOptions {
   config: Config;
@@ -521,12 +522,12 @@ export class MonitoringService {
         lastPullCount: last?.received ?? null,
         // A tick that stopped at its cap left notifications queued at D&B.
         backlogEstimate: last?.outcome === "cap" ? "more than one tick" : last ? 0 : null,
-        lastError: last?.error ?? null,
+        lastError: masked(last?.error ?? null),
         failingSince: health?.failingSince ?? null,
         failedTicks: health?.failedTicks ?? 0,
         lastLostResponses: last?.lostResponses ?? null,
         rateLimitedUntil: this.#monitor.rateLimitedUntil(reference),
-        gap: await this.#monitor.gap(reference),
+        gap: maskedGap(await this.#monitor.gap(reference)),
       };
     }));
     const journal = await this.#journal.stats();
@@ -542,9 +543,9 @@ export class MonitoringService {
       authentication: {
         isAuthenticated: api.authentication.isAuthenticated,
         tokenExpiresIn: api.authentication.tokenExpiresIn,
-        lastError: api.authentication.lastError,
-        warning: api.authentication.warning,
-        lastRejection: api.authentication.lastRejection,
+        lastError: masked(api.authentication.lastError),
+        warning: masked(api.authentication.warning),
+        lastRejection: masked(api.authentication.lastRejection),
       },
       api: {
         breaker: api.breaker.state,
@@ -557,7 +558,7 @@ export class MonitoringService {
       registrationList: {
         source: config.monitoring.registrations.length > 0 ? "config" : "account",
         lastListedAt: this.#listedAt === null ? null : new Date(this.#listedAt).toISOString(),
-        lastError: this.#listError,
+        lastError: masked(this.#listError),
       },
       registrations,
       sinks: sinks.map(sinkState),
@@ -594,7 +595,8 @@ export class MonitoringService {
     try {
       await this.#options.kv.get(["readiness"]);
     } catch (error) {
-      extra.push(`state store (Deno KV) unreadable: ${(error as Error).message}`);
+      log.error("state store (Deno KV) unreadable: {error}", { error: String(error) });
+      extra.push("state store (Deno KV) unreadable");
     }
     return readinessOf(await this.status(), {
       thresholds: { ...this.thresholds, ...overrides },
@@ -698,7 +700,19 @@ function sinkState(sink: SinkStatus): SinkState {
     breaker: sink.breaker.state,
     failingSince: sink.failingSince,
     consecutiveFailures: sink.consecutiveFailures,
-    lastError: sink.lastError,
+    lastError: masked(sink.lastError),
     deadLettered: sink.deadLettered,
   };
+}
+
+/**
+ * Error texts carry what servers said, and a server may echo what it was sent (a 401 body
+ * repeating the client secret): every secret this process holds is masked before any view.
+ */
+function masked(text: string | null): string | null {
+  return text === null ? null : maskKnownSecrets(text);
+}
+
+function maskedGap<T extends { message: string }>(gap: T | null): T | null {
+  return gap === null ? null : { ...gap, message: maskKnownSecrets(gap.message) };
 }

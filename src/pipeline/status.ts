@@ -189,18 +189,19 @@ export function readinessReasons(
   const { thresholds, nowMs } = options;
   const reasons: string[] = [];
   const auth = status.authentication;
+  // Names and times only: /readyz is open to anyone who reaches the port, and what servers
+  // said (hosts, users, echoed text) stays behind the token in /status.
   if (auth.lastError !== null && !auth.isAuthenticated) {
-    reasons.push(`D&B authentication failed: ${auth.lastError}`);
+    reasons.push("D&B authentication failed (authentication.last_error in /status)");
   } else if (auth.warning !== null) {
-    reasons.push(`D&B token cannot be renewed: ${auth.warning}`);
+    reasons.push("D&B token cannot be renewed (authentication.warning in /status)");
   }
   for (const registration of status.registrations) {
     const failing = secondsSince(registration.failingSince, nowMs);
     if (failing !== null && failing >= thresholds.registrationFailure) {
       reasons.push(
         `registration ${JSON.stringify(registration.reference)} has failed every tick for ` +
-          `${failing} s (${registration.failedTicks} tick(s) since ${registration.failingSince}): ` +
-          `${registration.lastError ?? "unknown error"}`,
+          `${failing} s (${registration.failedTicks} tick(s) since ${registration.failingSince})`,
       );
     }
     const parked = registration.rateLimitedUntil === null
@@ -217,8 +218,7 @@ export function readinessReasons(
     const failing = secondsSince(sink.failingSince, nowMs);
     if (failing !== null && failing >= thresholds.sinkFailure) {
       reasons.push(
-        `${sink.name} has been failing for ${failing} s (since ${sink.failingSince}): ` +
-          `${sink.lastError ?? "unknown error"}`,
+        `${sink.name} has been failing for ${failing} s (since ${sink.failingSince})`,
       );
     }
   }

@@ -22,6 +22,17 @@ function hasValidBasic(c: Context<SimEnv>, state: SimulatorState): boolean {
   return decoded === `${state.clientId}:${state.clientSecret}`;
 }
 
+/** With the `echoCredentials` fault: the presented `id:secret`, as a careless gateway says it. */
+function echoed(c: Context<SimEnv>, state: SimulatorState): string {
+  if (!state.faults.echoCredentials) return "";
+  const match = /^Basic\s+(\S+)\s*$/i.exec(c.req.header("authorization") ?? "");
+  try {
+    return match ? ` for ${atob(match[1])}` : "";
+  } catch {
+    return "";
+  }
+}
+
 function issue(state: SimulatorState): { token: string; lifetime: number } {
   const lifetime = state.faults.tokenLifetime;
   state.counters.tokensIssued++;
@@ -81,8 +92,8 @@ export function authRoutes(state: SimulatorState): Hono<SimEnv> {
       return oauthError(c, {
         status: 401,
         error: "invalid_client",
-        description:
-          `Client authentication failed. ErrorCode: ${ERROR_CODES.badCredentials}. Transaction ID: `,
+        description: `Client authentication failed${echoed(c, state)}. ErrorCode: ` +
+          `${ERROR_CODES.badCredentials}. Transaction ID: `,
       });
     }
     const type = c.req.header("content-type") ?? "";

@@ -75,6 +75,11 @@ export interface Faults {
    * a misbehaving gateway might: the client must not trust, or choke on, more than it asked.
    */
   overfillNext: OverfillRule | null;
+  /**
+   * Refused token requests echo the credentials they presented in the error text, as some
+   * gateways do: a client must never print what comes back unmasked.
+   */
+  echoCredentials: boolean;
 }
 
 export interface OverfillRule {
@@ -110,6 +115,7 @@ export function defaultFaults(rateLimit: number, tokenLifetime: number): Faults 
     loseNext: null,
     clockSkewMs: 0,
     overfillNext: null,
+    echoCredentials: false,
   };
 }
 
@@ -237,6 +243,12 @@ export function patchFaults(current: Faults, patch: unknown): Faults {
         break;
       case "loseNext":
         next.loseNext = loseNextRule(value);
+        break;
+      case "echoCredentials":
+        if (typeof value !== "boolean") {
+          throw new FaultPatchError("echoCredentials must be true or false");
+        }
+        next.echoCredentials = value;
         break;
       case "overfillNext": {
         if (value === null) {

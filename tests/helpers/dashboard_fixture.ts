@@ -56,7 +56,7 @@ export function knownDashboard(): DashboardData {
       gaps: 1,
       reasons: [
         FAILING_REASON,
-        "sftp has been failing for 600 s (since 2026-11-27T11:50:00.000Z): host key mismatch",
+        "sftp has been failing for 600 s (since 2026-11-27T11:50:00.000Z)",
       ],
     },
     sampleSeconds: 30,

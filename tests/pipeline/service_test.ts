@@ -282,7 +282,7 @@ Deno.test("readiness turns false while a sink has been failing too long, and tru
       assert.equal(failing.ready, false);
       assert.match(
         failing.reasons[0],
-        /^flaky has been failing for \d+ s \(since .*\): disk full$/,
+        /^flaky has been failing for \d+ s \(since [^)]*\)$/,
       );
       assert.equal(
         (await service.readiness({ sinkFailure: 3600 })).ready,
@@ -416,7 +416,7 @@ Deno.test("a registration failing every tick makes readiness fail naming it, and
       assert.equal(readiness.reasons.length, 1, readiness.reasons.join("\n"));
       assert.match(
         readiness.reasons[0],
-        /registration "NOPE_REG" has failed every tick for \d+ s \(\d+ tick\(s\) since .*\): .*not found/,
+        /^registration "NOPE_REG" has failed every tick for \d+ s \(\d+ tick\(s\) since [^)]*\)$/,
       );
       const json = await service.getServiceStatus();
       const nope = json.registrations.items.find((r) => r.reference === "NOPE_REG")!;
