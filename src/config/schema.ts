@@ -422,6 +422,21 @@ function crossFieldIssues(tree: unknown): ConfigIssue[] {
     }
   }
 
+  // Plain http (allowed by the field check for loopback only) is for a local stand-in of D&B.
+  // In staging and production the client credentials and tokens go over it, so https is a must;
+  // with the simulator enabled base_url is not used (the client talks to the simulator).
+  const stage = tree.environment ?? DEFAULTS.environment;
+  if (
+    (stage === "staging" || stage === "production") && simulatorEnabled !== true &&
+    isMapping(dnbApi) && typeof dnbApi.base_url === "string" && /^http:/i.test(dnbApi.base_url)
+  ) {
+    issues.push({
+      path: "dnb_api.base_url",
+      message: `must use https in ${stage} (plain http is for environment: development or test, ` +
+        `e.g. a local simulator); set it to https://plus.dnb.com`,
+    });
+  }
+
   const exposure = tree.environment === "production" ? productionExposure(tree.http) : null;
   if (exposure) {
     issues.push({ path: "http.auth_token", message: `${exposure} (${EXPOSURE_ADVICE})` });

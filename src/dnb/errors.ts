@@ -213,3 +213,35 @@ export function provesNothingDequeued(error: unknown): boolean {
   if (error instanceof DnbApiError) return error.status >= 400 && error.status < 500;
   return error instanceof CircuitOpenError;
 }
+
+/**
+ * An answer with a 3xx status (or an opaque redirect). Redirects are never followed for D&B
+ * calls: the target is outside `dnb_api.base_url` and its https rule, and a token request
+ * repeated there would hand it the client credentials. Not retried: the same request gets the
+ * same redirect.
+ */
+export class DnbRedirectRefusedError extends Error {
+  readonly code = "DNB_REDIRECT_REFUSED";
+  readonly method: string;
+  readonly path: string;
+  readonly endpoint: string;
+  /** The 3xx status, or 0 for an opaque redirect that hides it. */
+  readonly status: number;
+  /** The host (and port) the redirect pointed to, or null without a usable Location. */
+  readonly targetHost: string | null;
+
+  constructor(site: DnbCallSite, status: number, targetHost: string | null) {
+    const target = targetHost ? `to ${targetHost}` : "without a usable Location";
+    super(
+      `D&B ${site.method} ${site.path} answered ${status || "an opaque"} redirect ${target}; ` +
+        "redirects are never followed (credentials and tokens go only to dnb_api.base_url) — " +
+        "set dnb_api.base_url to the address that answers the API itself",
+    );
+    this.name = "DnbRedirectRefusedError";
+    this.method = site.method;
+    this.path = site.path;
+    this.endpoint = site.endpoint;
+    this.status = status;
+    this.targetHost = targetHost;
+  }
+}

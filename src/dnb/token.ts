@@ -38,6 +38,32 @@ export interface TokenStatus {
   lastRejection: string | null;
 }
 
+/**
+ * The range a token's lifetime is taken in, whatever D&B says (it issues 24 h tokens). Below
+ * the floor, a token would be fetched for nearly every call; above the ceiling, a bogus expiry
+ * (ten years, `1e300`) would keep a token cached long after D&B retired it, and an infinite one
+ * is not a KV expiry at all. A token D&B retires before the kept lifetime is renewed by its 401.
+ */
+export const TOKEN_LIFETIME_MIN_MS = 60_000;
+export const TOKEN_LIFETIME_MAX_MS = 48 * 3600_000;
+
+/** The lifetime a token is kept for, given what D&B said (in seconds). */
+export function clampTokenLifetimeMs(expiresInSeconds: number): number {
+  return Math.min(
+    TOKEN_LIFETIME_MAX_MS,
+    Math.max(TOKEN_LIFETIME_MIN_MS, Math.round(expiresInSeconds * 1000)),
+  );
+}
+
+/**
+ * How long before expiry a token is renewed: the configured buffer, but at most a quarter of
+ * the token's lifetime, so a lifetime shorter than the buffer still serves three quarters of it
+ * instead of never counting as fresh.
+ */
+export function refreshMarginMs(configuredMs: number, lifetimeMs: number): number {
+  return Math.max(0, Math.min(configuredMs, lifetimeMs / 4));
+}
+
 /** After a failed renewal, the next try waits this long (calls meanwhile use the old token). */
 const RENEWAL_RETRY_MS = 30_000;
 
@@ -149,7 +175,10 @@ export class TokenProvider {
   }
 
   #fresh(token: CachedToken): boolean {
-    return token.expiresAt - this.#options.refreshBufferMs > this.#now();
+    // A token cached before lifetimes were clamped may carry any expiry: the cap applies too.
+    const expiresAt = Math.min(token.expiresAt, token.obtainedAt + TOKEN_LIFETIME_MAX_MS);
+    const margin = refreshMarginMs(this.#options.refreshBufferMs, expiresAt - token.obtainedAt);
+    return expiresAt - margin > this.#now();
   }
 
   #refreshOnce(signal?: AbortSignal): Promise<CachedToken> {
@@ -183,12 +212,9 @@ export class TokenProvider {
       // The lifetime runs from when D&B issued it: at the latest, when the request left.
       const obtainedAt = response.sentAt;
       const { accessToken, expiresIn } = readTokenBody(response.text, { version, path });
-      const token: CachedToken = {
-        accessToken,
-        expiresAt: obtainedAt + expiresIn * 1000,
-        obtainedAt,
-      };
-      await kv.set(key, token, { expireIn: expiresIn * 1000 });
+      const lifetimeMs = clampTokenLifetimeMs(expiresIn);
+      const token: CachedToken = { accessToken, expiresAt: obtainedAt + lifetimeMs, obtainedAt };
+      await kv.set(key, token, { expireIn: lifetimeMs });
       this.#current = token;
       this.#refreshes++;
       this.#lastRefreshAt = obtainedAt;

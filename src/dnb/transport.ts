@@ -10,6 +10,7 @@ import {
   DnbCredentialsError,
   DnbNetworkError,
   DnbOutcomeUnknownError,
+  DnbRedirectRefusedError,
   DnbResponseTooLargeError,
   DnbTimeoutError,
 } from "./errors.ts";
@@ -212,8 +213,9 @@ export class DnbTransport {
     // first gone). For a call that must never be repeated blind, a connection of its own.
     const connection = mayHaveActed ? freshConnection() : undefined;
     let answered = false;
+    const url = this.#url(request);
     try {
-      const answer = await this.#fetch(this.#url(request), {
+      const answer = await this.#fetch(url, {
         method: request.method,
         headers: { accept: "application/json", ...request.headers },
         body: request.body,
@@ -274,6 +276,14 @@ export class DnbTransport {
 
     observe(response.status);
     const { status } = response;
+    // Checked before `expect`: no caller can opt into a redirect. Deno answers a 3xx with its
+    // status and Location under `redirect: "manual"`; a runtime that follows the spec strictly
+    // gives an opaque redirect (status 0, no headers) instead, refused the same way.
+    if (status === 0 || (status >= 300 && status < 400)) {
+      // The server answered, and a misdirected base_url says nothing about D&B's health.
+      breaker.recordNeutral();
+      throw new DnbRedirectRefusedError(site, status, redirectTarget(response.headers, url));
+    }
     if ((status >= 200 && status < 300) || request.expect?.includes(status)) {
       breaker.recordSuccess();
       return { kind: "response", response };
@@ -335,6 +345,17 @@ function freshConnection(): Deno.HttpClient | undefined {
   } catch {
     // A runtime that has the function but not the feature (a managed edge): the shared pool.
     return undefined;
+  }
+}
+
+/** The host a redirect points to (a relative Location stays on the request's host). */
+function redirectTarget(headers: Headers, requestUrl: string): string | null {
+  const location = headers.get("location");
+  if (!location) return null;
+  try {
+    return new URL(location, requestUrl).host || null;
+  } catch {
+    return null;
   }
 }
 

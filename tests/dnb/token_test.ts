@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
 import { Secret } from "../../src/model/secret.ts";
 import { DnbCredentialsError } from "../../src/dnb/errors.ts";
-import { SIM_CLIENT_SECRET, withSimulator } from "../helpers/dnb_client.ts";
+import { SIM_CLIENT_SECRET, testDnbConfig, withSimulator } from "../helpers/dnb_client.ts";
+import { createDnbClient } from "../../src/dnb/client.ts";
+import {
+  clampTokenLifetimeMs,
+  refreshMarginMs,
+  TOKEN_LIFETIME_MAX_MS,
+  TOKEN_LIFETIME_MIN_MS,
+} from "../../src/dnb/token.ts";
 
 for (const version of ["v2", "v3"] as const) {
   Deno.test(`token ${version}: one token serves many concurrent callers`, async () => {
@@ -135,5 +142,88 @@ Deno.test("a failed renewal while the cached token is still valid keeps using it
     await client.registrations.list();
     assert.equal(client.tokens.status().warning, null);
     assert.equal((await h.counters()).tokensIssued, 2);
+  });
+});
+
+/** A client whose token endpoint issues tokens of `expiresIn` seconds, on a clock the test moves. */
+async function withTokenEndpoint(
+  expiresIn: number,
+  work: (ctx: {
+    client: ReturnType<typeof createDnbClient>;
+    issued: () => number;
+    advance: (ms: number) => void;
+  }) => Promise<void>,
+): Promise<void> {
+  const kv = await Deno.openKv(":memory:");
+  let issued = 0;
+  let clock = Date.UTC(2026, 0, 1);
+  const fakeFetch = ((input: string | URL | Request) => {
+    const path = new URL(input instanceof Request ? input.url : input).pathname;
+    if (!path.endsWith("/token")) return Promise.resolve(new Response("{}", { status: 404 }));
+    issued++;
+    return Promise.resolve(
+      Response.json({ access_token: `token-${issued}`, expires_in: expiresIn }),
+    );
+  }) as typeof fetch;
+  try {
+    const client = createDnbClient(testDnbConfig({ token_refresh_buffer: 300 }), {
+      kv,
+      fetch: fakeFetch,
+      now: () => clock,
+    });
+    await work({ client, issued: () => issued, advance: (ms) => clock += ms });
+  } finally {
+    kv.close();
+  }
+}
+
+Deno.test("token lifetimes are clamped to 60 s – 48 h", () => {
+  assert.equal(clampTokenLifetimeMs(30), TOKEN_LIFETIME_MIN_MS);
+  assert.equal(clampTokenLifetimeMs(86_400), 86_400_000);
+  assert.equal(clampTokenLifetimeMs(10 * 365 * 86_400), TOKEN_LIFETIME_MAX_MS);
+  assert.equal(clampTokenLifetimeMs(1e300), TOKEN_LIFETIME_MAX_MS);
+  assert.equal(clampTokenLifetimeMs(Infinity), TOKEN_LIFETIME_MAX_MS);
+  assert.equal(TOKEN_LIFETIME_MAX_MS, 48 * 3600_000);
+});
+
+Deno.test("the refresh margin is the configured one, or a quarter of a short lifetime", () => {
+  assert.equal(refreshMarginMs(300_000, 86_400_000), 300_000);
+  assert.equal(refreshMarginMs(300_000, 60_000), 15_000);
+  assert.equal(refreshMarginMs(0, 60_000), 0);
+});
+
+Deno.test("a 30 s token is not fetched on every call: kept 60 s, renewed at three quarters", async () => {
+  await withTokenEndpoint(30, async ({ client, issued, advance }) => {
+    assert.equal(await client.tokens.token(), "token-1");
+    for (let i = 0; i < 10; i++) {
+      advance(4_000);
+      assert.equal(await client.tokens.token(), "token-1", `call ${i} reuses the token`);
+    }
+    assert.equal(issued(), 1);
+    advance(6_000); // 46 s: inside the 15 s margin of a 60 s lifetime
+    assert.equal(await client.tokens.token(), "token-2");
+    assert.equal(issued(), 2);
+  });
+});
+
+Deno.test("expires_in 1e300 is clamped to 48 h instead of failing on the KV expiry", async () => {
+  await withTokenEndpoint(1e300, async ({ client, issued }) => {
+    assert.equal(await client.tokens.token(), "token-1");
+    const status = client.tokens.status();
+    assert.equal(status.lastError, null);
+    assert.equal(status.tokenExpiresIn, 48 * 3600);
+    assert.equal(issued(), 1);
+  });
+});
+
+Deno.test("a 10-year expiry is cached for 48 h at most", async () => {
+  await withTokenEndpoint(10 * 365 * 86_400, async ({ client, issued, advance }) => {
+    assert.equal(await client.tokens.token(), "token-1");
+    assert.equal(client.tokens.status().tokenExpiresIn, 48 * 3600);
+    advance(47 * 3600_000);
+    assert.equal(await client.tokens.token(), "token-1");
+    advance(3600_000 - 200_000); // inside the 300 s buffer before the 48 h cap
+    assert.equal(await client.tokens.token(), "token-2");
+    assert.equal(issued(), 2);
   });
 });

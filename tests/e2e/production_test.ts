@@ -52,6 +52,8 @@ Deno.test({
     const child = spawnMain(["run", "--config", "config/production.example.yaml"], {
       cwd: ROOT,
       env: {
+        // The simulator speaks plain http, which production refuses for D&B.
+        TRACEONE_ENVIRONMENT: "test",
         DNB_BASE_URL: sim.url,
         DNB_CLIENT_ID: CLIENT.clientId,
         DNB_CLIENT_SECRET: CLIENT.clientSecret,
