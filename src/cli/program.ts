@@ -104,10 +104,79 @@ function reportError(error: unknown, options: { io: CliIo; debug: boolean }): nu
     io.err(`error: ${error.message}`);
     return EXIT.usage;
   }
+  const denied = permissionDenied(error);
+  if (denied) {
+    io.err(`error: permission denied by Deno: ${denied.what}`);
+    io.err(
+      `  run with ${denied.flag}${denied.target ? `=${denied.target}` : ""} ` +
+        `(or use \`deno task start\` / \`deno task cli\`, which grant the "default" set of deno.json)`,
+    );
+    if (denied.keys) {
+      io.err(`  the ${denied.kind} targets come from the configuration: ${denied.keys}`);
+    }
+    if (options.debug && error instanceof Error && error.stack) io.err(error.stack);
+    return EXIT.failed;
+  }
   const message = error instanceof Error ? error.message : String(error);
   const code = error instanceof Error && "code" in error ? ` [${String(error.code)}]` : "";
   io.err(`error: ${message}${code}`);
   if (options.debug && error instanceof Error && error.stack) io.err(error.stack);
   if (error instanceof CircuitOpenError) io.err("the D&B API has been failing; try again later");
   return EXIT.failed;
+}
+
+const FLAGS: Record<string, string> = {
+  read: "--allow-read",
+  write: "--allow-write",
+  net: "--allow-net",
+  env: "--allow-env",
+  sys: "--allow-sys",
+  run: "--allow-run",
+  ffi: "--allow-ffi",
+  import: "--allow-import",
+};
+
+/** Where the configuration names what each kind of permission is needed for. */
+const CONFIG_KEYS: Record<string, string> = {
+  read: "--config, state.kv_path, local_storage.base_path, database.url (sqlite:), " +
+    "sftp_storage.private_key_path",
+  write: "state.kv_path, local_storage.base_path, database.url (sqlite:)",
+  net: "dnb_api.base_url, http.hostname/port, simulator.hostname/port, sftp_storage.host/port, " +
+    "database.url (postgresql:)",
+  env: "${NAME} references in the configuration file",
+};
+
+export interface PermissionDenied {
+  kind: string;
+  flag: string;
+  /** The path, host or variable Deno refused, when it said which. */
+  target: string | null;
+  what: string;
+  keys: string | null;
+}
+
+/**
+ * Recognises a permission Deno refused (`Deno.errors.NotCapable`, or its message relayed by a
+ * worker or wrapped as the `cause` of another error) and names the flag that grants it.
+ */
+export function permissionDenied(error: unknown): PermissionDenied | null {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; depth++) {
+    const match = /Requires (\w+) access(?: to "([^"]*)")?/.exec(e.message);
+    if (
+      match && (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied ||
+        /--allow-\w+ flag/.test(e.message))
+    ) {
+      const kind = match[1];
+      const target = match[2] ?? null;
+      return {
+        kind,
+        flag: FLAGS[kind] ?? `--allow-${kind}`,
+        target,
+        what: `${kind} access${target ? ` to "${target}"` : ""}`,
+        keys: CONFIG_KEYS[kind] ?? null,
+      };
+    }
+    e = e.cause;
+  }
+  return null;
 }

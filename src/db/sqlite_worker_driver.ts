@@ -17,12 +17,23 @@ import type { QueryReply, WorkerReply, WorkerRequest } from "./sqlite_worker_pro
 type Request = WorkerRequest extends infer R ? R extends { id: number } ? Omit<R, "id"> : never
   : never;
 
+/** The SQLite worker thread died or did not answer (it lacks a permission, a module failed). */
+export class SqliteWorkerError extends Error {
+  override name = "SqliteWorkerError";
+}
+
+/** How long the worker may take to load its modules and open the file. */
+const OPEN_TIMEOUT_MS = 30_000;
+const CLOSE_TIMEOUT_MS = 5_000;
+
 /** The main thread's end of the SQLite worker: requests out, replies matched by id. */
 class SqliteWorker {
   readonly #worker: Worker;
   readonly #pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
   #next = 1;
   #closing: Promise<void> | null = null;
+  /** Set once the thread died (a module that failed to load, a permission it lacks). */
+  #failed: Error | null = null;
 
   constructor() {
     this.#worker = new Worker(new URL("./sqlite_worker.ts", import.meta.url).href, {
@@ -38,17 +49,37 @@ class SqliteWorker {
     };
     this.#worker.onerror = (event) => {
       event.preventDefault();
-      this.#failAll(new Error(`the SQLite worker failed: ${event.message}`));
+      // The thread is gone: fail what waits and everything after, so no caller waits forever.
+      this.#failed ??= new SqliteWorkerError(`the SQLite worker failed: ${event.message}`);
+      this.#worker.terminate();
+      this.#failAll(this.#failed);
     };
   }
 
-  request(request: Request): Promise<unknown> {
+  request(request: Request, options: { timeoutMs?: number } = {}): Promise<unknown> {
+    if (this.#failed) return Promise.reject(this.#failed);
     if (this.#closing && request.op !== "close") {
       return Promise.reject(new Error("the SQLite database is closed"));
     }
     const id = this.#next++;
     return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timeoutMs = options.timeoutMs;
+      const settle = <T>(done: (value: T) => void) => (value: T) => {
+        clearTimeout(timer);
+        done(value);
+      };
+      this.#pending.set(id, { resolve: settle(resolve), reject: settle(reject) });
+      if (timeoutMs !== undefined) {
+        timer = setTimeout(() => {
+          if (!this.#pending.delete(id)) return;
+          reject(
+            new SqliteWorkerError(
+              `the SQLite worker did not answer within ${timeoutMs / 1000} s`,
+            ),
+          );
+        }, timeoutMs);
+      }
       this.#worker.postMessage({ ...request, id } as WorkerRequest);
     });
   }
@@ -57,7 +88,8 @@ class SqliteWorker {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       try {
-        await this.request({ op: "close" });
+        // A dead or silent thread has nothing to close; do not wait for an answer that never comes.
+        if (!this.#failed) await this.request({ op: "close" }, { timeoutMs: CLOSE_TIMEOUT_MS });
       } finally {
         this.#worker.terminate();
         this.#failAll(new Error("the SQLite database is closed"));
@@ -181,7 +213,9 @@ export async function openWorkerSqlite(
 ): Promise<{ dialect: Dialect; close(): Promise<void> }> {
   const worker = new SqliteWorker();
   try {
-    await worker.request({ op: "open", path, busyTimeoutMs: options.busyTimeoutMs });
+    await worker.request({ op: "open", path, busyTimeoutMs: options.busyTimeoutMs }, {
+      timeoutMs: OPEN_TIMEOUT_MS,
+    });
   } catch (error) {
     await worker.close().catch(() => {});
     throw error;
