@@ -69,7 +69,7 @@ export function resolveConfig(file: FileConfig, options: ResolveOptions): Config
     },
     database: {
       enabled: database.enabled ?? DEFAULTS.database.enabled,
-      url: new Secret(resolveDatabaseUrl(database.url ?? DEFAULTS.database.url, path)),
+      url: databaseUrlSecret(resolveDatabaseUrl(database.url ?? DEFAULTS.database.url, path)),
       pool_size: database.pool_size ?? DEFAULTS.database.pool_size,
       migrate_on_start: database.migrate_on_start ?? DEFAULTS.database.migrate_on_start,
     },
@@ -202,4 +202,16 @@ function resolveKvPath(value: string, path: PathResolver): string {
 
 function optionalSecret(value: string | null | undefined): Secret | null {
   return value == null ? null : new Secret(value);
+}
+
+/** The URL is shown with its password masked; only the password is masked wherever it appears. */
+function databaseUrlSecret(url: string): Secret {
+  const secret = new Secret(url, { maskEverywhere: false });
+  try {
+    const password = new URL(url).password;
+    if (password !== "") new Secret(decodeURIComponent(password));
+  } catch {
+    // sqlite:path and other URLs without a password part.
+  }
+  return secret;
 }

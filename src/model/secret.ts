@@ -17,9 +17,13 @@ const MIN_MASKED_LENGTH = 4;
  * reach it.
  */
 export class Secret {
-  constructor(value: string) {
+  /**
+   * `maskEverywhere: false` for a value that is not secret as a whole (a database URL, whose
+   * host and path are shown; its password is then registered on its own).
+   */
+  constructor(value: string, options: { maskEverywhere?: boolean } = {}) {
     revealedValue.set(this, value);
-    if (value.length >= MIN_MASKED_LENGTH) known.add(value);
+    if ((options.maskEverywhere ?? true) && value.length >= MIN_MASKED_LENGTH) known.add(value);
   }
 
   reveal(): string {
