@@ -2,7 +2,7 @@ import type { PipelineConfig } from "../config/config.ts";
 import { backoffDelay } from "../resilience/backoff.ts";
 import { type BreakerSnapshot, CircuitBreaker } from "../resilience/circuit_breaker.ts";
 import type { Batch, DeliveryReceipt, Sink, SinkHealth, SinkRejectedError } from "../sinks/sink.ts";
-import { asRejection } from "../sinks/refusals.ts";
+import { asRejection, sinkErrorKind } from "../sinks/refusals.ts";
 import { withContext } from "../log.ts";
 import { sleep } from "../resilience/sleep.ts";
 import { inSpan } from "../tracing.ts";
@@ -568,9 +568,8 @@ class SinkWorker {
       }, () => this.sink.deliverMany!(batches, { signal }));
     } catch (error) {
       if (signal?.aborted) throw error;
-      const ids = batches.flatMap((batch) => batch.notifications.map((n) => n.id));
       // A refusal is sorted out batch by batch, where it can be dead-lettered alone.
-      if (asRejection(error, { sink: this.sink.name, ids }) !== null) return null;
+      if (sinkErrorKind(error) === "refusal") return null;
       this.#breaker.recordFailure();
       this.#failures++;
       this.#failingSince ??= started;

@@ -27,8 +27,9 @@ const RESERVED: ReadonlySet<string> = new Set([
  * element, numbers as D&B spelled them (`3.0251016094E8`). `deliveryTimeStamp` is written as
  * `delivery_timestamp`; `elements` is `[]` when D&B sent none. Every other member D&B sends (a
  * field added tomorrow) follows the guide's keys under its own name and with its own bytes; one
- * whose name the envelope already uses (say `id`) goes into `colliding_fields` instead, so no key
- * appears twice.
+ * whose name the envelope already uses (say `id`) goes into `colliding_fields` instead, so no
+ * envelope key is shadowed. A name D&B itself repeats is written as often as D&B wrote it, which
+ * `JSON.parse` reads as D&B's text means: the last one.
  *
  * `export_timestamp` and `processing_timestamp` are the batch's `pulledAt`, not the clock: a
  * re-delivered batch must rewrite a byte-identical file.
