@@ -76,6 +76,7 @@ async function drain(options: {
     if (options.loss) {
       await fetch(`${sim.url}/_sim/faults`, {
         method: "PUT",
+        headers: { authorization: `Bearer ${sim.adminToken}` },
         body: JSON.stringify({
           lostAfterDequeue: { rate: options.loss.rate, kinds: [options.loss.kind] },
         }),

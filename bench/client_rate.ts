@@ -64,7 +64,9 @@ try {
     }
   }));
   const elapsed = (performance.now() - started) / 1000;
-  const counters = await (await fetch(`${sim.url}/_sim/counters`)).json();
+  const counters = await (await fetch(`${sim.url}/_sim/counters`, {
+    headers: { authorization: `Bearer ${sim.adminToken}` },
+  })).json();
   const achieved = total / elapsed;
   // The first request leaves at once, so n requests span (n - 1) intervals.
   const paced = (total - 1) / elapsed;

@@ -27,6 +27,7 @@ import { openSinks } from "../src/cli/sinks.ts";
 import { parseConfig } from "../src/config/load.ts";
 import { createDnbClient } from "../src/dnb/client.ts";
 import { MonitoringService } from "../src/pipeline/service.ts";
+import { newAdminToken } from "../src/sim/admin_token.ts";
 import { startPostgres } from "../tests/helpers/postgres.ts";
 import { startSshd } from "../tests/helpers/sshd.ts";
 
@@ -51,6 +52,9 @@ const REFS = Array.from(
 );
 const dir = await Deno.makeTempDir({ prefix: "traceone-bench-" });
 const simUrl = `http://127.0.0.1:${values.port}`;
+// Through the environment rather than the command line, where other local users could read it.
+const adminToken = newAdminToken();
+const adminHeaders = { authorization: `Bearer ${adminToken}` };
 
 const simulator = new Deno.Command(Deno.execPath(), {
   args: [
@@ -68,6 +72,7 @@ const simulator = new Deno.Command(Deno.execPath(), {
     values["replay-max"],
     ...REFS.flatMap((ref) => ["--registration", ref]),
   ],
+  env: { TRACEONE_SIM_ADMIN_TOKEN: adminToken },
   stdout: "null",
   stderr: "null",
 }).spawn();
@@ -78,7 +83,7 @@ try {
     const count = Math.floor(total / REFS.length) + (i < total % REFS.length ? 1 : 0);
     const generated = await fetch(`${simUrl}/_sim/registrations/${ref}/notifications`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { ...adminHeaders, "content-type": "application/json" },
       body: JSON.stringify({ generate: count }),
     }).then((r) => r.json());
     if (generated.enqueued !== count) throw new Error(`simulator enqueued ${generated.enqueued}`);
@@ -206,7 +211,7 @@ try {
 async function waitForSimulator(): Promise<void> {
   for (let i = 0; i < 100; i++) {
     try {
-      const response = await fetch(`${simUrl}/_sim/counters`);
+      const response = await fetch(`${simUrl}/_sim/counters`, { headers: adminHeaders });
       await response.body?.cancel();
       if (response.ok) return;
     } catch {

@@ -1,8 +1,11 @@
+import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import type { Config } from "../config/config.ts";
 import { nextCronRuns } from "../config/cron_schedule.ts";
 import { redactDatabaseUrl } from "../config/database_url.ts";
 import { formatIssue } from "../config/errors.ts";
+import { referencedVariables } from "../config/load.ts";
+import { denoRunFlags, permissionsFor, shellWord } from "../config/permissions.ts";
 import { effectiveConfigView, showConfig } from "../config/show.ts";
 import { configWarnings } from "../config/warnings.ts";
 import type { CliIo } from "./io.ts";
@@ -36,6 +39,7 @@ export function registerConfigCommands(program: Command, deps: ConfigCommandDeps
       );
       io.out(`  schedule: ${describeSchedule(loaded, new Date())}`);
       io.out(`  sinks: ${enabledSinks(loaded).join(", ") || "none"}`);
+      io.out(`  permissions: ${await runCommandLine(loaded)}`);
       for (const warning of configWarnings(loaded)) io.err(`warning: ${formatIssue(warning)}`);
       if (!options.online) {
         io.out(
@@ -81,6 +85,30 @@ export function enabledSinks(config: Config): string[] {
   }
   return sinks;
 }
+
+/**
+ * The exact `deno run` command that runs this configuration with the permissions it needs and
+ * no others (README, "Security"). The file is read again for the variables it references.
+ */
+export async function runCommandLine(config: Config): Promise<string> {
+  const text = config.source === null ? "" : await Deno.readTextFile(config.source);
+  const set = permissionsFor(config, {
+    configPath: config.source,
+    variables: referencedVariables(text),
+    sourceRoot: SOURCE_ROOT,
+  });
+  const words = ["deno", "run", "--no-prompt", ...denoRunFlags(set), "main.ts", "run"];
+  if (config.source !== null) words.push("--config", config.source);
+  return words.map(shellWord).join(" ");
+}
+
+/**
+ * The project folder when run from source; null inside a compiled binary (its modules sit in a
+ * `deno-compile-…` folder and the worker is embedded), where no source is read at run time.
+ */
+const SOURCE_ROOT: string | null = import.meta.url.includes("/deno-compile-")
+  ? null
+  : fileURLToPath(new URL("../../", import.meta.url)).replace(/\/$/, "");
 
 /** `cron "*\/5 * * * *" (UTC), next run …` or `every 60 s`, as `run` will schedule ticks. */
 function describeSchedule(config: Config, now: Date): string {

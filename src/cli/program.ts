@@ -109,7 +109,7 @@ function reportError(error: unknown, options: { io: CliIo; debug: boolean }): nu
     io.err(`error: permission denied by Deno: ${denied.what}`);
     io.err(
       `  run with ${denied.flag}${denied.target ? `=${denied.target}` : ""} ` +
-        `(or use \`deno task start\` / \`deno task cli\`, which grant the "default" set of deno.json)`,
+        "(`deno task config-check --config FILE` prints every flag a configuration needs)",
     );
     if (denied.keys) {
       io.err(`  the ${denied.kind} targets come from the configuration: ${denied.keys}`);

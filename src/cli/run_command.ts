@@ -71,6 +71,7 @@ async function runService(config: Config, deps: RunCommandDeps): Promise<void> {
           metrics: () => metrics.render(),
         },
         authToken: config.http.auth_token,
+        allowedHosts: config.http.allowed_hosts,
         dashboard: dashboardRoutes(source),
       });
       http = await startHttpServer(app, { hostname: config.http.hostname, port: config.http.port });

@@ -1,8 +1,13 @@
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
 import type { Config } from "../config/config.ts";
 import { createDnbClient, type DnbClient } from "../dnb/client.ts";
 import type { AttemptObservation } from "../dnb/transport.ts";
 import { type RunningSimulator, startSimulator } from "../sim/server.ts";
+import {
+  readAdminTokenFile,
+  removeAdminTokenFile,
+  writeAdminTokenFile,
+} from "../sim/admin_token_file.ts";
 import { logger } from "../log.ts";
 import { ensurePrivateDir, exists, exposedState, makeDatabasePrivate } from "../private_files.ts";
 
@@ -21,9 +26,18 @@ export interface Runtime {
 }
 
 /**
+ * Where a simulator started here on a fixed port leaves its admin token, beside the KV file: the
+ * same owner-only folder, and the same state a CLI command of this configuration opens.
+ */
+export function simulatorAdminTokenPath(config: Config): string {
+  return join(dirname(config.state.kv_path), "simulator_admin.token");
+}
+
+/**
  * Opens KV and the Direct+ client. With `simulator.enabled`, starts the simulator in-process,
- * unless one already answers on the configured fixed port (a running `start`), which is then
- * shared so that CLI commands see the same registrations as the service.
+ * unless one already answers on the configured fixed port (a running `start`) to the admin token
+ * in the token file, which is then shared so that CLI commands see the same registrations as the
+ * service.
  */
 export async function openRuntime(
   config: Config,
@@ -43,6 +57,7 @@ export async function openRuntime(
     );
   }
   let simulator: RunningSimulator | null = null;
+  let tokenFile: string | null = null;
   let dnbUrl = config.dnb_api.base_url;
   let mode: Runtime["simulator"] = null;
   try {
@@ -63,6 +78,10 @@ export async function openRuntime(
         });
         dnbUrl = simulator.url;
         mode = "in_process";
+        if (config.simulator.port !== 0) {
+          tokenFile = simulatorAdminTokenPath(config);
+          await writeAdminTokenFile(tokenFile, simulator.adminToken);
+        }
         for (const registration of simulator.state.registrations.values()) {
           // A backlog waiting to be pulled, as a real queue would have after a quiet while.
           simulator.state.generate(registration, { count: config.simulator.initial_backlog });
@@ -70,6 +89,10 @@ export async function openRuntime(
       }
     }
   } catch (error) {
+    await simulator?.shutdown();
+    if (tokenFile !== null && simulator !== null) {
+      await removeAdminTokenFile(tokenFile, simulator.adminToken).catch(() => {});
+    }
     kv.close();
     throw error;
   }
@@ -85,22 +108,41 @@ export async function openRuntime(
     dnbUrl,
     simulator: mode,
     close: async () => {
-      await simulator?.shutdown();
-      kv.close();
+      try {
+        // First, so that no command starting now finds a simulator about to stop.
+        if (tokenFile !== null && simulator !== null) {
+          await removeAdminTokenFile(tokenFile, simulator.adminToken);
+        }
+      } finally {
+        try {
+          await simulator?.shutdown();
+        } finally {
+          kv.close();
+        }
+      }
     },
   };
 }
 
+/**
+ * The URL of the simulator a running `start` of this configuration serves, or null. It counts
+ * only when it accepts the token that run wrote: another program on the port is not shared.
+ */
 async function findRunningSimulator(config: Config): Promise<string | null> {
   if (config.simulator.port === 0) return null;
+  const token = await readAdminTokenFile(simulatorAdminTokenPath(config));
+  if (token === null) return null;
   const host = config.simulator.hostname.includes(":")
     ? `[${config.simulator.hostname}]`
     : config.simulator.hostname;
   const url = `http://${host}:${config.simulator.port}`;
   try {
-    const response = await fetch(`${url}/_sim/counters`, { signal: AbortSignal.timeout(500) });
+    const response = await fetch(`${url}/_sim/counters`, {
+      headers: { authorization: `Bearer ${token}` },
+      signal: AbortSignal.timeout(500),
+    });
     await response.body?.cancel();
-    return response.ok ? url : null;
+    return response.status === 200 ? url : null;
   } catch {
     return null;
   }

@@ -1,7 +1,11 @@
 import type { Command } from "commander";
+import { AdminTokenError, checkedAdminToken } from "../sim/admin_token.ts";
 import { startSimulator } from "../sim/server.ts";
 import type { CliIo } from "./io.ts";
 import { UsageError } from "./usage_error.ts";
+
+/** Where `simulate` takes its admin token from when `--admin-token` is not given. */
+export const SIM_ADMIN_TOKEN_ENV = "TRACEONE_SIM_ADMIN_TOKEN";
 
 export interface SimulateCommandDeps {
   io: CliIo;
@@ -23,6 +27,11 @@ export function registerSimulateCommand(program: Command, deps: SimulateCommandD
     )
     .option("--client-id <id>", "accepted client id", "simulator")
     .option("--client-secret <secret>", "accepted client secret", "simulator-secret")
+    .option(
+      "--admin-token <token>",
+      `what the admin API (/_sim) requires as a bearer token (default: $${SIM_ADMIN_TOKEN_ENV} ` +
+        "if set and readable, else a random one per run)",
+    )
     .action(async (options: SimulateOptions) => {
       const port = integer(options.port, "--port");
       const maxNotificationsLimit = Number(options.maxNotifications);
@@ -31,7 +40,9 @@ export function registerSimulateCommand(program: Command, deps: SimulateCommandD
           `--max-notifications: expected a whole number ≥ 1, got "${options.maxNotifications}"`,
         );
       }
+      const adminToken = chosenAdminToken(options, deps.io);
       const simulator = await startSimulator({
+        adminToken,
         hostname: options.hostname,
         port,
         rateLimit: Number(options.rateLimit),
@@ -44,8 +55,10 @@ export function registerSimulateCommand(program: Command, deps: SimulateCommandD
       });
       deps.io.out(`D&B Direct+ simulator at ${simulator.url}`);
       deps.io.out(`credentials: client id "${options.clientId}" and the --client-secret value`);
+      deps.io.out(`admin token: ${simulator.adminToken}`);
       deps.io.out(
-        `admin API: ${simulator.url}/_sim/counters, /_sim/faults, /_sim/registrations/REF`,
+        `admin API: curl -H "Authorization: Bearer <admin token>" ${simulator.url}/_sim/counters ` +
+          "(also /_sim/faults, /_sim/registrations/REF)",
       );
       try {
         await deps.stopRequested();
@@ -64,6 +77,32 @@ interface SimulateOptions {
   maxNotifications: string;
   clientId: string;
   clientSecret: string;
+  adminToken?: string;
+}
+
+/** The option, else the environment variable, else undefined: the simulator draws one. */
+function chosenAdminToken(options: SimulateOptions, io: CliIo): string | undefined {
+  const [source, token] = options.adminToken !== undefined
+    ? ["--admin-token", options.adminToken]
+    : [SIM_ADMIN_TOKEN_ENV, adminTokenFromEnv(io)];
+  if (token === undefined) return undefined;
+  try {
+    return checkedAdminToken(token);
+  } catch (error) {
+    if (error instanceof AdminTokenError) throw new UsageError(`${source}: ${error.message}`);
+    throw error;
+  }
+}
+
+/** Unset, empty or not readable (no --allow-env for it) all mean: no token from there. */
+function adminTokenFromEnv(io: CliIo): string | undefined {
+  try {
+    const permission = Deno.permissions.querySync({ name: "env", variable: SIM_ADMIN_TOKEN_ENV });
+    if (permission.state !== "granted") return undefined;
+    return io.env(SIM_ADMIN_TOKEN_ENV) || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function collect(value: string, previous: string[]): string[] {

@@ -22,10 +22,7 @@ export function registerStatusCommand(program: Command, deps: StatusCommandDeps)
       let token = io.env("TRACEONE_HTTP_TOKEN") ?? null;
       if (!base || token === null) {
         const config = await deps.loadConfig(command);
-        const host = config.http.hostname.includes(":")
-          ? `[${config.http.hostname}]`
-          : config.http.hostname;
-        base ??= `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${config.http.port}`;
+        base ??= `http://${localAddress(config.http.hostname)}:${config.http.port}`;
         token ??= config.http.auth_token?.reveal() ?? null;
       }
       const url = new URL("/status", base);
@@ -46,6 +43,12 @@ export function registerStatusCommand(program: Command, deps: StatusCommandDeps)
           `${url.origin} wants a token: set http.auth_token in the configuration or TRACEONE_HTTP_TOKEN`,
         );
       }
+      if (response.status === 421) {
+        const body = await response.json().catch(() => ({}));
+        throw new UsageError(
+          `${url.origin} refused the host name: ${body.message ?? "see http.allowed_hosts"}`,
+        );
+      }
       if (!response.ok) {
         throw new Error(`${url.href} answered ${response.status}: ${await response.text()}`);
       }
@@ -53,6 +56,16 @@ export function registerStatusCommand(program: Command, deps: StatusCommandDeps)
       if (options.json) io.out(JSON.stringify(status, null, 2));
       else for (const line of formatStatus(status)) io.out(line);
     });
+}
+
+/**
+ * Where to reach a listener on this machine. A wildcard address is asked on loopback: its
+ * Host then passes the DNS-rebinding check without a token (`http.allowed_hosts`).
+ */
+function localAddress(hostname: string): string {
+  if (hostname === "0.0.0.0") return "127.0.0.1";
+  if (hostname === "::") return "[::1]";
+  return hostname.includes(":") ? `[${hostname}]` : hostname;
 }
 
 // deno-lint-ignore no-explicit-any

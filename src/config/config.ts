@@ -154,6 +154,11 @@ export interface HttpConfig {
   hostname: string;
   port: number;
   auth_token: Secret | null;
+  /**
+   * Host names (optionally `name:port`) besides loopback that requests may carry: the DNS
+   * rebinding defence. Checked when there is no token, and whenever the list is non-empty.
+   */
+  allowed_hosts: string[];
   /** Seconds a sink may keep failing before /readyz answers 503. */
   readiness_sink_failure: number;
   /** Seconds a registration may fail every tick before /readyz answers 503. */

@@ -97,6 +97,23 @@ export function parseConfig(text: string, options: ParseConfigOptions): Config {
 }
 
 /**
+ * Every environment variable the file's values reference, those in defaults included (so that
+ * the permission to read them does not depend on which are set today). Keys and comments are
+ * not looked at, as `loadConfig` does not.
+ */
+export function referencedVariables(text: string): string[] {
+  const names = new Set<string>();
+  const { tree } = readYaml(text, null);
+  substituteEnv(tree, {
+    env: (name) => {
+      names.add(name);
+      return undefined;
+    },
+  });
+  return [...names].sort();
+}
+
+/**
  * Parses any YAML (or JSON) document a user hands over, e.g. a registration spec. A syntax error
  * is a `ConfigError` naming the line and column.
  */

@@ -136,6 +136,7 @@ export function resolveConfig(file: FileConfig, options: ResolveOptions): Config
       hostname: http.hostname ?? DEFAULTS.http.hostname,
       port: http.port ?? DEFAULTS.http.port,
       auth_token: optionalSecret(http.auth_token),
+      allowed_hosts: (http.allowed_hosts ?? DEFAULTS.http.allowed_hosts).map((host) => host.trim()),
       readiness_sink_failure: http.readiness_sink_failure ?? DEFAULTS.http.readiness_sink_failure,
       readiness_registration_failure: http.readiness_registration_failure ??
         DEFAULTS.http.readiness_registration_failure,

@@ -120,6 +120,7 @@ export const DEFAULTS = {
     enabled: true,
     hostname: "127.0.0.1",
     port: 8080,
+    allowed_hosts: [],
     readiness_sink_failure: 300,
     readiness_registration_failure: 300,
   },
@@ -187,6 +188,29 @@ const DUNS = /^[0-9]{9}$/;
 
 function dunsProblem(value: string): string | null {
   return DUNS.test(value) ? null : `not a 9-digit DUNS number: ${JSON.stringify(value)}`;
+}
+
+/** The shortest `http.auth_token`: `openssl rand -hex 32` gives 64 characters. */
+export const MIN_AUTH_TOKEN_LENGTH = 32;
+
+// The value is the token itself, so neither it nor its length appears in the message.
+function authTokenProblem(value: string): string | null {
+  if (value === "") return "must not be empty";
+  if (value.length < MIN_AUTH_TOKEN_LENGTH) {
+    return `too short: a token needs at least ${MIN_AUTH_TOKEN_LENGTH} characters`;
+  }
+  return null;
+}
+
+// The same shape the Host check in src/http/host_check.ts accepts: name or address, then a port.
+const ALLOWED_HOST =
+  /^(\[[0-9a-f:.]+\]|[a-z0-9_](?:[a-z0-9_.-]*[a-z0-9_])?\.?)(?::([0-9]{1,5}))?$/i;
+
+function allowedHostProblem(value: string): string | null {
+  const match = ALLOWED_HOST.exec(value.trim());
+  if (match !== null && (match[2] === undefined || Number(match[2]) <= 65535)) return null;
+  return `not a host name: ${JSON.stringify(value)}; give the name alone (no scheme, path or ` +
+    "wildcard), optionally with :port";
 }
 
 const seconds = (hint: string) => field(z.number().positive(), hint);
@@ -317,9 +341,21 @@ const HttpSchema = z.strictObject({
   enabled: flag(),
   hostname: text("the address to listen on, e.g. 127.0.0.1"),
   port: port(0, "the port to listen on, 0 to 65535, e.g. 8080"),
-  auth_token: text('the bearer token for the API, e.g. "${TRACEONE_HTTP_TOKEN}"', {
-    secret: true,
-  }),
+  auth_token: field(
+    checkedString(authTokenProblem),
+    `the bearer token for the API, at least ${MIN_AUTH_TOKEN_LENGTH} characters: generate one ` +
+      'with `openssl rand -hex 32` and give it as e.g. "${TRACEONE_HTTP_TOKEN}"',
+    { secret: true },
+  ),
+  allowed_hosts: field(
+    z.array(
+      described(
+        checkedString(allowedHostProblem),
+        "a host name clients use, optionally with :port, e.g. monitor.example.com",
+      ),
+    ),
+    "a list of Host names besides localhost that requests may carry, e.g. [monitor.example.com]",
+  ),
   readiness_sink_failure: seconds(
     "seconds a sink may keep failing before /readyz answers 503, e.g. 300",
   ),

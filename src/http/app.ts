@@ -3,6 +3,8 @@ import { requestId } from "hono/request-id";
 import type { Secret } from "../model/secret.ts";
 import { logger, withContext } from "../log.ts";
 import { requireToken } from "./auth.ts";
+import { requireAllowedHost } from "./host_check.ts";
+import { securityHeaders } from "./security_headers.ts";
 
 /** Read-only views of the running service that the HTTP surface shows. */
 export interface HttpViews {
@@ -18,18 +20,29 @@ export interface HttpAppOptions {
   authToken: Secret | null;
   /** The dashboard pages, mounted at `/` behind the same token. */
   dashboard?: Hono | null;
+  /**
+   * `http.allowed_hosts`: Host names besides loopback that requests may carry. Checked on every
+   * route when there is no token, and whenever the list is non-empty. Empty by default.
+   */
+  allowedHosts?: readonly string[];
 }
 
 const log = logger("http");
 
 /**
  * The operations surface: liveness and readiness (always open, for orchestrators), status and
- * metrics (token-protected when `http.auth_token` is set) and the dashboard.
+ * metrics (token-protected when `http.auth_token` is set) and the dashboard. Every route, the
+ * probes included, first passes the Host check (DNS rebinding), and every answer carries the
+ * security headers.
  */
 export function createHttpApp(options: HttpAppOptions): Hono {
+  const token = options.authToken;
+  const hasToken = token !== null && !token.isEmpty;
   const app = new Hono();
+  app.use(securityHeaders());
   app.use(requestId());
   app.use((c, next) => withContext({ requestId: c.get("requestId") }, next));
+  app.use(requireAllowedHost({ allowedHosts: options.allowedHosts ?? [], hasToken }));
   app.onError((error, c) => {
     log.error("{method} {path} failed: {error}", {
       method: c.req.method,
@@ -50,9 +63,8 @@ export function createHttpApp(options: HttpAppOptions): Hono {
     return c.json(readiness, readiness.ready ? 200 : 503);
   });
 
-  const token = options.authToken;
   const guarded = new Hono();
-  if (token && !token.isEmpty) guarded.use(requireToken(token, { realm: "TraceOne Monitor" }));
+  if (token && hasToken) guarded.use(requireToken(token, { realm: "TraceOne Monitor" }));
   guarded.get("/status", async (c) => c.json(await options.views.status()));
   guarded.get("/metrics", async (c) =>
     c.body(await options.views.metrics(), 200, {

@@ -21,20 +21,28 @@ export function requireToken(token: Secret, options: { realm: string }): Middlew
   };
 }
 
-function presentedToken(header: string | undefined): string | null {
+// RFC 7235 allows one space between scheme and credentials; anything else (a tab, two spaces, a
+// second word, a second header joined with ", ") is refused rather than guessed at, so no proxy
+// or client quirk can make two parsers read different tokens out of one header.
+const BEARER = /^bearer ([\x21-\x7e]+)$/i;
+const BASIC = /^basic ([A-Za-z0-9+/]+={0,2})$/i;
+
+/** The token an `Authorization` header presents, or null when it is not exactly one of ours. */
+export function presentedToken(header: string | undefined): string | null {
   if (!header) return null;
-  const [scheme, value] = header.split(/\s+/, 2);
-  if (!value) return null;
-  if (scheme.toLowerCase() === "bearer") return value;
-  if (scheme.toLowerCase() === "basic") {
-    try {
-      const decoded = atob(value);
-      return decoded.slice(decoded.indexOf(":") + 1);
-    } catch {
-      return null;
-    }
+  const bearer = BEARER.exec(header);
+  if (bearer) return bearer[1];
+  const basic = BASIC.exec(header);
+  if (!basic) return null;
+  let decoded: string;
+  try {
+    const bytes = Uint8Array.from(atob(basic[1]), (char) => char.charCodeAt(0));
+    decoded = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    return null;
   }
-  return null;
+  const colon = decoded.indexOf(":");
+  return colon === -1 ? null : decoded.slice(colon + 1);
 }
 
 function digest(text: string): Uint8Array {

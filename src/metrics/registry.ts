@@ -73,6 +73,18 @@ function runtimeRegistry(): client.Registry {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry });
   for (const name of UNRELIABLE_UNDER_DENO) registry.removeSingleMetric(name);
+  // prom-client reads the resident set from /proc/self/status, which Deno opens only under
+  // --allow-all: under the narrow permission sets (README, "Security") it would go missing.
+  // Deno measures it without any permission.
+  registry.removeSingleMetric("process_resident_memory_bytes");
+  new client.Gauge({
+    name: "process_resident_memory_bytes",
+    help: "Resident memory size in bytes.",
+    registers: [registry],
+    collect() {
+      this.set(Deno.memoryUsage().rss);
+    },
+  });
   runtime = registry;
   return registry;
 }

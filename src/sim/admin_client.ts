@@ -35,18 +35,27 @@ export class SimulatorAdminError extends Error {
   }
 }
 
+export interface SimulatorAdminOptions {
+  /** The simulator's admin token, e.g. `RunningSimulator.adminToken`. */
+  token: string;
+}
+
 export class SimulatorAdmin {
   readonly #base: string;
+  readonly #token: string;
 
   /** `url` is the simulator's base URL, e.g. `RunningSimulator.url`. */
-  constructor(url: string) {
+  constructor(url: string, options: SimulatorAdminOptions) {
     this.#base = `${url.replace(/\/$/, "")}/_sim`;
+    this.#token = options.token;
   }
 
   async #call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = { authorization: `Bearer ${this.#token}` };
+    if (body !== undefined) headers["content-type"] = "application/json";
     const response = await fetch(`${this.#base}${path}`, {
       method,
-      headers: body === undefined ? {} : { "content-type": "application/json" },
+      headers,
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await response.text();

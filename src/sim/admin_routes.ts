@@ -1,7 +1,7 @@
 /**
  * `/_sim/*`: the control panel tests and demos use to seed registrations, enqueue
  * notifications, inject faults, read counters and move the clock. Plain JSON, no D&B envelope,
- * and never rate-limited or faulted.
+ * and never rate-limited or faulted; only for holders of the run's admin token (admin_guard.ts).
  */
 import type { Context } from "hono";
 import { Hono } from "hono";

@@ -1,9 +1,11 @@
 /**
- * The simulator as a Hono app: admin routes outside every fault, then the Direct+ surface behind
- * the rate limit and fault gate, with bearer auth on data calls.
+ * The simulator as a Hono app: admin routes outside every fault but behind the admin token and
+ * the cross-origin refusal, then the Direct+ surface behind the rate limit and fault gate, with
+ * bearer auth on data calls.
  */
 import { Hono } from "hono";
 import { ERROR_CODES } from "../model/payload.ts";
+import { adminGuard } from "./admin_guard.ts";
 import { adminRoutes } from "./admin_routes.ts";
 import { apiGate } from "./api_gate.ts";
 import { authRoutes } from "./auth_routes.ts";
@@ -16,6 +18,7 @@ import type { SimulatorState } from "./state.ts";
 export function createSimulatorApp(state: SimulatorState): Hono<SimEnv> {
   const app = new Hono<SimEnv>();
   app.use("*", requestContext(state));
+  app.use("/_sim/*", adminGuard(state));
   app.route("/_sim", adminRoutes(state));
   const gate = apiGate(state);
   app.use("/v1/*", gate);

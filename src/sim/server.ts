@@ -12,6 +12,8 @@ export interface RunningSimulator {
   url: string;
   port: number;
   state: SimulatorState;
+  /** What `/_sim/*` requires as `Authorization: Bearer <adminToken>`. */
+  adminToken: string;
   /** Stops the trickle, releases hung requests and closes the server. */
   shutdown(): Promise<void>;
 }
@@ -53,6 +55,7 @@ function serve(options: SimulatorOptions): RunningSimulator {
     url: `http://${host}:${port}`,
     port,
     state,
+    adminToken: state.adminToken,
     shutdown() {
       stopping ??= (async () => {
         trickle.stop();

@@ -13,6 +13,7 @@ import { SlidingWindowLimit } from "./rate_limit.ts";
 import { newRegistration, type RegistrationFields, type SimRegistration } from "./registration.ts";
 import { TokenStore } from "./token_store.ts";
 import { EXCEPTION_CODE_INVALID_DUNS } from "./codes.ts";
+import { checkedAdminToken, newAdminToken } from "./admin_token.ts";
 
 export interface InitialRegistration {
   reference: string;
@@ -42,6 +43,11 @@ export interface SimulatorOptions {
   tokenLifetime?: number;
   /** Base time of the simulated clock; default Date.now. */
   now?: () => number;
+  /**
+   * What `/_sim/*` requires as `Authorization: Bearer <token>`; default 32 random bytes in hex,
+   * new for every run.
+   */
+  adminToken?: string;
 }
 
 export interface Counters {
@@ -85,6 +91,8 @@ function zeroCounters(): Counters {
 export class SimulatorState {
   readonly clientId: string;
   readonly clientSecret: string;
+  /** The bearer token of the admin API (`/_sim/*`). */
+  readonly adminToken: string;
   readonly maxNotificationsLimit: number;
   readonly notificationsPerMinute: number;
   readonly clock: SimClock;
@@ -103,6 +111,9 @@ export class SimulatorState {
   constructor(options: SimulatorOptions = {}) {
     this.clientId = options.clientId ?? "simulator";
     this.clientSecret = options.clientSecret ?? "simulator-secret";
+    this.adminToken = options.adminToken === undefined
+      ? newAdminToken()
+      : checkedAdminToken(options.adminToken);
     this.maxNotificationsLimit = options.maxNotificationsLimit ?? 100;
     this.notificationsPerMinute = options.notificationsPerMinute ?? 0;
     this.clock = new SimClock(options.now);

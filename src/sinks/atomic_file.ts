@@ -99,11 +99,25 @@ export async function writeFileAtomic(
     renamed = true;
     await step(path, "sync_folder", async () => {
       await io.syncFolder(folder);
-      for (const child of created) await io.syncFolder(dirname(child));
+      for (const child of created) await syncParent(io, child);
     });
   } catch (error) {
     if (!renamed) await Deno.remove(temp).catch(() => {});
     throw error;
+  }
+}
+
+/**
+ * Makes a created folder's entry durable in its parent. The parent of a sink's base folder may
+ * lie outside what the Deno permissions grant (README, "Security": write of the base folder,
+ * not of its parent); that one entry is then left to the file system's next commit rather than
+ * failing every first write.
+ */
+async function syncParent(io: AtomicFileIo, child: string): Promise<void> {
+  try {
+    await io.syncFolder(dirname(child));
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotCapable)) throw error;
   }
 }
 

@@ -171,6 +171,18 @@ Deno.test("config check: production listening on 0.0.0.0 without auth_token is e
   assert.doesNotMatch(result.stderr, NO_STACK);
 });
 
+Deno.test("config check: an http.auth_token shorter than 32 characters is exit 2, says how to make one, never prints it", async () => {
+  const token = "short-Tok-4b1f9e";
+  const result = await checkConfig([...SIMULATED, "http:", `  auth_token: "${token}"`]);
+  assert.equal(result.code, 2, result.stdout + result.stderr);
+  assert.match(
+    result.stderr,
+    / {2}http\.auth_token: too short: a token needs at least 32 characters \(.*`openssl rand -hex 32`/,
+  );
+  assert.ok(!(result.stdout + result.stderr).includes(token), "the token was printed");
+  assert.doesNotMatch(result.stderr, NO_STACK);
+});
+
 Deno.test("config check: an open listener in development passes with a warning on stderr", async () => {
   const result = await checkConfig([
     ...SIMULATED,

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { parseSince } from "../../src/cli/pipeline_commands.ts";
 import { withSimulatorCli } from "../helpers/cli.ts";
+import { type AdminAccess, adminFetch } from "../helpers/sim_admin.ts";
 
 const CLIENT = { clientId: "cli-pipe", clientSecret: "cli-pipe-secret" };
 const REF = "PIPE_REG";
@@ -10,8 +11,8 @@ function withCli(work: Parameters<typeof withSimulatorCli>[1]): Promise<void> {
   return withSimulatorCli({ reference: REF, ...CLIENT }, work);
 }
 
-function enqueue(simUrl: string, body: unknown) {
-  return fetch(`${simUrl}/_sim/registrations/${REF}/notifications`, {
+function enqueue(sim: AdminAccess, body: unknown) {
+  return adminFetch(sim, `/_sim/registrations/${REF}/notifications`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify(body),
@@ -40,8 +41,8 @@ function sqliteCount(dir: string): number {
 }
 
 Deno.test("pull: one drain into the journal, local files and SQLite, with counts", async () => {
-  await withCli(async (cli, dir, simUrl) => {
-    await enqueue(simUrl, { generate: 130, types: ["UPDATE", "DELETE", "SEED"] });
+  await withCli(async (cli, dir, sim) => {
+    await enqueue(sim, { generate: 130, types: ["UPDATE", "DELETE", "SEED"] });
     const pulled = await cli("pull", REF);
     assert.equal(pulled.code, 0, pulled.stderr);
     assert.match(
@@ -70,8 +71,8 @@ Deno.test("pull: one drain into the journal, local files and SQLite, with counts
 });
 
 Deno.test("replay --since: re-fetches, journals nothing twice, and reports", async () => {
-  await withCli(async (cli, dir, simUrl) => {
-    await enqueue(simUrl, { generate: 40 });
+  await withCli(async (cli, dir, sim) => {
+    await enqueue(sim, { generate: 40 });
     await cli("pull", REF);
     const replay = await cli("replay", REF, "--since", "1h");
     assert.equal(replay.code, 0, replay.stderr);
@@ -87,11 +88,11 @@ Deno.test("replay --since: re-fetches, journals nothing twice, and reports", asy
 });
 
 Deno.test("deadletters list, show and retry", async () => {
-  await withCli(async (cli, dir, simUrl) => {
+  await withCli(async (cli, dir, sim) => {
     const broken =
       '{"type":"UPDATE","organization":{"duns":"81466849"},"elements":[],"deliveryTimeStamp":"2026-11-27T09:00:00.000Z"}';
-    await enqueue(simUrl, { raw: [broken] });
-    await enqueue(simUrl, { generate: 2 });
+    await enqueue(sim, { raw: [broken] });
+    await enqueue(sim, { generate: 2 });
     const pulled = await cli("pull", REF);
     assert.match(pulled.stdout, /3 received, 2 journaled, 0 duplicate\(s\), 1 dead-lettered/);
     // The malformed one cost its batch nothing: the other two are in both sinks.
@@ -164,10 +165,10 @@ const POISONS = {
 
 for (const [what, poison] of Object.entries(POISONS)) {
   Deno.test(`a poison notification ${what} is dead-lettered while its 99 page-mates reach every sink`, async () => {
-    await withCli(async (cli, dir, simUrl) => {
-      await enqueue(simUrl, { generate: 50, types: ["UPDATE"] });
-      await enqueue(simUrl, { raw: [poison.raw(new Date().toISOString())] });
-      await enqueue(simUrl, { generate: 49, types: ["UPDATE"] });
+    await withCli(async (cli, dir, sim) => {
+      await enqueue(sim, { generate: 50, types: ["UPDATE"] });
+      await enqueue(sim, { raw: [poison.raw(new Date().toISOString())] });
+      await enqueue(sim, { generate: 49, types: ["UPDATE"] });
       const pulled = await cli("pull", REF);
       assert.equal(pulled.code, 0, pulled.stderr);
       assert.match(pulled.stdout, /100 received, 99 journaled, 0 duplicate\(s\), 1 dead-lettered/);
@@ -180,7 +181,7 @@ for (const [what, poison] of Object.entries(POISONS)) {
       const shown = await cli("deadletters", "show", id);
       assert.ok(shown.stdout.includes(poison.raw("").slice(0, 60)), shown.stdout.slice(0, 200));
       // The registration keeps going.
-      await enqueue(simUrl, { generate: 5, types: ["DELETE"] });
+      await enqueue(sim, { generate: 5, types: ["DELETE"] });
       const next = await cli("pull", REF);
       assert.match(next.stdout, /5 received, 5 journaled/);
       assert.equal(sqliteCount(dir), 104);

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { withSimulatorCli } from "../helpers/cli.ts";
+import { adminFetch } from "../helpers/sim_admin.ts";
 
 const CLIENT = { clientId: "cli-test", clientSecret: "cli-secret-91c3" };
 
@@ -35,7 +36,7 @@ Deno.test("registrations list, show, check, add and remove from the command line
 });
 
 Deno.test("add --file: a CSV with a header; invalid lines are listed, valid ones sent", async () => {
-  await withCli(async (cli, dir, simUrl) => {
+  await withCli(async (cli, dir, sim) => {
     const file = `${dir}/duns.csv`;
     const rows = ["name,duns", "Gorman,081466849", "Short,81466849", "Acme,268909075", "Bad,ABC"];
     await Deno.writeTextFile(file, rows.join("\n"));
@@ -44,10 +45,10 @@ Deno.test("add --file: a CSV with a header; invalid lines are listed, valid ones
     assert.match(add.stderr, /duns\.csv:3: "Short,81466849" is not a DUNS: 8 digits/);
     assert.match(add.stderr, /duns\.csv:5: "Bad,ABC" is not a DUNS/);
     assert.match(add.stdout, /add: 2 DUNS sent to CLI_REG \(21108 /);
-    const view = await (await fetch(`${simUrl}/_sim/registrations/CLI_REG`)).json();
+    const view = await (await adminFetch(sim, "/_sim/registrations/CLI_REG")).json();
     for (let i = 0; i < 50 && !view.subjects.includes("268909075"); i++) {
       await new Promise((r) => setTimeout(r, 20));
-      Object.assign(view, await (await fetch(`${simUrl}/_sim/registrations/CLI_REG`)).json());
+      Object.assign(view, await (await adminFetch(sim, "/_sim/registrations/CLI_REG")).json());
     }
     assert.ok(view.subjects.includes("268909075"));
   });

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { spawnMain, withSimulatorCli, writeSimulatorClientConfig } from "../helpers/cli.ts";
 import { startSimulator } from "../../src/sim/server.ts";
+import { type AdminAccess, adminFetch } from "../helpers/sim_admin.ts";
 
 const CLIENT = { clientId: "cli-script", clientSecret: "cli-script-secret" };
 const REF = "SCRIPT_REG";
@@ -14,8 +15,8 @@ function withCli(work: Parameters<typeof withSimulatorCli>[1]): Promise<void> {
   return withSimulatorCli({ reference: REF, ...CLIENT }, work);
 }
 
-async function enqueue(simUrl: string, body: unknown): Promise<void> {
-  const response = await fetch(`${simUrl}/_sim/registrations/${REF}/notifications`, {
+async function enqueue(sim: AdminAccess, body: unknown): Promise<void> {
+  const response = await adminFetch(sim, `/_sim/registrations/${REF}/notifications`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify(body),
@@ -26,9 +27,9 @@ async function enqueue(simUrl: string, body: unknown): Promise<void> {
 const BROKEN = `{"type":"UPDATE","organization":{"duns":"1"},"deliveryTimeStamp":"x"}`;
 
 Deno.test("typos and bad values exit 2 before any I/O, naming what is valid", async () => {
-  await withCli(async (cli, _dir, simUrl) => {
-    await enqueue(simUrl, { generate: 3, types: ["UPDATE"] });
-    await enqueue(simUrl, { raw: [BROKEN] });
+  await withCli(async (cli, _dir, sim) => {
+    await enqueue(sim, { generate: 3, types: ["UPDATE"] });
+    await enqueue(sim, { raw: [BROKEN] });
     assert.equal((await cli("pull", REF)).code, 0);
 
     const sink = await cli("deadletters", "list", "--sink", "nope");
@@ -57,9 +58,9 @@ Deno.test("typos and bad values exit 2 before any I/O, naming what is valid", as
 });
 
 Deno.test("read commands speak JSON; a dead letter can be discarded, one or all with --yes", async () => {
-  await withCli(async (cli, _dir, simUrl) => {
-    await enqueue(simUrl, { generate: 2, types: ["UPDATE"] });
-    await enqueue(simUrl, { raw: [BROKEN, BROKEN.replace('"1"', '"2"')] });
+  await withCli(async (cli, _dir, sim) => {
+    await enqueue(sim, { generate: 2, types: ["UPDATE"] });
+    await enqueue(sim, { raw: [BROKEN, BROKEN.replace('"1"', '"2"')] });
     assert.equal((await cli("pull", REF)).code, 0);
 
     const list = await cli("deadletters", "list", "--json");
@@ -92,8 +93,8 @@ Deno.test("read commands speak JSON; a dead letter can be discarded, one or all 
 });
 
 Deno.test("replay's progress never reaches stdout", async () => {
-  await withCli(async (cli, _dir, simUrl) => {
-    await enqueue(simUrl, { generate: 40, types: ["UPDATE"] });
+  await withCli(async (cli, _dir, sim) => {
+    await enqueue(sim, { generate: 40, types: ["UPDATE"] });
     assert.equal((await cli("pull", REF)).code, 0);
     const replayed = await cli("replay", REF, "--since", "1h");
     assert.equal(replayed.code, 0, replayed.stderr);
@@ -111,7 +112,7 @@ Deno.test("Ctrl-C during registrations add --one-by-one says how far it got and 
   });
   const dir = await Deno.makeTempDir({ prefix: "traceone-interrupt-" });
   try {
-    await fetch(`${sim.url}/_sim/faults`, {
+    await adminFetch(sim, "/_sim/faults", {
       method: "PUT",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ latencyMs: 200 }),
@@ -140,7 +141,7 @@ Deno.test("Ctrl-C during registrations add --one-by-one says how far it got and 
       .exec(stderr);
     assert.ok(match, stderr);
     assert.ok(Number(match[1]) > 0 && Number(match[1]) < 200, match[0]);
-    const view = await fetch(`${sim.url}/_sim/registrations/${REF}`).then((r) => r.json());
+    const view = await adminFetch(sim, `/_sim/registrations/${REF}`).then((r) => r.json());
     // What it said it added is what D&B has, besides the one it started with: nothing unsaid.
     assert.equal(view.subjects.length, Number(match[1]) + 1);
   } finally {

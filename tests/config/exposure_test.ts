@@ -90,7 +90,12 @@ Deno.test("production with an open listener and no auth_token is an error naming
 });
 
 Deno.test("production is fine with a token, on loopback, with HTTP off, or with the defaults", () => {
-  parse([...PRODUCTION_HEAD, "http:", '  hostname: "0.0.0.0"', "  auth_token: Http-Token-93d0"]);
+  parse([
+    ...PRODUCTION_HEAD,
+    "http:",
+    '  hostname: "0.0.0.0"',
+    "  auth_token: Http-Token-93d0-5b1e7c2a9f4d8e6b3a",
+  ]);
   parse([...PRODUCTION_HEAD, "http:", '  hostname: "127.0.0.1"']);
   parse([...PRODUCTION_HEAD, "http:", '  hostname: "0.0.0.0"', "  enabled: false"]);
   parse(PRODUCTION_HEAD);

@@ -51,7 +51,7 @@ const PRODUCTION_ENV = {
   SFTP_HOSTNAME: "sftp.example.com",
   SFTP_USERNAME: "traceone",
   SFTP_HOST_KEY_FINGERPRINT: "SHA256:nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5SY8",
-  TRACEONE_HTTP_TOKEN: "Http-Token-93d0",
+  TRACEONE_HTTP_TOKEN: "Http-Token-93d0-5b1e7c2a9f4d8e6b3a",
 };
 
 Deno.test("loadConfig reports a missing file and what to do", async () => {
@@ -217,7 +217,7 @@ Deno.test("config/production.example.yaml loads with its variables set", async (
   assert.equal(config.sftp_storage.private_key_path, `${HOME}/.ssh/id_ed25519`);
   assert.equal(config.sftp_storage.host_key_fingerprint, PRODUCTION_ENV.SFTP_HOST_KEY_FINGERPRINT);
   assert.equal(config.local_storage.base_path, "/var/lib/traceone/notifications");
-  assert.equal(config.http.auth_token?.reveal(), "Http-Token-93d0");
+  assert.equal(config.http.auth_token?.reveal(), "Http-Token-93d0-5b1e7c2a9f4d8e6b3a");
   assert.equal(config.source, "config/production.example.yaml");
 });
 

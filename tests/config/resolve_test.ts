@@ -41,6 +41,7 @@ Deno.test("resolveConfig fills every default", () => {
     hostname: "127.0.0.1",
     port: 8080,
     auth_token: null,
+    allowed_hosts: [],
     readiness_sink_failure: 300,
     readiness_registration_failure: 300,
   });
@@ -143,7 +144,7 @@ Deno.test("resolveConfig wraps every secret", () => {
   const config = resolveWith({
     dnb_api: CREDENTIALS,
     sftp_storage: { password: "Pw-1", passphrase: "Pp-2" },
-    http: { auth_token: "Tok-3" },
+    http: { auth_token: "Tok-3-a7c1e9b5d3f2a8c6e4b0d9f1a3c5e7b9" },
   });
   const secrets = [
     config.dnb_api.client_secret,
@@ -158,10 +159,12 @@ Deno.test("resolveConfig wraps every secret", () => {
     "sqlite:/srv/traceone/data/traceone.db",
     "Pw-1",
     "Pp-2",
-    "Tok-3",
+    "Tok-3-a7c1e9b5d3f2a8c6e4b0d9f1a3c5e7b9",
   ]);
   const printed = JSON.stringify(config);
-  for (const value of ["Sec-3e9a", "Pw-1", "Pp-2", "Tok-3"]) assert.ok(!printed.includes(value));
+  for (const value of ["Sec-3e9a", "Pw-1", "Pp-2", "Tok-3-a7c1e9b5d3f2a8c6e4b0d9f1a3c5e7b9"]) {
+    assert.ok(!printed.includes(value));
+  }
 });
 
 Deno.test("resolveConfig gives simulator credentials only when the simulator is enabled", () => {

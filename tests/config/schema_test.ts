@@ -187,7 +187,7 @@ Deno.test("validateFileConfig never repeats a secret's value", () => {
     "database.url: not a supported database URL (sqlite:<path>, postgres://… or postgresql://…, e.g. sqlite:./data/traceone.db)",
     'sftp_storage.passphrase: expected a string, got a number; put it in quotes (the private key\'s passphrase, e.g. "${SFTP_KEY_PASSPHRASE}")',
     'sftp_storage.password: expected a string, got a boolean; put it in quotes (the SSH password, e.g. "${SFTP_PASSWORD}")',
-    'http.auth_token: expected a string, got a list (the bearer token for the API, e.g. "${TRACEONE_HTTP_TOKEN}")',
+    'http.auth_token: expected a string, got a list (the bearer token for the API, at least 32 characters: generate one with `openssl rand -hex 32` and give it as e.g. "${TRACEONE_HTTP_TOKEN}")',
   ]);
   const all = messages.join("\n");
   for (const value of [String(secret), "Tok-51c7e7", "Pw-8d1e4b", "123456789012"]) {
@@ -220,4 +220,42 @@ Deno.test("validateFileConfig refuses references no URL can carry, naming the en
     /^monitoring\.registrations\[1\]: the registration reference "\." cannot be sent/,
   );
   assert.match(messages[1], /^monitoring\.registrations\[2\]: .*"\.\."/);
+});
+
+Deno.test("http.auth_token shorter than 32 characters is an error that says how to make one, never the value", () => {
+  const short = "Tok-9c2e-short-secret";
+  const messages = problems({ http: { auth_token: short } });
+  assert.equal(messages.length, 1);
+  assert.match(messages[0], /^http\.auth_token: too short: a token needs at least 32 characters/);
+  assert.match(messages[0], /openssl rand -hex 32/);
+  assert.ok(!messages[0].includes(short), "the token leaked");
+  assert.ok(!messages[0].includes(String(short.length)), "its length leaked");
+  assert.deepEqual(problems({ http: { auth_token: "" } }).map((m) => m.split(" (")[0]), [
+    "http.auth_token: must not be empty",
+  ]);
+  assert.deepEqual(problems({ http: { auth_token: "a".repeat(32) } }), []);
+  assert.deepEqual(problems({ http: { auth_token: "0123456789abcdef".repeat(4) } }), []);
+});
+
+Deno.test("http.allowed_hosts takes host names with an optional port, nothing else", () => {
+  assert.deepEqual(
+    problems({
+      http: { allowed_hosts: ["monitor.example.com", "ops:8443", "10.0.0.5", "[fd00::5]:8080"] },
+    }),
+    [],
+  );
+  const messages = problems({
+    http: { allowed_hosts: ["https://monitor.example.com", "*.example.com", "a b", "x:70000"] },
+  });
+  assert.deepEqual(messages.map((m) => m.split(":")[0]), [
+    "http.allowed_hosts[0]",
+    "http.allowed_hosts[1]",
+    "http.allowed_hosts[2]",
+    "http.allowed_hosts[3]",
+  ]);
+  assert.match(
+    messages[0],
+    /not a host name: "https:\/\/monitor\.example\.com"; give the name alone/,
+  );
+  assert.deepEqual(problems({ http: { allowed_hosts: "monitor.example.com" } }).length, 1);
 });

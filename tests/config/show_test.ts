@@ -9,7 +9,7 @@ const SECRETS = {
   DB_PASSWORD: "Db-Password-5a7b",
   SFTP_PASSWORD: "Sftp-Password-9e21",
   SFTP_PASSPHRASE: "Key-Passphrase-77aa",
-  HTTP_TOKEN: "Http-Token-3f0c",
+  HTTP_TOKEN: "Http-Token-3f0c-7a1b9d2e5c8f4a6b0d",
 };
 
 const TEXT = `

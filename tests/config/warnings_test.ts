@@ -32,7 +32,12 @@ Deno.test("no warning on loopback, with a token, or with HTTP off", () => {
   assert.deepEqual(configWarnings(parse(HEAD)), []);
   assert.deepEqual(
     configWarnings(
-      parse([...HEAD, "http:", '  hostname: "0.0.0.0"', "  auth_token: Http-Token-93d0"]),
+      parse([
+        ...HEAD,
+        "http:",
+        '  hostname: "0.0.0.0"',
+        "  auth_token: Http-Token-93d0-5b1e7c2a9f4d8e6b3a",
+      ]),
     ),
     [],
   );

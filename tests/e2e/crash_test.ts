@@ -61,6 +61,7 @@ Deno.test({
       }
       await fetch(`${sim.url}/_sim/faults`, {
         method: "PUT",
+        headers: { authorization: `Bearer ${sim.adminToken}` },
         body: JSON.stringify({
           // Slow enough that a kill often lands in a pull (pages are a second apart anyway).
           latencyMs: 150,

@@ -32,7 +32,7 @@ Deno.test({
       rateLimit: 0,
       registrations: [{ reference: GOOD, duns: ["081466849", "268909075", "804735132"] }],
     });
-    const admin = new SimulatorAdmin(sim.url);
+    const admin = new SimulatorAdmin(sim.url, { token: sim.adminToken });
     // The first pull hands over 300 at once (a misbehaving gateway), far over
     // max_response_bytes: it is cut off unread, and replay cannot reach all of that one second.
     await admin.enqueue(GOOD, { generate: 330 });

@@ -40,7 +40,7 @@ Deno.test("a 401 that echoes the credentials: the secret appears in no output, i
   try {
     await fetch(`${sim.url}/_sim/faults`, {
       method: "PUT",
-      headers: { "content-type": "application/json" },
+      headers: { authorization: `Bearer ${sim.adminToken}`, "content-type": "application/json" },
       body: JSON.stringify({ echoCredentials: true }),
     }).then((r) => r.body?.cancel());
     // Single-quoted YAML: the backslash and the double quote are the secret's own.

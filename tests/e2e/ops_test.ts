@@ -4,7 +4,7 @@ import { localDataLines, readLinesUntil, runMain, spawnMain } from "../helpers/c
 import { until } from "../helpers/wait.ts";
 
 const CLIENT_SECRET = "cs-8f3a1c-DO-NOT-PRINT";
-const HTTP_TOKEN = "tok-77c1d9-DO-NOT-PRINT";
+const HTTP_TOKEN = "tok-77c1d9-DO-NOT-PRINT-4e8a2c6b0d9f1e3a";
 
 Deno.test({
   name:

@@ -94,6 +94,12 @@ Deno.test("the embedded default runs under deno.json's narrow default set: store
       "a stored notification file",
       { limitMs: 60_000, intervalMs: 200 },
     );
+    // The process metrics come through too (prom-client's own collector reads /proc, which
+    // Deno opens only under --allow-all).
+    const base = /HTTP: (http:\/\/\S+?)\/? /.exec(lines.join("\n"))?.[1];
+    assert.ok(base, lines.join("\n"));
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    assert.match(metrics, /^process_resident_memory_bytes [1-9]\d+$/m);
     child.kill("SIGTERM");
     const { code } = await child.status;
     await finished;

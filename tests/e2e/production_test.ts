@@ -3,7 +3,7 @@ import { Secret } from "../../src/model/secret.ts";
 import { openDatabase } from "../../src/db/database.ts";
 import { notificationId } from "../../src/dnb/notification_id.ts";
 import { startSimulator } from "../../src/sim/server.ts";
-import { readLinesUntil, spawnMain } from "../helpers/cli.ts";
+import { readLinesUntil } from "../helpers/cli.ts";
 import { NEEDS_POSTGRES, postgresAvailable, startPostgres } from "../helpers/postgres.ts";
 import { SSHD_NEEDS, sshdAvailable, startSshd } from "../helpers/sshd.ts";
 import { until } from "../helpers/wait.ts";
@@ -11,7 +11,49 @@ import { until } from "../helpers/wait.ts";
 const ROOT = new URL("../../", import.meta.url).pathname;
 const REF = "PROD_REG";
 const CLIENT = { clientId: "prod-client", clientSecret: "prod-secret-41e7" };
-const HTTP_TOKEN = "prod-http-token-9c1e";
+const HTTP_TOKEN = "prod-http-token-9c1e-0123456789abcdef0123";
+const CONFIG = "config/production.example.yaml";
+
+/**
+ * A clean environment (a developer's own DNB_CLIENT_ID cannot change the test) with what Deno
+ * itself needs, plus the service's variables.
+ */
+function childEnv(env: Record<string, string>): Record<string, string> {
+  const home = Deno.env.get("HOME") ?? "";
+  return {
+    PATH: Deno.env.get("PATH") ?? "",
+    HOME: home,
+    DENO_DIR: Deno.env.get("DENO_DIR") ?? `${home}/.cache/deno`,
+    NO_COLOR: "1",
+    ...env,
+  };
+}
+
+/**
+ * The `deno run` flags `config check` prints for this configuration, read under the
+ * `config-check` task's permissions (read and env, nothing else).
+ */
+async function derivedFlags(env: Record<string, string>): Promise<string[]> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--no-prompt", "--cached-only", "--allow-read", "--allow-env", "main.ts"]
+      .concat(["config", "check", "--config", CONFIG]),
+    cwd: ROOT,
+    env: childEnv(env),
+    clearEnv: true,
+    stdin: "null",
+    signal: AbortSignal.timeout(30_000),
+  }).output();
+  const stdout = new TextDecoder().decode(output.stdout);
+  assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
+  const line = /^ {2}permissions: deno run --no-prompt (.*) main\.ts run --config \S+$/m.exec(
+    stdout,
+  )?.[1];
+  assert.ok(line, stdout);
+  // Words are quoted whole when a shell would expand them (the env list holds `PG*`).
+  const flags = line.split(" ").map((word) => word.replace(/^'(.*)'$/, "$1"));
+  assert.ok(flags.every((flag) => /^--allow-(read|write|net|env)=/.test(flag)), line);
+  return flags;
+}
 
 // deno-lint-ignore no-explicit-any
 type Json = any;
@@ -49,28 +91,36 @@ Deno.test({
     const registration = sim.state.registrations.get(REF)!;
     const enqueue = (count: number) => sim.state.generate(registration, { count });
     enqueue(500);
-    const child = spawnMain(["run", "--config", "config/production.example.yaml"], {
+    const env = {
+      // The simulator speaks plain http, which production refuses for D&B.
+      TRACEONE_ENVIRONMENT: "test",
+      DNB_BASE_URL: sim.url,
+      DNB_CLIENT_ID: CLIENT.clientId,
+      DNB_CLIENT_SECRET: CLIENT.clientSecret,
+      DATABASE_URL: postgres.url,
+      SFTP_HOSTNAME: sshd.host,
+      SFTP_PORT: String(sshd.port),
+      SFTP_USERNAME: sshd.user,
+      SFTP_HOST_KEY_FINGERPRINT: sshd.hostKeyFingerprint,
+      SFTP_PRIVATE_KEY_PATH: sshd.clientKeys.ed25519Path,
+      SFTP_REMOTE_BASE_PATH: sshd.root,
+      LOCAL_STORAGE_PATH: `${dir}/notifications`,
+      TRACEONE_STATE_PATH: `${dir}/state.kv`,
+      TRACEONE_POLLING_INTERVAL: "1",
+      TRACEONE_HTTP_PORT: "0",
+      TRACEONE_HTTP_TOKEN: HTTP_TOKEN,
+    };
+    // Exactly the permissions `config check` derives from the file: no --allow-all.
+    const flags = await derivedFlags(env);
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "--no-prompt", "--cached-only", ...flags, "main.ts", "run", "--config", CONFIG],
       cwd: ROOT,
-      env: {
-        // The simulator speaks plain http, which production refuses for D&B.
-        TRACEONE_ENVIRONMENT: "test",
-        DNB_BASE_URL: sim.url,
-        DNB_CLIENT_ID: CLIENT.clientId,
-        DNB_CLIENT_SECRET: CLIENT.clientSecret,
-        DATABASE_URL: postgres.url,
-        SFTP_HOSTNAME: sshd.host,
-        SFTP_PORT: String(sshd.port),
-        SFTP_USERNAME: sshd.user,
-        SFTP_HOST_KEY_FINGERPRINT: sshd.hostKeyFingerprint,
-        SFTP_PRIVATE_KEY_PATH: sshd.clientKeys.ed25519Path,
-        SFTP_REMOTE_BASE_PATH: sshd.root,
-        LOCAL_STORAGE_PATH: `${dir}/notifications`,
-        TRACEONE_STATE_PATH: `${dir}/state.kv`,
-        TRACEONE_POLLING_INTERVAL: "1",
-        TRACEONE_HTTP_PORT: "0",
-        TRACEONE_HTTP_TOKEN: HTTP_TOKEN,
-      },
-    });
+      env: childEnv(env),
+      clearEnv: true,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
     const stderr = readLinesUntil(child.stderr, () => false, 300_000);
     try {
       const { lines, finished } = await readLinesUntil(
@@ -79,7 +129,11 @@ Deno.test({
         60_000,
       );
       const base = /HTTP: (http:\/\/\S+?)\/? /.exec(lines.join("\n"))?.[1];
-      assert.ok(base, lines.join("\n"));
+      if (!base) {
+        const errors = await stderr;
+        await errors.finished;
+        assert.fail(`${lines.join("\n")}\n${errors.lines.join("\n")}`);
+      }
       assert.doesNotMatch(lines.join("\n"), /SIMULATOR/, "production never says simulator");
       const status = async (): Promise<Json> =>
         await (await fetch(`${base}/status`, {
@@ -171,6 +225,7 @@ Deno.test({
         assert.deepEqual(new Set(ids), served, `${name}: exactly what D&B handed over`);
       }
       const log = (await (await stderr).finished, (await stderr).lines.join("\n"));
+      assert.doesNotMatch(log, /NotCapable|Requires \w+ access/, "every permission it needs");
       for (const secret of [CLIENT.clientSecret, HTTP_TOKEN, postgres.password]) {
         assert.ok(!log.includes(secret), "no secret in the log");
       }

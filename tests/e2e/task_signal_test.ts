@@ -34,6 +34,17 @@ function taskEnv(): Record<string, string> {
   return { ...env, DENOW_USE_PATH: "1", NO_COLOR: "1", SHELL: "/bin/sh", TERM: "dumb" };
 }
 
+/** What `deno task start` runs from: the program, its configuration and the lock file. */
+async function copyProject(to: string): Promise<string> {
+  await Deno.mkdir(to, { recursive: true });
+  const copy = new Deno.Command("cp", {
+    args: ["-R", "main.ts", "deno.json", "deno.lock", "denow", "src", "config", to],
+    cwd: ROOT,
+  });
+  assert.ok((await copy.output()).success, "copied the project");
+  return await Deno.realPath(to);
+}
+
 /** Every process below `pid`, read from /proc, so a failed run can be killed by PID. */
 async function descendants(pid: number): Promise<number[]> {
   const found: number[] = [];
@@ -77,22 +88,20 @@ Deno.test({
   ignore: !ready,
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "traceone-task-signal-" });
-    // The task runs in the repository with its own --config first; a later --config wins. Free
-    // ports and absolute paths keep this run off a developer's instance and out of the repo.
-    const defaults = await Deno.readTextFile(`${ROOT}config/default.yaml`);
-    const config = defaults.replace(/port: 8181/, "port: 0").replace(/port: 8080/, "port: 0")
-      .replaceAll("./data/", `${dir}/data/`).replaceAll("./notifications", `${dir}/notifications`);
-    assert.doesNotMatch(
-      config,
-      /"[^"]*\.\/(data|notifications)/,
-      "a relative path would land in the repo",
+    // The task runs in a copy of the project, so its ./data and ./notifications (the only
+    // folders the "start" permission set may write) stay out of the repository; free ports keep
+    // it off a developer's instance.
+    const project = await copyProject(`${dir}/project`);
+    const defaults = await Deno.readTextFile(`${project}/config/default.yaml`);
+    await Deno.writeTextFile(
+      `${project}/config/default.yaml`,
+      defaults.replace(/port: 8181/, "port: 0").replace(/port: 8080/, "port: 0"),
     );
-    await Deno.writeTextFile(`${dir}/config.yaml`, config);
     // `script` puts the task in the foreground process group of a new pty; a ^C written to the
     // master makes the line discipline send SIGINT to that whole group, as a terminal does.
     const child = new Deno.Command("script", {
-      args: ["-qfec", `exec ./denow task start --config '${dir}/config.yaml'`, "/dev/null"],
-      cwd: ROOT,
+      args: ["-qfec", "exec ./denow task start", "/dev/null"],
+      cwd: project,
       env: taskEnv(),
       clearEnv: true,
       stdin: "piped",
@@ -125,7 +134,7 @@ Deno.test({
         'the "registrations:" line',
         (seen) => seen.some((line) => line.startsWith("registrations:")),
       );
-      assert.ok(lines().includes(`state: ${dir}/data/state.kv`), output);
+      assert.ok(lines().includes(`state: ${project}/data/state.kv`), output);
       // Ctrl-C while the service sits idle, as a person presses it: signals that land while the
       // first tick keeps the process busy reach the listener as one, which would hide the bug.
       await waitFor(

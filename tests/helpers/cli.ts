@@ -1,4 +1,4 @@
-import { startSimulator } from "../../src/sim/server.ts";
+import { type RunningSimulator, startSimulator } from "../../src/sim/server.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
@@ -208,7 +208,7 @@ export type Cli = (...args: string[]) => Promise<CliResult>;
  */
 export async function withSimulatorCli(
   options: { reference: string; clientId: string; clientSecret: string },
-  work: (cli: Cli, dir: string, simulatorUrl: string) => Promise<void>,
+  work: (cli: Cli, dir: string, sim: RunningSimulator) => Promise<void>,
 ): Promise<void> {
   const credentials = { clientId: options.clientId, clientSecret: options.clientSecret };
   const sim = await startSimulator({
@@ -219,7 +219,7 @@ export async function withSimulatorCli(
   const dir = await Deno.makeTempDir({ prefix: "traceone-cli-" });
   try {
     const config = await writeSimulatorClientConfig(dir, { simulatorUrl: sim.url, ...credentials });
-    await work((...args) => runMain([...args, "--config", config]), dir, sim.url);
+    await work((...args) => runMain([...args, "--config", config]), dir, sim);
   } finally {
     await sim.shutdown();
     await Deno.remove(dir, { recursive: true });

@@ -3,6 +3,7 @@ import { Secret } from "../../src/model/secret.ts";
 import { createDnbClient, type DnbClient, type DnbClientOptions } from "../../src/dnb/client.ts";
 import { type RunningSimulator, startSimulator } from "../../src/sim/server.ts";
 import type { SimulatorOptions } from "../../src/sim/state.ts";
+import { adminJson } from "./sim_admin.ts";
 
 export const SIM_CLIENT_ID = "test-client";
 export const SIM_CLIENT_SECRET = "s3cr3t-7f1d9c-never-print";
@@ -32,6 +33,7 @@ export interface SimulatorHarness {
   sim: RunningSimulator;
   kv: Deno.Kv;
   client(overrides?: Partial<DnbApiConfig>, options?: Partial<DnbClientOptions>): DnbClient;
+  /** A call to the admin API (`path` starts with `/_sim`), with the simulator's admin token. */
   admin<T = unknown>(method: string, path: string, body?: unknown): Promise<T>;
   counters(): Promise<SimCounters>;
 }
@@ -65,16 +67,8 @@ export async function withSimulator(
     kv,
     client: (overrides, clientOptions) =>
       createDnbClient(testDnbConfig(overrides), { kv, baseUrl: sim.url, ...clientOptions }),
-    admin: async <T>(method: string, path: string, body?: unknown) => {
-      const response = await fetch(`${sim.url}${path}`, {
-        method,
-        headers: body === undefined ? {} : { "content-type": "application/json" },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await response.text();
-      if (!response.ok) throw new Error(`admin ${method} ${path}: ${response.status} ${text}`);
-      return (text ? JSON.parse(text) : null) as T;
-    },
+    admin: <T>(method: string, path: string, body?: unknown) =>
+      adminJson<T>(sim, path, { method, body }),
     counters: () => harness.admin<SimCounters>("GET", "/_sim/counters"),
   };
   try {

@@ -3,7 +3,9 @@ import { Hono } from "hono";
 import { Secret } from "../../src/model/secret.ts";
 import { createHttpApp, type HttpViews } from "../../src/http/app.ts";
 
-const TOKEN = "http-token-5e2b91";
+const TOKEN = "http-token-5e2b91-0123456789abcdef-ok";
+/** What a browser or curl on this machine sends; `app.request` sets no Host of its own. */
+const LOCAL = { host: "127.0.0.1:8080" };
 
 function views(overrides: Partial<HttpViews> = {}): HttpViews {
   return {
@@ -22,10 +24,10 @@ function dashboard(): Hono {
 
 Deno.test("without a token every endpoint is open", async () => {
   const app = createHttpApp({ views: views(), authToken: null, dashboard: dashboard() });
-  assert.equal(await (await app.request("/healthz")).text(), "ok");
-  assert.equal((await app.request("/status")).status, 200);
-  assert.equal((await app.request("/metrics")).status, 200);
-  assert.equal((await app.request("/")).status, 200);
+  assert.equal(await (await app.request("/healthz", { headers: LOCAL })).text(), "ok");
+  assert.equal((await app.request("/status", { headers: LOCAL })).status, 200);
+  assert.equal((await app.request("/metrics", { headers: LOCAL })).status, 200);
+  assert.equal((await app.request("/", { headers: LOCAL })).status, 200);
 });
 
 Deno.test("with a token: /status, /metrics and the dashboard need it; /healthz and /readyz stay open", async () => {
@@ -35,21 +37,23 @@ Deno.test("with a token: /status, /metrics and the dashboard need it; /healthz a
     dashboard: dashboard(),
   });
   for (const path of ["/status", "/metrics", "/"]) {
-    const refused = await app.request(path);
+    const refused = await app.request(path, { headers: LOCAL });
     assert.equal(refused.status, 401, path);
     assert.match(refused.headers.get("www-authenticate") ?? "", /Bearer realm=.*Basic realm=/);
     assert.doesNotMatch(await refused.text(), new RegExp(TOKEN));
-    const wrong = await app.request(path, { headers: { authorization: "Bearer nope" } });
+    const wrong = await app.request(path, { headers: { ...LOCAL, authorization: "Bearer nope" } });
     assert.equal(wrong.status, 401, path);
-    const bearer = await app.request(path, { headers: { authorization: `Bearer ${TOKEN}` } });
+    const bearer = await app.request(path, {
+      headers: { ...LOCAL, authorization: `Bearer ${TOKEN}` },
+    });
     assert.equal(bearer.status, 200, path);
     const basic = await app.request(path, {
-      headers: { authorization: `Basic ${btoa(`ops:${TOKEN}`)}` },
+      headers: { ...LOCAL, authorization: `Basic ${btoa(`ops:${TOKEN}`)}` },
     });
     assert.equal(basic.status, 200, `${path} with Basic (a browser)`);
   }
-  assert.equal((await app.request("/healthz")).status, 200);
-  assert.equal((await app.request("/readyz")).status, 200);
+  assert.equal((await app.request("/healthz", { headers: LOCAL })).status, 200);
+  assert.equal((await app.request("/readyz", { headers: LOCAL })).status, 200);
 });
 
 Deno.test("/readyz is 503 with the reasons when not ready", async () => {
@@ -60,7 +64,7 @@ Deno.test("/readyz is 503 with the reasons when not ready", async () => {
     }),
     authToken: null,
   });
-  const response = await app.request("/readyz");
+  const response = await app.request("/readyz", { headers: LOCAL });
   assert.equal(response.status, 503);
   assert.deepEqual(await response.json(), {
     ready: false,
@@ -70,7 +74,7 @@ Deno.test("/readyz is 503 with the reasons when not ready", async () => {
 
 Deno.test("/metrics is Prometheus text; every answer carries a request id", async () => {
   const app = createHttpApp({ views: views(), authToken: null });
-  const response = await app.request("/metrics");
+  const response = await app.request("/metrics", { headers: LOCAL });
   assert.equal(response.headers.get("content-type"), "text/plain; version=0.0.4; charset=utf-8");
   assert.match(response.headers.get("x-request-id") ?? "", /.{8,}/);
   await response.body?.cancel();
@@ -81,7 +85,7 @@ Deno.test("an error inside a view is a 500 with a request id, not a stack trace"
     views: views({ status: () => Promise.reject(new Error("boom")) }),
     authToken: null,
   });
-  const response = await app.request("/status");
+  const response = await app.request("/status", { headers: LOCAL });
   assert.equal(response.status, 500);
   const body = await response.json();
   assert.equal(body.error, "internal");

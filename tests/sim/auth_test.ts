@@ -128,7 +128,7 @@ Deno.test("v3 without grant_type: 400 invalid_request with the 05007 text", asyn
 
 Deno.test("data calls: missing token 00004, unknown 00040, expired 00040", async () => {
   const sim = await startSimulator({ rateLimit: 0 });
-  const admin = new SimulatorAdmin(sim.url);
+  const admin = new SimulatorAdmin(sim.url, { token: sim.adminToken });
   try {
     const missing = await fetch(`${sim.url}/v1/monitoring/registrations`);
     assert.equal(missing.status, 401);
@@ -154,7 +154,7 @@ Deno.test("data calls: missing token 00004, unknown 00040, expired 00040", async
 
 Deno.test("token lifetime follows the fault setting and the simulated clock", async () => {
   const sim = await startSimulator({ rateLimit: 0 });
-  const admin = new SimulatorAdmin(sim.url);
+  const admin = new SimulatorAdmin(sim.url, { token: sim.adminToken });
   try {
     await admin.setFaults({ tokenLifetime: 60 });
     const { access_token: token, expiresIn } = await (await v2Token(sim.url)).json();

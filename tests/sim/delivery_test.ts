@@ -21,7 +21,7 @@ function start(): Promise<RunningSimulator> {
 
 Deno.test("deliveryTimeStamp is the moment of the pull, and replay returns those bytes and stamp", async () => {
   const sim = await start();
-  const admin = new SimulatorAdmin(sim.url);
+  const admin = new SimulatorAdmin(sim.url, { token: sim.adminToken });
   try {
     await admin.enqueue("LOSSY", { generate: 3 });
     const queuedAt = sim.state.now();
@@ -63,7 +63,7 @@ Deno.test("the recorded VCR pull shows the same rule: stamp 351 ms after the tra
 for (const kind of ["reset", "hang", "error", "truncate"] as const) {
   Deno.test(`a pull response lost after dequeue (${kind}) leaves the page in the replay log only`, async () => {
     const sim = await start();
-    const admin = new SimulatorAdmin(sim.url);
+    const admin = new SimulatorAdmin(sim.url, { token: sim.adminToken });
     try {
       await admin.enqueue("LOSSY", { generate: 5 });
       await admin.setFaults({ loseNext: { count: 1, kind, registration: "LOSSY" } });
@@ -104,7 +104,7 @@ for (const kind of ["reset", "hang", "error", "truncate"] as const) {
 
 Deno.test("lostAfterDequeue loses its rate of non-empty pulls, the kinds in turn", async () => {
   const sim = await start();
-  const admin = new SimulatorAdmin(sim.url);
+  const admin = new SimulatorAdmin(sim.url, { token: sim.adminToken });
   try {
     await admin.enqueue("LOSSY", { generate: 200 });
     await admin.setFaults({ lostAfterDequeue: { rate: 0.25, kinds: ["error", "truncate"] } });
@@ -129,6 +129,7 @@ Deno.test("lostAfterDequeue loses its rate of non-empty pulls, the kinds in turn
     });
     const bad = await fetch(`${sim.url}/_sim/faults`, {
       method: "PUT",
+      headers: { authorization: `Bearer ${sim.adminToken}` },
       body: JSON.stringify({ lostAfterDequeue: { rate: 0.1, kinds: ["explode"] } }),
     });
     assert.equal(bad.status, 400);
@@ -140,7 +141,7 @@ Deno.test("lostAfterDequeue loses its rate of non-empty pulls, the kinds in turn
 
 Deno.test("clockSkewMs moves the simulator's clock: transaction time, stamps and Date", async () => {
   const sim = await start();
-  const admin = new SimulatorAdmin(sim.url);
+  const admin = new SimulatorAdmin(sim.url, { token: sim.adminToken });
   try {
     await admin.setFaults({ clockSkewMs: -7_000 });
     await admin.enqueue("LOSSY", { generate: 1 });
@@ -160,7 +161,7 @@ Deno.test("clockSkewMs moves the simulator's clock: transaction time, stamps and
 
 Deno.test("a token invalidated early answers 401 00004, an expired one 00040", async () => {
   const sim = await start();
-  const admin = new SimulatorAdmin(sim.url);
+  const admin = new SimulatorAdmin(sim.url, { token: sim.adminToken });
   try {
     const early = sim.state.tokens.issue(sim.state.now(), 3600);
     await admin.revokeTokens();

@@ -46,7 +46,7 @@ async function withTimeout<T>(ms: number, request: (signal: AbortSignal) => Prom
 
 Deno.test("above the rate limit: 429 with the 00045 envelope and no Retry-After", async () => {
   const sim = await startSimulator();
-  const admin = new SimulatorAdmin(sim.url);
+  const admin = new SimulatorAdmin(sim.url, { token: sim.adminToken });
   try {
     const replies = await Promise.all(Array.from({ length: 20 }, () => tokenRequest(sim)));
     const limited = replies.filter((reply) => reply.status === 429);
@@ -72,7 +72,7 @@ Deno.test("above the rate limit: 429 with the 00045 envelope and no Retry-After"
 
 Deno.test("retryAfterSeconds adds Retry-After; rateLimit 0 switches the limit off", async () => {
   const sim = await startSimulator({ rateLimit: 1 });
-  const admin = new SimulatorAdmin(sim.url);
+  const admin = new SimulatorAdmin(sim.url, { token: sim.adminToken });
   try {
     await admin.setFaults({ retryAfterSeconds: 2 });
     const replies = await Promise.all(Array.from({ length: 4 }, () => tokenRequest(sim)));
@@ -89,7 +89,7 @@ Deno.test("retryAfterSeconds adds Retry-After; rateLimit 0 switches the limit of
 
 Deno.test("failNext forces errors on matching paths only, count times", async () => {
   const sim = await startSimulator({ rateLimit: 0, registrations: [{ reference: "F", duns: [] }] });
-  const admin = new SimulatorAdmin(sim.url);
+  const admin = new SimulatorAdmin(sim.url, { token: sim.adminToken });
   try {
     const faults = await admin.setFaults({
       failNext: [{ status: 503, errorCode: "00002", count: 2, pathIncludes: "/notifications" }],
@@ -120,7 +120,7 @@ Deno.test("failNext forces errors on matching paths only, count times", async ()
 
 Deno.test("hangNext holds a request until the client gives up, then serves normally", async () => {
   const sim = await startSimulator({ rateLimit: 0 });
-  const admin = new SimulatorAdmin(sim.url);
+  const admin = new SimulatorAdmin(sim.url, { token: sim.adminToken });
   try {
     await admin.setFaults({ hangNext: { count: 1, pathIncludes: "/v2/token" } });
     const started = performance.now();
@@ -141,7 +141,7 @@ Deno.test("hangNext holds a request until the client gives up, then serves norma
 
 Deno.test("shutdown releases a request that is still hanging", async () => {
   const sim = await startSimulator({ rateLimit: 0 });
-  const admin = new SimulatorAdmin(sim.url);
+  const admin = new SimulatorAdmin(sim.url, { token: sim.adminToken });
   await admin.setFaults({ hangNext: { count: 1 } });
   const pending = tokenRequest(sim);
   // Wait until the hang is in place before stopping.
@@ -154,7 +154,7 @@ Deno.test("shutdown releases a request that is still hanging", async () => {
 
 Deno.test("errorRate 1 and timeoutRate 1 hit every API call; latencyMs delays it", async () => {
   const sim = await startSimulator({ rateLimit: 0 });
-  const admin = new SimulatorAdmin(sim.url);
+  const admin = new SimulatorAdmin(sim.url, { token: sim.adminToken });
   try {
     await admin.setFaults({ errorRate: 1 });
     for (let i = 0; i < 6; i++) {
@@ -185,7 +185,7 @@ Deno.test("malformedRate 1 breaks every generated notification", async () => {
     seed: 4,
     registrations: [{ reference: "M", duns: ["081466849"] }],
   });
-  const admin = new SimulatorAdmin(sim.url);
+  const admin = new SimulatorAdmin(sim.url, { token: sim.adminToken });
   try {
     await admin.setFaults({ malformedRate: 1 });
     await admin.enqueue("M", { generate: 20, types: ["UPDATE"] });
@@ -203,7 +203,7 @@ Deno.test("malformedRate 1 breaks every generated notification", async () => {
 
 Deno.test("faults: bad settings are refused, reset restores defaults and zeroes counters", async () => {
   const sim = await startSimulator({ rateLimit: 3, tokenLifetime: 100 });
-  const admin = new SimulatorAdmin(sim.url);
+  const admin = new SimulatorAdmin(sim.url, { token: sim.adminToken });
   try {
     await assert.rejects(admin.setFaults({ errorRate: 2 }), /errorRate/);
     await assert.rejects(

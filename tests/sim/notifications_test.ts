@@ -29,7 +29,7 @@ function deleteOf(duns: string, stamp?: string): Record<string, unknown> {
 
 Deno.test("pull is destructive, oldest first, one by default, 404 once drained", async () => {
   const sim = await start();
-  const admin = new SimulatorAdmin(sim.url);
+  const admin = new SimulatorAdmin(sim.url, { token: sim.adminToken });
   try {
     await admin.enqueue("PULL", {
       notifications: [deleteOf("000000001"), deleteOf("000000002"), deleteOf("000000003")],
@@ -66,7 +66,7 @@ Deno.test("pull is destructive, oldest first, one by default, 404 once drained",
 
 Deno.test("maxNotifications outside 1..limit or not a number is 400 00003", async () => {
   const sim = await start();
-  const admin = new SimulatorAdmin(sim.url);
+  const admin = new SimulatorAdmin(sim.url, { token: sim.adminToken });
   try {
     await admin.enqueue("PULL", { generate: 3 });
     for (const value of ["101", "0", "-1", "abc", "1.5", ""]) {
@@ -91,7 +91,7 @@ Deno.test("maxNotifications outside 1..limit or not a number is 400 00003", asyn
 
 Deno.test("stored text reaches the wire byte-exact: exponent numbers and malformed items", async () => {
   const sim = await start();
-  const admin = new SimulatorAdmin(sim.url);
+  const admin = new SimulatorAdmin(sim.url, { token: sim.adminToken });
   try {
     const exponent =
       '{"type":"UPDATE","organization":{"duns":"081466849"},"elements":[{"element":"organization.financials","previous":null,"current":3.0251016094E8}],"deliveryTimeStamp":"2024-02-25T16:21:07.593Z"}';
@@ -108,7 +108,7 @@ Deno.test("stored text reaches the wire byte-exact: exponent numbers and malform
 
 Deno.test("generated notifications put exponent numbers and all nine types on the wire", async () => {
   const sim = await start();
-  const admin = new SimulatorAdmin(sim.url);
+  const admin = new SimulatorAdmin(sim.url, { token: sim.adminToken });
   try {
     const types = [
       "UPDATE",
@@ -139,7 +139,7 @@ Deno.test("generated notifications put exponent numbers and all nine types on th
 
 Deno.test("suppress holds notifications (404) and unsuppress releases them", async () => {
   const sim = await start();
-  const admin = new SimulatorAdmin(sim.url);
+  const admin = new SimulatorAdmin(sim.url, { token: sim.adminToken });
   try {
     assert.equal((await api(sim, `${REF}/suppress`, { method: "PATCH" })).status, 200);
     await admin.enqueue("PULL", { generate: 2 });
@@ -161,7 +161,7 @@ Deno.test("suppress holds notifications (404) and unsuppress releases them", asy
 
 Deno.test("admin-created suppressed registration holds until unsuppressed", async () => {
   const sim = await start({ registrations: [] });
-  const admin = new SimulatorAdmin(sim.url);
+  const admin = new SimulatorAdmin(sim.url, { token: sim.adminToken });
   try {
     const view = await admin.createRegistration({
       reference: "PULL",
@@ -180,7 +180,7 @@ Deno.test("admin-created suppressed registration holds until unsuppressed", asyn
 
 Deno.test("pull on a PUSH registration is 400, on an unknown one 404", async () => {
   const sim = await start({ registrations: [] });
-  const admin = new SimulatorAdmin(sim.url);
+  const admin = new SimulatorAdmin(sim.url, { token: sim.adminToken });
   try {
     await admin.createRegistration({ reference: "PUSHY", deliveryTrigger: "PUSH", duns: [] });
     await admin.enqueue("PUSHY", { generate: 1 });
@@ -197,7 +197,7 @@ Deno.test("pull on a PUSH registration is 400, on an unknown one 404", async () 
 
 Deno.test("unpulled notifications are dropped after 4 days on the simulated clock", async () => {
   const sim = await start();
-  const admin = new SimulatorAdmin(sim.url);
+  const admin = new SimulatorAdmin(sim.url, { token: sim.adminToken });
   try {
     await admin.enqueue("PULL", { generate: 2 });
     await admin.advanceClock(4 * DAY - 1);
@@ -213,7 +213,7 @@ Deno.test("unpulled notifications are dropped after 4 days on the simulated cloc
 
 Deno.test("replay: strictly after a second-precision start, ascending, default 1", async () => {
   const sim = await start();
-  const admin = new SimulatorAdmin(sim.url);
+  const admin = new SimulatorAdmin(sim.url, { token: sim.adminToken });
   try {
     await admin.enqueue("PULL", {
       notifications: [
@@ -274,7 +274,7 @@ Deno.test("replay parameters: start required, second precision only", async () =
 
 Deno.test("replay covers only what was pulled within the last 14 days", async () => {
   const sim = await start();
-  const admin = new SimulatorAdmin(sim.url);
+  const admin = new SimulatorAdmin(sim.url, { token: sim.adminToken });
   try {
     await admin.enqueue("PULL", { notifications: [deleteOf("000000001")] });
     await api(sim, `${REF}/notifications`);

@@ -66,7 +66,9 @@ Deno.test("get registration: the recorded §2.2 shape and its quirks", async () 
       state: "CURRENT",
     });
     // seedData: each initial DUNS is seeded.
-    const view = await new SimulatorAdmin(sim.url).registration("MDOJO_CMPTCS_01");
+    const view = await new SimulatorAdmin(sim.url, { token: sim.adminToken }).registration(
+      "MDOJO_CMPTCS_01",
+    );
     assert.deepEqual(view.subjects, ["081466849", "268909075"]);
     assert.equal(view.queued, 2);
   } finally {
@@ -187,7 +189,7 @@ Deno.test("export requests in both families answer 202 and are recorded", async 
     assert.equal(a.status, 202);
     assert.equal(b.status, 202);
     assert.equal(a.body.information.code, "21910");
-    const view = await new SimulatorAdmin(sim.url).registration("EXP");
+    const view = await new SimulatorAdmin(sim.url, { token: sim.adminToken }).registration("EXP");
     assert.deepEqual(view.exports.map((e) => [e.kind, e.subjectCount]), [
       ["subjects", 1],
       ["duns", 1],
@@ -211,7 +213,9 @@ Deno.test("routing without a server: unknown path 00037, errors carry failure he
   const body = await response.json();
   assert.equal(body.error.errorCode, "00037");
   assert.equal(response.headers.get("x-request-id"), body.transactionDetail.transactionID);
-  const admin = await app.request("/_sim/counters");
+  const admin = await app.request("/_sim/counters", {
+    headers: { authorization: `Bearer ${state.adminToken}` },
+  });
   assert.equal(admin.status, 200);
   assert.equal((await admin.json()).requests, 1);
 });

@@ -102,7 +102,7 @@ Deno.test("single add of an invalid DUNS is 400 00003", async () => {
 
 Deno.test("batch add by file: 202 21108, invalid lines become exceptions", async () => {
   const sim = await start();
-  const admin = new SimulatorAdmin(sim.url);
+  const admin = new SimulatorAdmin(sim.url, { token: sim.adminToken });
   try {
     const reply = await api(sim, `${REF}/subjects`, {
       method: "PATCH",
@@ -139,7 +139,7 @@ Deno.test("batch add by file: 202 21108, invalid lines become exceptions", async
 
 Deno.test("legacy batch: PATCH duns/add and duns/remove with field duns answer 202", async () => {
   const sim = await start();
-  const admin = new SimulatorAdmin(sim.url);
+  const admin = new SimulatorAdmin(sim.url, { token: sim.adminToken });
   try {
     const add = await api(sim, `${REF}/duns/add`, {
       method: "PATCH",
@@ -166,7 +166,7 @@ Deno.test("batch removal drops queued notifications of the removed DUNS; single 
     seed: 1,
     registrations: [{ reference: "SUBJ", duns: ["081466849", "268909075"] }],
   });
-  const admin = new SimulatorAdmin(sim.url);
+  const admin = new SimulatorAdmin(sim.url, { token: sim.adminToken });
   try {
     await admin.enqueue("SUBJ", {
       notifications: [

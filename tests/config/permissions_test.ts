@@ -1,0 +1,144 @@
+import assert from "node:assert/strict";
+import { parseConfig, referencedVariables } from "../../src/config/load.ts";
+import { denoRunFlags, permissionsFor, shellWord } from "../../src/config/permissions.ts";
+
+const ENV: Record<string, string> = {
+  DNB_CLIENT_ID: "id",
+  DNB_CLIENT_SECRET: "secret",
+  DATABASE_URL: "postgresql://traceone:pw@db.internal:6543/traceone",
+  SFTP_HOSTNAME: "sftp.example.com",
+};
+
+const PRODUCTION = `
+environment: production
+dnb_api:
+  base_url: "\${DNB_BASE_URL:-https://plus.dnb.com}"
+  client_id: "\${DNB_CLIENT_ID}"
+  client_secret: "\${DNB_CLIENT_SECRET}"
+database:
+  enabled: true
+  url: "\${DATABASE_URL}"
+sftp_storage:
+  enabled: true
+  hostname: "\${SFTP_HOSTNAME}"
+  username: traceone
+  private_key_path: /etc/traceone/id_ed25519
+  host_key_fingerprint: "SHA256:nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5SY8"
+local_storage:
+  enabled: true
+  base_path: /var/lib/traceone/notifications
+state:
+  kv_path: /var/lib/traceone/state/state.kv
+http:
+  hostname: 127.0.0.1
+  port: 8080
+# a comment naming \${NOT_READ} grants nothing
+`;
+
+function load(text: string) {
+  return parseConfig(text, {
+    source: "/etc/traceone/production.yaml",
+    env: (name) => ENV[name],
+    cwd: "/opt/traceone",
+    home: "/home/traceone",
+  });
+}
+
+Deno.test("referencedVariables: every ${VAR} in values, defaults' included; comments and $${ } literals are not", () => {
+  assert.deepEqual(
+    referencedVariables('a: "${A:-${B}}"\nb: "$${LITERAL}"\n# ${COMMENT}\nc: "${C:?say}"\n'),
+    ["A", "B", "C"],
+  );
+});
+
+Deno.test("permissions of a production file: its paths, its hosts and its variables, nothing else", () => {
+  const set = permissionsFor(load(PRODUCTION), {
+    configPath: "/etc/traceone/production.yaml",
+    variables: referencedVariables(PRODUCTION),
+    sourceRoot: "/opt/traceone",
+  });
+  assert.deepEqual(set, {
+    read: [
+      "/etc/traceone/id_ed25519",
+      "/etc/traceone/production.yaml",
+      "/var/lib/traceone/notifications",
+      "/var/lib/traceone/state",
+    ],
+    write: ["/var/lib/traceone/notifications", "/var/lib/traceone/state"],
+    net: ["127.0.0.1:8080", "db.internal:6543", "plus.dnb.com:443", "sftp.example.com:22"],
+    env: [
+      "DATABASE_URL",
+      "DNB_BASE_URL",
+      "DNB_CLIENT_ID",
+      "DNB_CLIENT_SECRET",
+      "HOME",
+      "NO_COLOR",
+      "PG*",
+      "SFTP_HOSTNAME",
+      "TRACEONE_CONFIG",
+      "TRACEONE_HTTP_TOKEN",
+      "USER",
+    ],
+  });
+  assert.deepEqual(denoRunFlags(set).map((flag) => flag.split("=")[0]), [
+    "--allow-read",
+    "--allow-write",
+    "--allow-net",
+    "--allow-env",
+  ]);
+});
+
+Deno.test("permissions of the embedded shape: SQLite's folder and the worker's source, the simulator's loopback host, port 0 as the bare host", () => {
+  const text = `
+simulator:
+  enabled: true
+  port: 0
+database:
+  enabled: true
+  url: "sqlite:./data/traceone.db"
+state:
+  kv_path: ./data/state.kv
+local_storage:
+  enabled: false
+http:
+  hostname: "::1"
+  port: 0
+`;
+  const set = permissionsFor(load(text), {
+    configPath: null,
+    variables: [],
+    sourceRoot: "/opt/traceone",
+  });
+  assert.deepEqual(set.read, ["/opt/traceone/data", "/opt/traceone/src/db"]);
+  assert.deepEqual(set.write, ["/opt/traceone/data"]);
+  assert.deepEqual(set.net, ["127.0.0.1", "[::1]"]);
+  // A compiled binary carries the worker: no source to read.
+  const compiled = permissionsFor(load(text), {
+    configPath: null,
+    variables: [],
+    sourceRoot: null,
+  });
+  assert.deepEqual(compiled.read, ["/opt/traceone/data"]);
+});
+
+Deno.test("shellWord quotes only what a shell would split or expand", () => {
+  assert.equal(shellWord("--allow-read=/a/b,/c"), "--allow-read=/a/b,/c");
+  assert.equal(shellWord("--allow-read=/my files"), "'--allow-read=/my files'");
+  assert.equal(shellWord("it's"), `'it'\\''s'`);
+});
+
+Deno.test("a path inside another granted one is not listed again", () => {
+  const text = `
+simulator:
+  enabled: true
+database:
+  enabled: false
+state:
+  kv_path: /srv/traceone/state.kv
+local_storage:
+  base_path: /srv/traceone/notifications
+`;
+  const set = permissionsFor(load(text), { configPath: null, variables: [], sourceRoot: null });
+  assert.deepEqual(set.read, ["/srv/traceone"]);
+  assert.deepEqual(set.write, ["/srv/traceone"]);
+});
