@@ -8,10 +8,8 @@ import {
   removeAdminTokenFile,
   writeAdminTokenFile,
 } from "../sim/admin_token_file.ts";
-import { logger } from "../log.ts";
-import { ensurePrivateDir, exists, exposedState, makeDatabasePrivate } from "../private_files.ts";
-
-const log = logger("state");
+import { kvLocation } from "../config/kv_location.ts";
+import { openStateKv } from "./state_kv.ts";
 
 /** What a command needs at run time, opened from the configuration, and how to close it. */
 export interface Runtime {
@@ -29,8 +27,11 @@ export interface Runtime {
  * Where a simulator started here on a fixed port leaves its admin token, beside the KV file: the
  * same owner-only folder, and the same state a CLI command of this configuration opens.
  */
-export function simulatorAdminTokenPath(config: Config): string {
-  return join(dirname(config.state.kv_path), "simulator_admin.token");
+export function simulatorAdminTokenPath(config: Config): string | null {
+  const location = kvLocation(config.state.kv_path);
+  // A remote or in-memory state has no folder of this machine to share it through.
+  if (location.kind !== "file") return null;
+  return join(dirname(location.path), "simulator_admin.token");
 }
 
 /**
@@ -43,19 +44,7 @@ export async function openRuntime(
   config: Config,
   options: { onAttempt?: (observation: AttemptObservation) => void } = {},
 ): Promise<Runtime> {
-  const kvPath = config.state.kv_path;
-  await ensurePrivateDir(dirname(kvPath));
-  const created = !(await exists(kvPath));
-  const kv = await Deno.openKv(kvPath);
-  // The access token and the journal live here: for the owner alone.
-  if (created) await makeDatabasePrivate(kvPath);
-  for (const file of await exposedState(kvPath, dirname(kvPath))) {
-    log.warn(
-      "{path} is open to other users (mode {mode}): it holds the D&B access token and the " +
-        "journal; run: {fix}",
-      { path: file.path, mode: `0${file.mode.toString(8)}`, fix: file.fix },
-    );
-  }
+  const kv = await openStateKv(config);
   let simulator: RunningSimulator | null = null;
   let tokenFile: string | null = null;
   let dnbUrl = config.dnb_api.base_url;
@@ -78,10 +67,8 @@ export async function openRuntime(
         });
         dnbUrl = simulator.url;
         mode = "in_process";
-        if (config.simulator.port !== 0) {
-          tokenFile = simulatorAdminTokenPath(config);
-          await writeAdminTokenFile(tokenFile, simulator.adminToken);
-        }
+        tokenFile = config.simulator.port === 0 ? null : simulatorAdminTokenPath(config);
+        if (tokenFile !== null) await writeAdminTokenFile(tokenFile, simulator.adminToken);
         for (const registration of simulator.state.registrations.values()) {
           // A backlog waiting to be pulled, as a real queue would have after a quiet while.
           simulator.state.generate(registration, { count: config.simulator.initial_backlog });
@@ -129,8 +116,9 @@ export async function openRuntime(
  * only when it accepts the token that run wrote: another program on the port is not shared.
  */
 async function findRunningSimulator(config: Config): Promise<string | null> {
-  if (config.simulator.port === 0) return null;
-  const token = await readAdminTokenFile(simulatorAdminTokenPath(config));
+  const tokenFile = simulatorAdminTokenPath(config);
+  if (config.simulator.port === 0 || tokenFile === null) return null;
+  const token = await readAdminTokenFile(tokenFile);
   if (token === null) return null;
   const host = config.simulator.hostname.includes(":")
     ? `[${config.simulator.hostname}]`

@@ -58,7 +58,8 @@ export async function openServiceSession(
   };
 }
 
-function configSecrets(config: Config): string[] {
+/** Every secret the configuration holds, for the log masker. */
+export function configSecrets(config: Config): string[] {
   const secrets = [
     config.dnb_api.client_secret,
     config.sftp_storage.password,

@@ -1,5 +1,5 @@
 import { dirname, isAbsolute } from "node:path";
-import { openWorkerSqlite } from "./sqlite_worker_driver.ts";
+import { openSqlite } from "./sqlite_driver.ts";
 import type { DatabaseErrorKind, DialectDefinition } from "./dialect.ts";
 import { DatabaseConfigError, DatabaseUnavailableError } from "./errors.ts";
 import { ensurePrivateDir, exists, makeDatabasePrivate } from "../private_files.ts";
@@ -56,10 +56,10 @@ export const sqliteDialect: DialectDefinition = {
         );
       }
     }
-    // The connection lives in a worker thread: see sqlite_worker.ts.
-    let opened: Awaited<ReturnType<typeof openWorkerSqlite>>;
+    // The connection lives in a worker thread when one can start: see sqlite_driver.ts.
+    let opened: Awaited<ReturnType<typeof openSqlite>>;
     try {
-      opened = await openWorkerSqlite(path, { busyTimeoutMs: options.busyTimeoutMs });
+      opened = await openSqlite(path, { busyTimeoutMs: options.busyTimeoutMs });
     } catch (error) {
       // The worker's error crossed a thread as a plain Error; give it back its type.
       throw new DatabaseUnavailableError(messageOf(error), { cause: error });

@@ -10,6 +10,7 @@ export type { RetryOutcome } from "./dead_letter_retry.ts";
 export type { RecoveryResult, TickOutcome, TickResult } from "./monitor.ts";
 export type { NotificationHandler } from "./handler_sink.ts";
 export { markRegistrationsChanged } from "./registration_list.ts";
+export { cronForInterval } from "./schedule.ts";
 export {
   healthSummary,
   readinessOf,

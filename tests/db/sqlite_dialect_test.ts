@@ -3,7 +3,7 @@ import { DatabaseSync } from "node:sqlite";
 import { Kysely, sql } from "kysely";
 import { openSqliteConnection } from "../../src/db/sqlite_connection.ts";
 import { classifySqliteError } from "../../src/db/sqlite_dialect.ts";
-import { openWorkerSqlite } from "../../src/db/sqlite_worker_driver.ts";
+import { openSqlite } from "../../src/db/sqlite_driver.ts";
 import { DatabaseUnavailableError } from "../../src/db/errors.ts";
 
 interface TestTables {
@@ -24,7 +24,7 @@ async function withKysely(
 ): Promise<void> {
   await withTempDir(async (dir) => {
     const path = `${dir}/adapter.db`;
-    const opened = await openWorkerSqlite(path, { busyTimeoutMs: 5000 });
+    const opened = await openSqlite(path, { busyTimeoutMs: 5000 });
     const db = new Kysely<TestTables>({ dialect: opened.dialect });
     try {
       await db.schema.createTable("item")
@@ -168,7 +168,7 @@ Deno.test("queries run off the main thread: timers keep firing during a long sta
 
 Deno.test("a closed worker database refuses queries instead of hanging", async () => {
   await withTempDir(async (dir) => {
-    const opened = await openWorkerSqlite(`${dir}/closed.db`, { busyTimeoutMs: 5000 });
+    const opened = await openSqlite(`${dir}/closed.db`, { busyTimeoutMs: 5000 });
     const db = new Kysely<TestTables>({ dialect: opened.dialect });
     await db.destroy();
     await opened.close();

@@ -75,7 +75,7 @@ Deno.test("token file: written owner-only, a stale one replaced, removed only wh
 Deno.test("the in-process demo on a fixed port writes its token file 0600 and removes it on close", async () => {
   await withDir(async (dir) => {
     const config = await loadConfig(await writeDemoConfig(dir, freePort()));
-    const tokenPath = simulatorAdminTokenPath(config);
+    const tokenPath = simulatorAdminTokenPath(config)!;
     assert.equal(tokenPath, `${dir}/simulator_admin.token`);
     const runtime = await openRuntime(config);
     try {
@@ -98,7 +98,7 @@ Deno.test("on a free port (0) the in-process simulator writes no token file", as
     const runtime = await openRuntime(config);
     try {
       assert.equal(runtime.simulator, "in_process");
-      assert.equal(await readAdminTokenFile(simulatorAdminTokenPath(config)), null);
+      assert.equal(await readAdminTokenFile(simulatorAdminTokenPath(config)!), null);
     } finally {
       await runtime.close();
     }
@@ -112,7 +112,7 @@ Deno.test("a CLI command run beside a running start shares its simulator through
     const service = await openRuntime(config);
     try {
       assert.equal(service.simulator, "in_process");
-      const token = (await readAdminTokenFile(simulatorAdminTokenPath(config)))!;
+      const token = (await readAdminTokenFile(simulatorAdminTokenPath(config)!))!;
       // Only the service's simulator has this one: a command that lists it shares that simulator.
       await new SimulatorAdmin(service.dnbUrl, { token }).createRegistration({
         reference: "ADDED_TO_THE_RUNNING_ONE",
@@ -128,7 +128,7 @@ Deno.test("a CLI command run beside a running start shares its simulator through
       assert.equal(command.simulator, "shared");
       assert.equal(command.dnbUrl, service.dnbUrl);
       await command.close();
-      assert.equal(await readAdminTokenFile(simulatorAdminTokenPath(config)), token);
+      assert.equal(await readAdminTokenFile(simulatorAdminTokenPath(config)!), token);
     } finally {
       await service.close();
     }
@@ -142,9 +142,9 @@ Deno.test("a simulator that does not take the file's token is not shared", async
     // Another program's simulator on the port (a `simulate` with a token of its own).
     const other = await startSimulator({ port, rateLimit: 0 });
     try {
-      await writeAdminTokenFile(simulatorAdminTokenPath(config), "left-by-a-dead-run");
+      await writeAdminTokenFile(simulatorAdminTokenPath(config)!, "left-by-a-dead-run");
       await assert.rejects(openRuntime(config), Deno.errors.AddrInUse);
-      await Deno.remove(simulatorAdminTokenPath(config));
+      await Deno.remove(simulatorAdminTokenPath(config)!);
       // No file at all: not shared either, even though the port answers.
       await assert.rejects(openRuntime(config), Deno.errors.AddrInUse);
     } finally {

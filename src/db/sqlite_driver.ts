@@ -11,11 +11,18 @@ import {
   SqliteIntrospector,
   SqliteQueryCompiler,
 } from "kysely";
+import { logger } from "../log.ts";
 import { TransactionalDdlSqliteAdapter } from "./sqlite_adapter.ts";
+import { type SessionRequest, SqliteSession } from "./sqlite_session.ts";
 import type { QueryReply, WorkerReply, WorkerRequest } from "./sqlite_worker_protocol.ts";
 
-type Request = WorkerRequest extends infer R ? R extends { id: number } ? Omit<R, "id"> : never
-  : never;
+const log = logger("db", "sqlite");
+
+/** Where the connection's requests go: a worker thread, or this thread when none can start. */
+interface SqliteChannel {
+  request(request: SessionRequest, options?: { timeoutMs?: number }): Promise<unknown>;
+  close(): Promise<void>;
+}
 
 /** The SQLite worker thread died or did not answer (it lacks a permission, a module failed). */
 export class SqliteWorkerError extends Error {
@@ -27,7 +34,7 @@ const OPEN_TIMEOUT_MS = 30_000;
 const CLOSE_TIMEOUT_MS = 5_000;
 
 /** The main thread's end of the SQLite worker: requests out, replies matched by id. */
-class SqliteWorker {
+class SqliteWorker implements SqliteChannel {
   readonly #worker: Worker;
   readonly #pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
   #next = 1;
@@ -35,10 +42,8 @@ class SqliteWorker {
   /** Set once the thread died (a module that failed to load, a permission it lacks). */
   #failed: Error | null = null;
 
-  constructor() {
-    this.#worker = new Worker(new URL("./sqlite_worker.ts", import.meta.url).href, {
-      type: "module",
-    });
+  constructor(module: URL) {
+    this.#worker = new Worker(module.href, { type: "module" });
     this.#worker.onmessage = (event: MessageEvent<WorkerReply>) => {
       const reply = event.data;
       const pending = this.#pending.get(reply.id);
@@ -56,7 +61,7 @@ class SqliteWorker {
     };
   }
 
-  request(request: Request, options: { timeoutMs?: number } = {}): Promise<unknown> {
+  request(request: SessionRequest, options: { timeoutMs?: number } = {}): Promise<unknown> {
     if (this.#failed) return Promise.reject(this.#failed);
     if (this.#closing && request.op !== "close") {
       return Promise.reject(new Error("the SQLite database is closed"));
@@ -104,10 +109,38 @@ class SqliteWorker {
   }
 }
 
-class WorkerConnection implements DatabaseConnection {
-  readonly #worker: SqliteWorker;
+/**
+ * The same session on this thread. Each request runs whole before the next (node:sqlite is
+ * synchronous), in the order they were made, as in the worker; the cost is that a commit's
+ * fsync pauses everything else for its duration.
+ */
+class InProcessSqlite implements SqliteChannel {
+  readonly #session = new SqliteSession();
+  #closed = false;
 
-  constructor(worker: SqliteWorker) {
+  request(request: SessionRequest): Promise<unknown> {
+    if (this.#closed && request.op !== "close") {
+      return Promise.reject(new Error("the SQLite database is closed"));
+    }
+    try {
+      return Promise.resolve(this.#session.handle(request));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  close(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    this.#closed = true;
+    this.#session.handle({ op: "close" });
+    return Promise.resolve();
+  }
+}
+
+class WorkerConnection implements DatabaseConnection {
+  readonly #worker: SqliteChannel;
+
+  constructor(worker: SqliteChannel) {
     this.#worker = worker;
   }
 
@@ -133,10 +166,10 @@ class WorkerConnection implements DatabaseConnection {
 
 /** Kysely's SQLite semantics (one connection; `begin`/`commit`) with the connection in a worker. */
 class WorkerSqliteDriver implements Driver {
-  readonly #worker: SqliteWorker;
+  readonly #worker: SqliteChannel;
   readonly #connection: WorkerConnection;
 
-  constructor(worker: SqliteWorker) {
+  constructor(worker: SqliteChannel) {
     this.#worker = worker;
     this.#connection = new WorkerConnection(worker);
   }
@@ -179,9 +212,9 @@ class WorkerSqliteDriver implements Driver {
 }
 
 class WorkerSqliteDialect implements Dialect {
-  readonly #worker: SqliteWorker;
+  readonly #worker: SqliteChannel;
 
-  constructor(worker: SqliteWorker) {
+  constructor(worker: SqliteChannel) {
     this.#worker = worker;
   }
 
@@ -203,22 +236,87 @@ class WorkerSqliteDialect implements Dialect {
   }
 }
 
+/** Where the connection runs: `worker` if a worker thread started, else `in_process`. */
+export type SqliteThread = "worker" | "in_process";
+
+/** Options of `openSqlite`. */
+export interface OpenSqliteOptions {
+  busyTimeoutMs: number;
+  /**
+   * The worker's module; a bundle or a binary that does not carry it, or a runtime without
+   * `Worker`, runs the connection in-process instead. `null` asks for in-process outright.
+   */
+  workerModule?: URL | null;
+}
+
+const WORKER_MODULE = new URL("./sqlite_worker.ts", import.meta.url);
+
 /**
- * Opens `path` in a new worker thread and returns its Kysely dialect and a close function.
- * Opening errors (unreadable file, not a database) are thrown here, the worker already stopped.
+ * Why the worker's module cannot be loaded, or null when it can be tried. Asked first, so that
+ * a bundle without the file logs one line instead of the runtime's uncaught worker error.
  */
-export async function openWorkerSqlite(
-  path: string,
-  options: { busyTimeoutMs: number },
-): Promise<{ dialect: Dialect; close(): Promise<void> }> {
-  const worker = new SqliteWorker();
+async function missingModule(module: URL): Promise<string | null> {
+  if (module.protocol !== "file:") return null;
   try {
-    await worker.request({ op: "open", path, busyTimeoutMs: options.busyTimeoutMs }, {
-      timeoutMs: OPEN_TIMEOUT_MS,
-    });
+    await Deno.stat(module);
+    return null;
   } catch (error) {
-    await worker.close().catch(() => {});
-    throw error;
+    if (error instanceof Deno.errors.NotFound) {
+      return `its module ${module.pathname} is not there (a bundle or binary without it)`;
+    }
+    if (error instanceof Deno.errors.NotCapable) {
+      return `reading its module ${module.pathname} is not permitted (--allow-read)`;
+    }
+    return null;
   }
-  return { dialect: new WorkerSqliteDialect(worker), close: () => worker.close() };
+}
+
+/**
+ * Opens `path` and returns its Kysely dialect, where it runs and a close function. The
+ * connection lives in a worker thread when one can start; when the thread cannot (no `Worker`,
+ * its module missing or not readable), it falls back to this thread with one log line.
+ * Opening errors of the file itself (unreadable, not a database) are thrown, not fallen back on.
+ */
+export async function openSqlite(
+  path: string,
+  options: OpenSqliteOptions,
+): Promise<{ dialect: Dialect; thread: SqliteThread; close(): Promise<void> }> {
+  const open = { op: "open", path, busyTimeoutMs: options.busyTimeoutMs } as const;
+  const module = options.workerModule === undefined ? WORKER_MODULE : options.workerModule;
+  let reason = module === null
+    ? "asked for"
+    : typeof Worker !== "function"
+    ? "this runtime has no Worker"
+    : await missingModule(module);
+  if (module !== null && reason === null) {
+    let worker: SqliteWorker | null = null;
+    try {
+      worker = new SqliteWorker(module);
+      await worker.request(open, { timeoutMs: OPEN_TIMEOUT_MS });
+      const opened = worker;
+      return {
+        dialect: new WorkerSqliteDialect(opened),
+        thread: "worker",
+        close: () => opened.close(),
+      };
+    } catch (error) {
+      await worker?.close().catch(() => {});
+      if (!(error instanceof SqliteWorkerError) && worker !== null) throw error;
+      reason = error instanceof Error ? error.message : String(error);
+    }
+  }
+  if (module !== null) {
+    log.warn(
+      "SQLite runs on the main thread: {reason}. Storing works the same; each commit's fsync " +
+        "pauses pulling and the other sinks while it lasts",
+      { reason },
+    );
+  }
+  const channel = new InProcessSqlite();
+  await channel.request(open);
+  return {
+    dialect: new WorkerSqliteDialect(channel),
+    thread: "in_process",
+    close: () => channel.close(),
+  };
 }
