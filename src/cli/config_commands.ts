@@ -8,6 +8,7 @@ import { referencedVariables } from "../config/load.ts";
 import { denoRunFlags, permissionsFor, shellWord } from "../config/permissions.ts";
 import { effectiveConfigView, showConfig } from "../config/show.ts";
 import { configWarnings } from "../config/warnings.ts";
+import { checkBucket } from "../sinks/object_storage/mod.ts";
 import type { CliIo } from "./io.ts";
 import type { Runtime } from "./runtime.ts";
 
@@ -55,6 +56,7 @@ export function registerConfigCommands(program: Command, deps: ConfigCommandDeps
       } finally {
         await runtime.close();
       }
+      if (!(await checkSinksOnline(loaded, io))) io.setExitCode(1);
     });
 
   config.command("show")
@@ -80,6 +82,14 @@ export function enabledSinks(config: Config): string[] {
       `SFTP (${config.sftp_storage.username}@${config.sftp_storage.hostname}:${config.sftp_storage.port}${config.sftp_storage.remote_base_path})`,
     );
   }
+  if (config.object_storage.enabled) {
+    const objects = config.object_storage;
+    sinks.push(
+      `object storage (${objects.endpoint}, bucket ${objects.bucket}, prefix ${
+        objects.prefix === "" ? "(none)" : objects.prefix
+      }, ${objects.file_format}${objects.compress ? ", gzip" : ""})`,
+    );
+  }
   if (config.database.enabled) {
     sinks.push(`SQL (${redactDatabaseUrl(config.database.url.reveal())})`);
   }
@@ -103,12 +113,14 @@ export async function runCommandLine(config: Config): Promise<string> {
 }
 
 /**
- * The project folder when run from source; null inside a compiled binary (its modules sit in a
- * `deno-compile-…` folder and the worker is embedded), where no source is read at run time.
+ * The project folder when run from source; null in a bundle (one file, its worker absent) or a
+ * compiled binary (modules in a `deno-compile-…` folder, the worker embedded), where no source
+ * is read at run time.
  */
-const SOURCE_ROOT: string | null = import.meta.url.includes("/deno-compile-")
-  ? null
-  : fileURLToPath(new URL("../../", import.meta.url)).replace(/\/$/, "");
+const SOURCE_ROOT: string | null = import.meta.url.endsWith("/src/cli/config_commands.ts") &&
+    !import.meta.url.includes("/deno-compile-")
+  ? fileURLToPath(new URL("../../", import.meta.url)).replace(/\/$/, "")
+  : null;
 
 /** `cron "*\/5 * * * *" (UTC), next run …` or `every 60 s`, as `run` will schedule ticks. */
 function describeSchedule(config: Config, now: Date): string {
@@ -123,6 +135,23 @@ function describeRegistrations(config: Config): string {
   return listed.length === 0
     ? "monitoring.registrations is empty: every one the account lists"
     : `monitoring.registrations: ${listed.join(", ")}`;
+}
+
+/**
+ * Reaches the remote sinks that can be checked without writing: the object store's bucket
+ * (endpoint, region, credentials and bucket at once). Prints each result; returns whether all
+ * passed.
+ */
+export async function checkSinksOnline(config: Config, io: CliIo): Promise<boolean> {
+  if (!config.object_storage.enabled) return true;
+  const check = await checkBucket(config.object_storage);
+  if (check.ok) {
+    io.out(`  object storage: bucket ${config.object_storage.bucket} reachable at ${check.url}`);
+    return true;
+  }
+  const code = (check.error as { code?: unknown }).code;
+  io.err(`${typeof code === "string" ? `${code}: ` : ""}${check.error.message}`);
+  return false;
 }
 
 /**

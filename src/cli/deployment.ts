@@ -125,7 +125,10 @@ export function prepareDeployment(
 
   const open = (): Promise<Opened> => {
     opening ??= (async () => {
-      const runtime = await openRuntime(config, { onAttempt: metrics.onAttempt });
+      const runtime = await openRuntime(config, {
+        onAttempt: metrics.onAttempt,
+        deployment: true,
+      });
       let session: ServiceSession;
       try {
         session = await openServiceSession(runtime, { metrics });

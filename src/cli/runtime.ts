@@ -42,9 +42,13 @@ export function simulatorAdminTokenPath(config: Config): string | null {
  */
 export async function openRuntime(
   config: Config,
-  options: { onAttempt?: (observation: AttemptObservation) => void } = {},
+  options: {
+    onAttempt?: (observation: AttemptObservation) => void;
+    /** Under deploy.ts: an empty `state.kv_path` opens the deployment's own KV. */
+    deployment?: boolean;
+  } = {},
 ): Promise<Runtime> {
-  const kv = await openStateKv(config);
+  const kv = await openStateKv(config, { deployment: options.deployment });
   let simulator: RunningSimulator | null = null;
   let tokenFile: string | null = null;
   let dnbUrl = config.dnb_api.base_url;

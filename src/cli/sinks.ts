@@ -2,6 +2,7 @@ import type { Config } from "../config/config.ts";
 import { type Database, openDatabase } from "../db/database.ts";
 import { migrateToLatest } from "../db/migrate.ts";
 import { createLocalSink } from "../sinks/local.ts";
+import { createObjectStorageSink } from "../sinks/object_storage/mod.ts";
 import { createSftpSink } from "../sinks/sftp/mod.ts";
 import type { Sink } from "../sinks/sink.ts";
 import { createSqlSink } from "../sinks/sql.ts";
@@ -19,6 +20,7 @@ export async function openSinks(config: Config): Promise<OpenedSinks> {
   let database: Database | null = null;
   if (config.local_storage.enabled) sinks.push(createLocalSink(config.local_storage));
   if (config.sftp_storage.enabled) sinks.push(createSftpSink(config.sftp_storage));
+  if (config.object_storage.enabled) sinks.push(createObjectStorageSink(config.object_storage));
   if (config.database.enabled) {
     database = await openDatabase(config.database);
     try {

@@ -21,8 +21,17 @@ export class StateKvUnavailableError extends Error {
  * (it holds the D&B access token and the journal) and a warning when found open to others; a
  * remote or default KV is handed to `Deno.openKv` untouched and never becomes a folder.
  */
-export async function openStateKv(config: Config): Promise<Deno.Kv> {
+export async function openStateKv(
+  config: Config,
+  options: { deployment?: boolean } = {},
+): Promise<Deno.Kv> {
   const location = kvLocation(config.state.kv_path);
+  if (location.kind === "default" && !options.deployment) {
+    throw new StateKvUnavailableError(
+      'state.kv_path is "": that is Deno Deploy\'s own KV, which only deploy.ts opens; give a ' +
+        "file (e.g. ./data/state.kv) or a KV Connect URL",
+    );
+  }
   if (location.kind === "remote") {
     try {
       return await Deno.openKv(location.url);

@@ -15,6 +15,7 @@ export interface Config {
   monitoring: MonitoringConfig;
   sftp_storage: SftpStorageConfig;
   local_storage: LocalStorageConfig;
+  object_storage: ObjectStorageConfig;
   state: StateConfig;
   pipeline: PipelineConfig;
   http: HttpConfig;
@@ -122,6 +123,28 @@ export interface LocalStorageConfig {
   compress: boolean;
   /** Octal mode, e.g. 0o640. */
   file_permissions: number;
+}
+
+/** An S3-compatible bucket (AWS S3, Cloudflare R2, MinIO, Backblaze B2, GCS interoperability). */
+export interface ObjectStorageConfig {
+  enabled: boolean;
+  /** The service root without a trailing slash, e.g. `https://s3.eu-west-1.amazonaws.com`. */
+  endpoint: string;
+  bucket: string;
+  /** Signed into every request (SigV4); `auto` for R2. */
+  region: string;
+  access_key_id: string;
+  /** Empty when the object store is disabled. */
+  secret_access_key: Secret;
+  /** Without leading or trailing slashes; empty for the bucket root. */
+  prefix: string;
+  /** `endpoint/bucket/key` when true; `bucket.endpoint-host/key` (virtual-hosted) when false. */
+  path_style: boolean;
+  file_format: FileFormat;
+  compress: boolean;
+  organize_by_date: boolean;
+  /** Seconds one request may take. */
+  timeout: number;
 }
 
 export interface StateConfig {

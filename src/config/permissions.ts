@@ -1,6 +1,7 @@
 import { dirname, join } from "node:path";
 import type { Config } from "./config.ts";
 import { databaseUrlScheme } from "./database_url.ts";
+import { kvLocation } from "./kv_location.ts";
 
 /**
  * The Deno permissions a configuration needs, and nothing more: read and write of the paths it
@@ -46,10 +47,17 @@ export function permissionsFor(config: Config, context: PermissionContext): Perm
   const net = new Set<string>();
   if (context.configPath !== null) read.add(context.configPath);
 
-  // Deno KV keeps a -wal and a -shm file beside the store: its folder, not the file alone.
-  const stateDir = dirname(config.state.kv_path);
-  read.add(stateDir);
-  write.add(stateDir);
+  const kv = kvLocation(config.state.kv_path);
+  let kvConnect = false;
+  if (kv.kind === "file") {
+    // Deno KV keeps a -wal and a -shm file beside the store: its folder, not the file alone.
+    const stateDir = dirname(kv.path);
+    read.add(stateDir);
+    write.add(stateDir);
+  } else if (kv.kind === "remote") {
+    net.add(urlHostPort(kv.url, null));
+    kvConnect = true;
+  }
 
   if (config.local_storage.enabled) {
     read.add(config.local_storage.base_path);
@@ -60,6 +68,10 @@ export function permissionsFor(config: Config, context: PermissionContext): Perm
     net.add(hostPort(sftp.hostname, sftp.port));
     if (sftp.private_key_path) read.add(sftp.private_key_path);
     if (sftp.known_hosts_path) read.add(sftp.known_hosts_path);
+  }
+  if (config.object_storage.enabled) {
+    const objects = config.object_storage;
+    net.add(urlHostPort(objects.endpoint, objects.path_style ? null : objects.bucket));
   }
   let postgresVariables = false;
   if (config.database.enabled) {
@@ -87,6 +99,7 @@ export function permissionsFor(config: Config, context: PermissionContext): Perm
 
   const env = new Set(PROGRAM_VARIABLES);
   if (postgresVariables) { for (const name of ["PG*", "USER"]) env.add(name); }
+  if (kvConnect) env.add("DENO_KV_ACCESS_TOKEN");
   for (const name of context.variables) env.add(name);
   // A bare host grants every port of it already.
   const hosts = [...net].filter((entry) => !/:\d+$/.test(entry));
@@ -135,10 +148,11 @@ function hostPort(hostname: string, port: number): string {
   return port === 0 ? bareHost(hostname) : `${bareHost(hostname)}:${port}`;
 }
 
-function urlHostPort(text: string): string {
+/** The URL's `host:port`; with `subdomain`, that name in front (a virtual-hosted bucket). */
+function urlHostPort(text: string, subdomain: string | null = null): string {
   const url = new URL(text);
   const port = url.port !== "" ? Number(url.port) : url.protocol === "https:" ? 443 : 80;
-  return hostPort(url.hostname, port);
+  return hostPort(subdomain === null ? url.hostname : `${subdomain}.${url.hostname}`, port);
 }
 
 /** A PostgreSQL URL's host and port (5432 by default); a Unix socket needs no net. */

@@ -1,3 +1,4 @@
+import { kvLocation } from "./kv_location.ts";
 import { isAbsolute, resolve } from "node:path";
 import type { Config, SimulatorRegistrationConfig } from "./config.ts";
 import { ConfigError, type ConfigIssue } from "./errors.ts";
@@ -31,6 +32,7 @@ export function resolveConfig(file: FileConfig, options: ResolveOptions): Config
   const monitoring = file.monitoring ?? {};
   const sftp = file.sftp_storage ?? {};
   const local = file.local_storage ?? {};
+  const objects = file.object_storage ?? {};
   const state = file.state ?? {};
   const pipeline = file.pipeline ?? {};
   const http = file.http ?? {};
@@ -116,6 +118,20 @@ export function resolveConfig(file: FileConfig, options: ResolveOptions): Config
         local.file_permissions ?? DEFAULTS.local_storage.file_permissions,
       ),
     },
+    object_storage: {
+      enabled: objects.enabled ?? DEFAULTS.object_storage.enabled,
+      endpoint: (objects.endpoint ?? DEFAULTS.object_storage.endpoint).replace(/\/+$/, ""),
+      bucket: objects.bucket ?? DEFAULTS.object_storage.bucket,
+      region: objects.region ?? DEFAULTS.object_storage.region,
+      access_key_id: objects.access_key_id ?? DEFAULTS.object_storage.access_key_id,
+      secret_access_key: new Secret(objects.secret_access_key ?? ""),
+      prefix: (objects.prefix ?? DEFAULTS.object_storage.prefix).replace(/^\/+|\/+$/g, ""),
+      path_style: objects.path_style ?? DEFAULTS.object_storage.path_style,
+      file_format: objects.file_format ?? DEFAULTS.object_storage.file_format,
+      compress: objects.compress ?? DEFAULTS.object_storage.compress,
+      organize_by_date: objects.organize_by_date ?? DEFAULTS.object_storage.organize_by_date,
+      timeout: objects.timeout ?? DEFAULTS.object_storage.timeout,
+    },
     state: {
       kv_path: resolveKvPath(state.kv_path ?? DEFAULTS.state.kv_path, path),
       retention_days: state.retention_days ?? DEFAULTS.state.retention_days,
@@ -196,8 +212,9 @@ function resolveDatabaseUrl(url: string, path: PathResolver): string {
 }
 
 function resolveKvPath(value: string, path: PathResolver): string {
-  // A remote KV (Deno Deploy, a shared KV Connect endpoint) and the in-memory KV are not files.
-  if (value === ":memory:" || /^https?:\/\//.test(value)) return value;
+  // A remote KV (a KV Connect endpoint), the in-memory KV and Deno Deploy's own KV ("") are not
+  // files (kv_location.ts).
+  if (kvLocation(value).kind !== "file") return value;
   return path(value, "state.kv_path");
 }
 

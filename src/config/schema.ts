@@ -98,6 +98,19 @@ export const DEFAULTS = {
     keepalive_interval: 10,
     file_permissions: "0640",
   },
+  object_storage: {
+    enabled: false,
+    endpoint: "",
+    bucket: "",
+    region: "us-east-1",
+    access_key_id: "",
+    prefix: "notifications",
+    path_style: true,
+    file_format: "json",
+    compress: false,
+    organize_by_date: true,
+    timeout: 30,
+  },
   local_storage: {
     enabled: true,
     base_path: "./notifications",
@@ -150,6 +163,46 @@ function baseUrlProblem(value: string): string | null {
   return `plain http is allowed only for loopback hosts (127.0.0.1, ::1, localhost), got ${
     JSON.stringify(value)
   }`;
+}
+
+function endpointProblem(value: string): string | null {
+  const problem = baseUrlProblem(value);
+  if (problem !== null) return problem;
+  const url = new URL(value);
+  if (url.username !== "" || url.password !== "") {
+    return "must not hold credentials (give them as access_key_id and secret_access_key)";
+  }
+  if (url.pathname !== "/" || url.search !== "" || url.hash !== "") {
+    return `must be the service root without a path, query or bucket, got ${
+      JSON.stringify(value)
+    } (the bucket goes in object_storage.bucket)`;
+  }
+  return null;
+}
+
+// S3's rule (3 to 63 characters, lowercase, digits, dots, hyphens), plus the underscore that
+// GCS interoperability allows; the server has the last word (InvalidBucketName).
+const BUCKET = /^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/;
+
+function bucketProblem(value: string): string | null {
+  return BUCKET.test(value) ? null : `not a bucket name: ${JSON.stringify(value)}; S3 buckets ` +
+    "are 3 to 63 characters of lowercase letters, digits, dots and hyphens";
+}
+
+// Each segment stays as written in the key (no percent-encoding, no climbing out with `..`).
+const PREFIX_SEGMENT = /^[A-Za-z0-9._~-]+$/;
+
+function prefixProblem(value: string): string | null {
+  const trimmed = value.replace(/^\/+|\/+$/g, "");
+  if (trimmed === "") return null;
+  const bad = trimmed.split("/").find((segment) =>
+    !PREFIX_SEGMENT.test(segment) || segment === "." || segment === ".."
+  );
+  return bad === undefined
+    ? null
+    : `the segment ${JSON.stringify(bad)} of ${
+      JSON.stringify(value)
+    } is empty, "." or "..", or holds characters other than letters, digits, . _ - ~`;
 }
 
 // The value may hold a password, so no message quotes it.
@@ -307,6 +360,30 @@ const SftpStorageSchema = z.strictObject({
   file_permissions: field(checkedString(fileModeProblem), 'an octal mode, e.g. "0640"'),
 });
 
+const ObjectStorageSchema = z.strictObject({
+  enabled: flag(),
+  endpoint: field(
+    checkedString(endpointProblem),
+    "the S3-compatible service root, e.g. https://s3.eu-west-1.amazonaws.com; plain http only " +
+      "for loopback, e.g. http://127.0.0.1:9000",
+  ),
+  bucket: field(checkedString(bucketProblem), "the bucket name, e.g. traceone"),
+  region: text('the bucket\'s region, e.g. eu-west-1 ("auto" for Cloudflare R2)'),
+  access_key_id: text('the access key id, e.g. "${S3_ACCESS_KEY_ID}"'),
+  secret_access_key: text('the secret access key, e.g. "${S3_SECRET_ACCESS_KEY}"', {
+    secret: true,
+  }),
+  prefix: field(
+    checkedString(prefixProblem),
+    'the key prefix objects go under, e.g. notifications; "" for the bucket root',
+  ),
+  path_style: flag(),
+  file_format: field(z.enum(FILE_FORMATS), "the stored file format"),
+  compress: flag(),
+  organize_by_date: flag(),
+  timeout: seconds("seconds one request to the object store may take, e.g. 30"),
+});
+
 const LocalStorageSchema = z.strictObject({
   enabled: flag(),
   base_path: text("the directory for notification files, e.g. ./notifications"),
@@ -317,7 +394,11 @@ const LocalStorageSchema = z.strictObject({
 });
 
 const StateSchema = z.strictObject({
-  kv_path: text("the Deno KV file, e.g. ./data/state.kv"),
+  kv_path: field(
+    z.string(),
+    'the Deno KV file (e.g. ./data/state.kv), a KV Connect URL (https://…), or "" for Deno ' +
+      "Deploy's own KV",
+  ),
   retention_days: field(z.int().min(1), "days journal entries are kept, e.g. 14"),
 });
 
@@ -405,6 +486,7 @@ export const FileConfigSchema = z.strictObject({
   monitoring: field(MonitoringSchema, "a mapping of polling settings"),
   sftp_storage: field(SftpStorageSchema, "a mapping of SFTP settings"),
   local_storage: field(LocalStorageSchema, "a mapping of local file settings"),
+  object_storage: field(ObjectStorageSchema, "a mapping of object storage (S3) settings"),
   state: field(StateSchema, "a mapping of state settings"),
   pipeline: field(PipelineSchema, "a mapping of delivery settings"),
   http: field(HttpSchema, "a mapping of HTTP server settings"),
@@ -505,6 +587,20 @@ function crossFieldIssues(tree: unknown): ConfigIssue[] {
           `"SHA256:…" that \`ssh-keyscan${port} ${host} | ssh-keygen -lf -\` prints after you ` +
           "checked it with the server's owner, or known_hosts_path to a known_hosts file)",
       });
+    }
+  }
+
+  const objects = tree.object_storage;
+  if (isMapping(objects) && objects.enabled === true) {
+    for (const key of ["endpoint", "bucket", "access_key_id", "secret_access_key"]) {
+      if (objects[key] == null) {
+        issues.push({
+          path: `object_storage.${key}`,
+          message: `required when object_storage.enabled is true (${
+            hintAt(["object_storage", key])
+          })`,
+        });
+      }
     }
   }
   return issues;

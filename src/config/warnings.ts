@@ -34,5 +34,33 @@ export function configWarnings(config: Config): ConfigIssue[] {
         "Thursday) (write names, e.g. MON-FRI, to say what you mean)",
     });
   }
+  warnings.push(...objectStorageWarnings(config));
+  return warnings;
+}
+
+/** An AWS endpoint names its region: `s3.eu-west-1.amazonaws.com`. */
+const AWS_REGIONAL_ENDPOINT = /^s3[.-]([a-z0-9-]+)\.amazonaws\.com$/;
+
+function objectStorageWarnings(config: Config): ConfigIssue[] {
+  const objects = config.object_storage;
+  if (!objects.enabled) return [];
+  const warnings: ConfigIssue[] = [];
+  const url = new URL(objects.endpoint);
+  const named = AWS_REGIONAL_ENDPOINT.exec(url.hostname)?.[1];
+  if (named !== undefined && named !== "dualstack" && named !== objects.region) {
+    warnings.push({
+      path: "object_storage.region",
+      message: `is ${objects.region} but the endpoint ${url.hostname} is in ${named}; AWS ` +
+        "refuses the signature or redirects (set both to the bucket's region)",
+    });
+  }
+  // A wildcard certificate covers one label: `my.bucket.s3.amazonaws.com` fails TLS.
+  if (!objects.path_style && url.protocol === "https:" && objects.bucket.includes(".")) {
+    warnings.push({
+      path: "object_storage.path_style",
+      message: `the bucket name ${objects.bucket} holds dots, which break TLS for virtual-hosted ` +
+        "buckets (set path_style: true)",
+    });
+  }
   return warnings;
 }

@@ -54,3 +54,12 @@ Deno.test("a remote state.kv_path is opened as a URL, never becomes a folder, an
     await Deno.remove(cwd, { recursive: true });
   }
 });
+
+Deno.test("an empty state.kv_path outside deploy.ts is STATE_KV_UNAVAILABLE saying it means Deno Deploy's own KV", async () => {
+  const config = configWithKv("", Deno.cwd());
+  await assert.rejects(
+    openStateKv(config),
+    (error: unknown) =>
+      error instanceof StateKvUnavailableError && /only deploy\.ts opens/.test(error.message),
+  );
+});

@@ -142,3 +142,62 @@ local_storage:
   assert.deepEqual(set.read, ["/srv/traceone"]);
   assert.deepEqual(set.write, ["/srv/traceone"]);
 });
+
+Deno.test("permissions of an object store: net to the endpoint's host and port, the bucket's own host when virtual-hosted", () => {
+  const text = (endpoint: string, pathStyle: boolean) => `
+simulator:
+  enabled: true
+database:
+  enabled: false
+local_storage:
+  enabled: false
+http:
+  enabled: false
+object_storage:
+  enabled: true
+  endpoint: "${endpoint}"
+  bucket: traceone
+  access_key_id: AKID
+  secret_access_key: "\${S3_SECRET_ACCESS_KEY}"
+  path_style: ${pathStyle}
+`;
+  const netOf = (endpoint: string, pathStyle: boolean) =>
+    permissionsFor(
+      parseConfig(text(endpoint, pathStyle), {
+        source: null,
+        env: (name) => name === "S3_SECRET_ACCESS_KEY" ? "s3-secret-value" : undefined,
+        cwd: "/opt/traceone",
+        home: null,
+      }),
+      { configPath: null, variables: ["S3_SECRET_ACCESS_KEY"], sourceRoot: null },
+    ).net;
+  assert.deepEqual(netOf("https://s3.eu-west-1.amazonaws.com", true), [
+    "127.0.0.1",
+    "s3.eu-west-1.amazonaws.com:443",
+  ]);
+  assert.deepEqual(netOf("https://s3.eu-west-1.amazonaws.com", false), [
+    "127.0.0.1",
+    "traceone.s3.eu-west-1.amazonaws.com:443",
+  ]);
+  // A loopback MinIO on its own port: already covered by the simulator's bare 127.0.0.1.
+  assert.deepEqual(netOf("http://127.0.0.1:9000", true), ["127.0.0.1"]);
+  assert.deepEqual(netOf("http://localhost:9000/", true), ["127.0.0.1", "localhost:9000"]);
+});
+
+Deno.test("a KV Connect state.kv_path: net to its host and DENO_KV_ACCESS_TOKEN, no folder", () => {
+  const text = `
+simulator:
+  enabled: true
+database:
+  enabled: false
+local_storage:
+  enabled: false
+state:
+  kv_path: "https://kv.example.com:4512"
+`;
+  const set = permissionsFor(load(text), { configPath: null, variables: [], sourceRoot: null });
+  assert.deepEqual(set.read, []);
+  assert.deepEqual(set.write, []);
+  assert.ok(set.net.includes("kv.example.com:4512"), set.net.join(","));
+  assert.ok(set.env.includes("DENO_KV_ACCESS_TOKEN"));
+});

@@ -33,6 +33,21 @@ Deno.test("resolveConfig fills every default", () => {
   assert.equal(config.sftp_storage.enabled, false);
   assert.equal(config.sftp_storage.port, 22);
   assert.equal(config.sftp_storage.connections, 4);
+  assert.deepEqual({ ...config.object_storage, secret_access_key: null }, {
+    enabled: false,
+    endpoint: "",
+    bucket: "",
+    region: "us-east-1",
+    access_key_id: "",
+    secret_access_key: null,
+    prefix: "notifications",
+    path_style: true,
+    file_format: "json",
+    compress: false,
+    organize_by_date: true,
+    timeout: 30,
+  });
+  assert.ok(config.object_storage.secret_access_key.isEmpty);
   assert.equal(config.local_storage.base_path, "/srv/traceone/notifications");
   assert.equal(config.local_storage.file_permissions, 0o640);
   assert.deepEqual(config.state, { kv_path: "/srv/traceone/data/state.kv", retention_days: 14 });
@@ -145,6 +160,7 @@ Deno.test("resolveConfig wraps every secret", () => {
     dnb_api: CREDENTIALS,
     sftp_storage: { password: "Pw-1", passphrase: "Pp-2" },
     http: { auth_token: "Tok-3-a7c1e9b5d3f2a8c6e4b0d9f1a3c5e7b9" },
+    object_storage: { secret_access_key: "S3-Secret-4" },
   });
   const secrets = [
     config.dnb_api.client_secret,
@@ -152,6 +168,7 @@ Deno.test("resolveConfig wraps every secret", () => {
     config.sftp_storage.password,
     config.sftp_storage.passphrase,
     config.http.auth_token,
+    config.object_storage.secret_access_key,
   ];
   for (const secret of secrets) assert.ok(secret instanceof Secret);
   assert.deepEqual(secrets.map((secret) => secret?.reveal()), [
@@ -160,11 +177,29 @@ Deno.test("resolveConfig wraps every secret", () => {
     "Pw-1",
     "Pp-2",
     "Tok-3-a7c1e9b5d3f2a8c6e4b0d9f1a3c5e7b9",
+    "S3-Secret-4",
   ]);
   const printed = JSON.stringify(config);
-  for (const value of ["Sec-3e9a", "Pw-1", "Pp-2", "Tok-3-a7c1e9b5d3f2a8c6e4b0d9f1a3c5e7b9"]) {
+  for (
+    const value of [
+      "Sec-3e9a",
+      "Pw-1",
+      "Pp-2",
+      "Tok-3-a7c1e9b5d3f2a8c6e4b0d9f1a3c5e7b9",
+      "S3-Secret-4",
+    ]
+  ) {
     assert.ok(!printed.includes(value));
   }
+});
+
+Deno.test("resolveConfig trims the object store's endpoint and prefix of their slashes", () => {
+  const config = resolveWith({
+    dnb_api: CREDENTIALS,
+    object_storage: { endpoint: "http://127.0.0.1:9000/", prefix: "/archive/dnb/" },
+  });
+  assert.equal(config.object_storage.endpoint, "http://127.0.0.1:9000");
+  assert.equal(config.object_storage.prefix, "archive/dnb");
 });
 
 Deno.test("resolveConfig gives simulator credentials only when the simulator is enabled", () => {

@@ -57,7 +57,7 @@ Deno.test("validateFileConfig rejects unknown keys, listing the known ones", () 
     "dnb_api.ratelimit: unknown key (expected one of: base_url, client_id, client_secret, rate_limit, token_version, token_refresh_buffer, timeout, max_retries, retry_base_delay, retry_max_delay, circuit_breaker, subject_paths, replay_max_notifications, retry_after_max, max_response_bytes; did you mean rate_limit?)",
   ]);
   assert.deepEqual(problems({ sftp: { enabled: true } }), [
-    "sftp: unknown key (expected one of: environment, debug, dnb_api, database, monitoring, sftp_storage, local_storage, state, pipeline, http, simulator)",
+    "sftp: unknown key (expected one of: environment, debug, dnb_api, database, monitoring, sftp_storage, local_storage, object_storage, state, pipeline, http, simulator)",
   ]);
   assert.deepEqual(problems({ dnb_api: { ...CREDENTIALS, circuit_breaker: { treshold: 3 } } }), [
     "dnb_api.circuit_breaker.treshold: unknown key (expected one of: failure_threshold, reset_timeout)",
@@ -77,9 +77,8 @@ Deno.test("validateFileConfig reports values out of range", () => {
   assert.deepEqual(problems({ http: { port: 70000 } }), [
     "http.port: must be at most 65535, got number 70000 (the port to listen on, 0 to 65535, e.g. 8080)",
   ]);
-  assert.deepEqual(problems({ state: { kv_path: "" } }), [
-    "state.kv_path: must not be empty (the Deno KV file, e.g. ./data/state.kv)",
-  ]);
+  // "" is Deno Deploy's own KV (deploy.ts); the CLI refuses it when opening the state.
+  assert.deepEqual(problems({ state: { kv_path: "" } }), []);
 });
 
 Deno.test("validateFileConfig lists the allowed values of an enum", () => {
@@ -174,6 +173,56 @@ Deno.test("validateFileConfig demands host, user and a login method for an enabl
   assert.deepEqual(problems({ sftp_storage: { hostname: "h" } }), []);
 });
 
+Deno.test("validateFileConfig demands endpoint, bucket and credentials for an enabled object store", () => {
+  assert.deepEqual(problems({ object_storage: { enabled: true } }), [
+    "object_storage.endpoint: required when object_storage.enabled is true (the S3-compatible service root, e.g. https://s3.eu-west-1.amazonaws.com; plain http only for loopback, e.g. http://127.0.0.1:9000)",
+    "object_storage.bucket: required when object_storage.enabled is true (the bucket name, e.g. traceone)",
+    'object_storage.access_key_id: required when object_storage.enabled is true (the access key id, e.g. "${S3_ACCESS_KEY_ID}")',
+    'object_storage.secret_access_key: required when object_storage.enabled is true (the secret access key, e.g. "${S3_SECRET_ACCESS_KEY}")',
+  ]);
+  const complete = {
+    enabled: true,
+    endpoint: "https://s3.eu-west-1.amazonaws.com",
+    bucket: "traceone",
+    access_key_id: "AKID",
+    secret_access_key: "s3-Secret-Value-1",
+  };
+  assert.deepEqual(problems({ object_storage: complete }), []);
+  assert.deepEqual(problems({ object_storage: { bucket: "x" } }), [
+    'object_storage.bucket: not a bucket name: "x"; S3 buckets are 3 to 63 characters of lowercase letters, digits, dots and hyphens (the bucket name, e.g. traceone)',
+  ]);
+});
+
+Deno.test("object_storage.endpoint: https, plain http for loopback only, no path or credentials", () => {
+  const endpoint = (value: string) =>
+    problems({ object_storage: { endpoint: value } }).map((message) =>
+      message.replace(/ \(the S3-compatible service root.*\)$/, "")
+    );
+  assert.deepEqual(endpoint("https://s3.eu-west-1.amazonaws.com"), []);
+  assert.deepEqual(endpoint("https://acct.r2.cloudflarestorage.com/"), []);
+  assert.deepEqual(endpoint("http://127.0.0.1:9000"), []);
+  assert.deepEqual(endpoint("http://s3.example.com"), [
+    'object_storage.endpoint: plain http is allowed only for loopback hosts (127.0.0.1, ::1, localhost), got "http://s3.example.com"',
+  ]);
+  assert.deepEqual(endpoint("https://s3.example.com/traceone"), [
+    'object_storage.endpoint: must be the service root without a path, query or bucket, got "https://s3.example.com/traceone" (the bucket goes in object_storage.bucket)',
+  ]);
+  assert.deepEqual(endpoint("https://key:pw@s3.example.com"), [
+    "object_storage.endpoint: must not hold credentials (give them as access_key_id and secret_access_key)",
+  ]);
+});
+
+Deno.test("object_storage.prefix: segments that stay as written, nothing that climbs", () => {
+  const prefix = (value: string) => problems({ object_storage: { prefix: value } });
+  assert.deepEqual(prefix("notifications"), []);
+  assert.deepEqual(prefix("/archive/dnb/"), []);
+  assert.deepEqual(prefix(""), []);
+  for (const bad of ["a/../b", "a//b", "a b", "ä"]) {
+    assert.equal(prefix(bad).length, 1, bad);
+    assert.match(prefix(bad)[0], /^object_storage\.prefix: the segment/);
+  }
+});
+
 Deno.test("validateFileConfig never repeats a secret's value", () => {
   const secret = 918273645546372;
   const messages = problems({
@@ -206,7 +255,7 @@ Deno.test("validateFileConfig reports every problem at once", () => {
     'environment: unknown value "prod" (expected one of: development, test, staging, production)',
     'monitoring.polling_interval: expected a number, got string "often" (seconds between polls, e.g. 300)',
     "monitoring.max_notifications: must be at most 100, got number 500 (notifications per pull, 1 to 100)",
-    "colour: unknown key (expected one of: environment, debug, dnb_api, database, monitoring, sftp_storage, local_storage, state, pipeline, http, simulator)",
+    "colour: unknown key (expected one of: environment, debug, dnb_api, database, monitoring, sftp_storage, local_storage, object_storage, state, pipeline, http, simulator)",
     "sftp_storage: no way to log in (give private_key_path or password when sftp_storage.enabled is true)",
     "sftp_storage.host_key_fingerprint: the SFTP server's host key must be pinned (set host_key_fingerprint to the \"SHA256:…\" that `ssh-keyscan h | ssh-keygen -lf -` prints after you checked it with the server's owner, or known_hosts_path to a known_hosts file)",
   ]);

@@ -10,6 +10,7 @@ const SECRETS = {
   SFTP_PASSWORD: "Sftp-Password-9e21",
   SFTP_PASSPHRASE: "Key-Passphrase-77aa",
   HTTP_TOKEN: "Http-Token-3f0c-7a1b9d2e5c8f4a6b0d",
+  S3_SECRET_ACCESS_KEY: "S3-Secret-Key-e0b1c2",
 };
 
 const TEXT = `
@@ -27,6 +28,13 @@ sftp_storage:
   passphrase: "\${SFTP_PASSPHRASE}"
 http:
   auth_token: "\${HTTP_TOKEN}"
+object_storage:
+  enabled: true
+  endpoint: https://s3.eu-west-1.amazonaws.com
+  bucket: traceone
+  region: eu-west-1
+  access_key_id: AKIDSHOWN
+  secret_access_key: "\${S3_SECRET_ACCESS_KEY}"
 `;
 
 function configWithSecrets(): Config {
@@ -47,6 +55,8 @@ Deno.test("showConfig prints no secret", () => {
   assert.match(shown, /^ {2}password: "\*\*\*"$/m);
   assert.match(shown, /^ {2}passphrase: "\*\*\*"$/m);
   assert.match(shown, /^ {2}auth_token: "\*\*\*"$/m);
+  assert.match(shown, /^ {2}secret_access_key: "\*\*\*"$/m);
+  assert.match(shown, /^ {2}access_key_id: AKIDSHOWN$/m);
   assert.match(shown, /^ {2}url: postgresql:\/\/traceone:\*\*\*@db\.internal:5432\/traceone$/m);
 });
 

@@ -60,3 +60,39 @@ Deno.test("a schedule with weekday numbers warns that 1 is Sunday; names do not"
     [],
   );
 });
+
+Deno.test("an object store whose region differs from its AWS endpoint's, or a dotted virtual-hosted bucket, warns", () => {
+  const store = (lines: string[]) => [
+    ...HEAD,
+    "object_storage:",
+    "  enabled: true",
+    "  access_key_id: AKID",
+    "  secret_access_key: s3-secret-for-warnings",
+    ...lines.map((line) => `  ${line}`),
+  ];
+  const warned = (lines: string[]) => configWarnings(parse(store(lines)));
+  const mismatch = warned(["endpoint: https://s3.eu-west-1.amazonaws.com", "bucket: traceone"]);
+  assert.deepEqual(mismatch.map((warning) => warning.path), ["object_storage.region"]);
+  assert.match(
+    mismatch[0].message,
+    /is us-east-1 but the endpoint s3\.eu-west-1\.amazonaws\.com is in eu-west-1/,
+  );
+  assert.deepEqual(
+    warned([
+      "endpoint: https://s3.eu-west-1.amazonaws.com",
+      "bucket: traceone",
+      "region: eu-west-1",
+    ]),
+    [],
+  );
+  const dotted = warned([
+    "endpoint: https://storage.example.com",
+    "bucket: my.bucket",
+    "path_style: false",
+  ]);
+  assert.deepEqual(dotted.map((warning) => warning.path), ["object_storage.path_style"]);
+  assert.deepEqual(
+    warned(["endpoint: https://acct.r2.cloudflarestorage.com", "bucket: traceone", "region: auto"]),
+    [],
+  );
+});

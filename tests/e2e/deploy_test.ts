@@ -9,6 +9,13 @@ import { openDatabase } from "../../src/db/database.ts";
 import { startSimulator } from "../../src/sim/server.ts";
 import { readLinesUntil } from "../helpers/cli.ts";
 import { NEEDS_POSTGRES, postgresAvailable, startPostgres } from "../helpers/postgres.ts";
+import {
+  S3RVER_ACCESS_KEY_ID,
+  S3RVER_NEEDS,
+  S3RVER_SECRET_ACCESS_KEY,
+  s3rverAvailable,
+  startS3rver,
+} from "../helpers/s3rver.ts";
 import { until } from "../helpers/wait.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -32,6 +39,20 @@ async function listTree(dir: string): Promise<string[]> {
     }
   }
   return found.sort();
+}
+
+/** The notification ids in every object s3rver holds (it keeps each as `<key>._S3rver_object`). */
+async function objectIds(dir: string): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const entry of Deno.readDir(dir)) {
+    const path = `${dir}/${entry.name}`;
+    if (entry.isDirectory) ids.push(...await objectIds(path));
+    else if (entry.name.endsWith(".json._S3rver_object")) {
+      const content = JSON.parse(await Deno.readTextFile(path));
+      ids.push(...content.notifications.map((n: { id: string }) => n.id));
+    }
+  }
+  return ids;
 }
 
 function spawnDeploy(options: { cwd: string; kvDir: string; env: Record<string, string> }) {
@@ -96,10 +117,14 @@ Deno.test("deploy.ts with a configuration a deployment may not run is a configur
   }
 });
 
+const withPostgres = postgresAvailable();
+
 Deno.test({
   name:
-    `deploy.ts: config from TRACEONE_CONFIG_YAML, the cron job stores every notification in PostgreSQL, writes only its KV folder, /status behind the token ${NEEDS_POSTGRES}`,
-  ignore: !postgresAvailable(),
+    `deploy.ts: config from TRACEONE_CONFIG_YAML, the cron job stores every notification in object storage${
+      withPostgres ? " and PostgreSQL" : ` (PostgreSQL skipped: ${NEEDS_POSTGRES})`
+    }, writes only its KV folder, /status behind the token (${S3RVER_NEEDS})`,
+  ignore: !s3rverAvailable(),
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
@@ -108,7 +133,8 @@ Deno.test({
       rateLimit: 0,
       registrations: [{ reference: REF, duns: ["081466849", "268909075"] }],
     });
-    const postgres = await startPostgres();
+    await using s3 = await startS3rver("traceone-deploy");
+    const postgres = withPostgres ? await startPostgres() : null;
     const cwd = await Deno.makeTempDir({ prefix: "traceone-deploy-" });
     const kvDir = await Deno.makeTempDir({ prefix: "traceone-deploy-kv-" });
     const registration = sim.state.registrations.get(REF)!;
@@ -130,9 +156,15 @@ Deno.test({
           "  polling_interval: 60",
           "local_storage:",
           "  enabled: false",
-          "database:",
+          "object_storage:",
           "  enabled: true",
-          '  url: "${DATABASE_URL}"',
+          '  endpoint: "${S3_ENDPOINT}"',
+          '  bucket: "traceone-deploy"',
+          '  access_key_id: "${S3_ACCESS_KEY_ID}"',
+          '  secret_access_key: "${S3_SECRET_ACCESS_KEY}"',
+          "database:",
+          `  enabled: ${postgres !== null}`,
+          ...(postgres ? ['  url: "${DATABASE_URL}"'] : []),
           "state:",
           `  kv_path: "${kvDir}/state.kv"`,
           "http:",
@@ -141,7 +173,10 @@ Deno.test({
         DNB_BASE_URL: sim.url,
         DNB_CLIENT_ID: CLIENT.clientId,
         DNB_CLIENT_SECRET: CLIENT.clientSecret,
-        DATABASE_URL: postgres.url,
+        S3_ENDPOINT: s3.endpoint,
+        S3_ACCESS_KEY_ID: S3RVER_ACCESS_KEY_ID,
+        S3_SECRET_ACCESS_KEY: S3RVER_SECRET_ACCESS_KEY,
+        ...(postgres ? { DATABASE_URL: postgres.url } : {}),
         TRACEONE_HTTP_TOKEN: HTTP_TOKEN,
       },
     });
@@ -159,6 +194,7 @@ Deno.test({
       assert.equal(refused.status, 401, "/status needs the token");
 
       const rows = async () => {
+        if (postgres === null) return [];
         const database = await openDatabase({
           enabled: true,
           url: new Secret(postgres.url),
@@ -173,13 +209,20 @@ Deno.test({
           await database.close();
         }
       };
+      const stored = async () =>
+        (await objectIds(s3.dir).catch(() => [])).length === 150 &&
+        (postgres === null || (await rows()).length === 150);
       // Deno.cron runs at the top of the minute: at most about a minute away.
-      await until(async () => (await rows()).length === 150, "the cron job to store all 150", {
-        limitMs: 100_000,
-        intervalMs: 1000,
-      });
-      const ids = (await rows()).map((row) => row.id);
-      assert.equal(new Set(ids).size, 150, "each notification once");
+      await until(stored, "the cron job to store all 150", { limitMs: 100_000, intervalMs: 1000 });
+      const inObjects = await objectIds(s3.dir);
+      assert.equal(new Set(inObjects).size, 150, "each notification once in object storage");
+      if (postgres) {
+        assert.deepEqual(
+          new Set((await rows()).map((row) => row.id)),
+          new Set(inObjects),
+          "PostgreSQL holds the same notifications",
+        );
+      }
 
       const status = await (await fetch(`${base}/status`, {
         headers: { authorization: `Bearer ${HTTP_TOKEN}` },
@@ -195,11 +238,11 @@ Deno.test({
       await (await stdout).finished;
       const log = errors.lines.join("\n");
       assert.doesNotMatch(log, /NotCapable|Requires \w+ access/, log.slice(-2000));
-      for (const secret of [CLIENT.clientSecret, HTTP_TOKEN, postgres.password]) {
+      for (const secret of [CLIENT.clientSecret, HTTP_TOKEN, postgres?.password ?? HTTP_TOKEN]) {
         assert.ok(!log.includes(secret), "no secret in the log");
       }
       await sim.shutdown();
-      await postgres.destroy();
+      await postgres?.destroy();
       await Deno.remove(cwd, { recursive: true });
       await Deno.remove(kvDir, { recursive: true });
     }
