@@ -3,7 +3,8 @@ import { parseDunsList } from "../model/duns.ts";
 import { normalizeDuns } from "../model/duns.ts";
 import type { Information, RegistrationSpec } from "../dnb/registrations_api.ts";
 import type { CliIo } from "./io.ts";
-import { markRegistrationsChanged } from "../pipeline/mod.ts";
+import { appendAudit, markRegistrationsChanged, recordSubjects } from "../pipeline/mod.ts";
+import { registerSyncCommand } from "./sync_command.ts";
 import { catchInterrupt } from "./interrupt.ts";
 import { duration, Progress } from "./progress.ts";
 import type { Runtime } from "./runtime.ts";
@@ -152,6 +153,8 @@ export function registerRegistrationCommands(
         );
       })
     );
+
+  registerSyncCommand(registrations, deps);
 }
 
 interface SubjectOptions {
@@ -194,8 +197,22 @@ async function changeSubjects(args: {
     throw new UsageError(`registrations ${action}: no valid DUNS to send`);
   }
 
-  await deps.withRuntime(args.command, async ({ client }) => {
+  await deps.withRuntime(args.command, async ({ client, kv }) => {
     const api = client.registrations;
+    // What this service added and removed: `registrations sync` works from it (sync_command.ts).
+    const remember = async (duns: string[], info: Information | null) => {
+      const at = new Date().toISOString();
+      await recordSubjects(kv, { reference: ref, duns, present: action === "add", at });
+      await appendAudit(kv, {
+        at,
+        registration: ref,
+        action,
+        source: action,
+        duns,
+        outcome: "ok",
+        detail: info ? [info.code, info.message].filter(Boolean).join(" ") || null : null,
+      });
+    };
     const total = list.duns.length;
     const progress = new Progress(io, { label: action, unit: "DUNS", total });
     const interrupt = catchInterrupt();
@@ -208,6 +225,7 @@ async function changeSubjects(args: {
           const info = action === "add"
             ? await api.addSubjects(ref, chunk)
             : await api.removeSubjects(ref, chunk);
+          await remember(chunk, info);
           done = Math.min(total, start + BATCH_SIZE);
           progress.update(done);
           if (done === total) {
@@ -218,9 +236,10 @@ async function changeSubjects(args: {
       } else {
         for (const duns of list.duns) {
           if (interrupt.requested) break;
-          const { outcome } = action === "add"
+          const { outcome, info } = action === "add"
             ? await api.addSubject(ref, duns)
             : await api.removeSubject(ref, duns);
+          await remember([duns], info);
           counts[outcome] = (counts[outcome] ?? 0) + 1;
           done++;
           if (total <= 20) io.out(`${duns}: ${outcome.replace("_", " ")}`);

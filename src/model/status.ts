@@ -103,6 +103,21 @@ export interface PipelineStatus {
   journal: JournalState;
   /** Dead letters per sink (`validation` for notifications that failed validation). */
   deadLetters: Record<string, number>;
+  /** The latest changes this service made to registrations' subjects, newest first. */
+  subjectChanges: SubjectChangeState[];
+}
+
+/** One request batch of `registrations add/remove/sync`, from the audit log. */
+export interface SubjectChangeState {
+  at: string;
+  registration: string;
+  action: "add" | "remove";
+  source: string;
+  count: number;
+  /** The first few DUNS of the batch. */
+  sample: string[];
+  outcome: "ok" | "failed";
+  detail: string | null;
 }
 
 export interface Readiness {

@@ -11,6 +11,9 @@ export type { RecoveryResult, TickOutcome, TickResult } from "./monitor.ts";
 export type { NotificationHandler } from "./handler_sink.ts";
 export { markRegistrationsChanged } from "./registration_list.ts";
 export { cronForInterval } from "./schedule.ts";
+export { recordedSubjects, recordSubjects } from "./subject_record.ts";
+export { readDunsExport } from "./duns_export.ts";
+export { appendAudit, type AuditEntry, latestAudit } from "./audit_log.ts";
 export {
   healthSummary,
   readinessOf,

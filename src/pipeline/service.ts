@@ -30,6 +30,10 @@ import {
 } from "./registration_list.ts";
 import { cronJobName, type ScheduleHandle, startSchedule } from "./schedule.ts";
 import { maskKnownSecrets } from "../model/secret.ts";
+import { latestAudit } from "./audit_log.ts";
+
+/** Audit entries `/status` and the dashboard show. */
+const SUBJECT_CHANGES_SHOWN = 20;
 
 export interface ServiceOptions {
   config: Config;
@@ -569,6 +573,17 @@ export class MonitoringService {
         oldestUndeliveredAt: await this.#oldestUndelivered(sinks),
       },
       deadLetters: await this.deadLetters.countBySink(),
+      subjectChanges: (await latestAudit(this.#options.kv, { limit: SUBJECT_CHANGES_SHOWN }))
+        .map((entry) => ({
+          at: entry.at,
+          registration: entry.registration,
+          action: entry.action,
+          source: entry.source,
+          count: entry.duns.length,
+          sample: entry.duns.slice(0, 5),
+          outcome: entry.outcome,
+          detail: masked(entry.detail),
+        })),
     };
   }
 

@@ -6,6 +6,7 @@ import type {
   Readiness,
   RegistrationState,
   SinkState,
+  SubjectChangeState,
 } from "../model/status.ts";
 
 /** A Retry-After shorter than this is ordinary pacing, not a registration parked. */
@@ -52,6 +53,8 @@ export interface StatusJson {
     oldest_undelivered_at: string | null;
   };
   dead_letters: Record<string, number>;
+  /** The latest changes to registrations' subjects (`registrations add/remove/sync`). */
+  subject_changes: SubjectChangeState[];
   [sink: string]: unknown;
 }
 
@@ -127,6 +130,7 @@ export function statusJson(status: PipelineStatus): StatusJson {
       oldest_undelivered_at: status.journal.oldestUndeliveredAt,
     },
     dead_letters: status.deadLetters,
+    subject_changes: status.subjectChanges,
   };
   for (const sink of status.sinks) json[sink.name] = sinkJson(sink);
   return json;
@@ -141,6 +145,7 @@ export const STATUS_SECTIONS: readonly string[] = [
   "notification_handlers",
   "journal",
   "dead_letters",
+  "subject_changes",
 ];
 
 function registrationJson(registration: RegistrationState): RegistrationJson {

@@ -814,6 +814,7 @@ function pipelineStatus(failingSince: string | null): PipelineStatus {
       oldestUndeliveredAt: null,
     },
     deadLetters: { validation: 2, sql: 1 },
+    subjectChanges: [],
   };
 }
 

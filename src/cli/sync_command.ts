@@ -1,0 +1,253 @@
+import type { Command } from "commander";
+import { openDatabase } from "../db/database.ts";
+import { queryDunsColumn } from "../db/duns_query.ts";
+import { checkRemovalLimit, planSubjectSync, type SubjectSyncPlan } from "../dnb/subject_sync.ts";
+import { parseDunsList } from "../model/duns.ts";
+import { appendAudit, readDunsExport, recordedSubjects, recordSubjects } from "../pipeline/mod.ts";
+import type { CliIo } from "./io.ts";
+import { catchInterrupt } from "./interrupt.ts";
+import { Progress } from "./progress.ts";
+import type { Runtime } from "./runtime.ts";
+import { UsageError } from "./usage_error.ts";
+
+export interface SyncCommandDeps {
+  io: CliIo;
+  withRuntime<T>(command: Command, work: (runtime: Runtime) => Promise<T>): Promise<T>;
+}
+
+interface SyncOptions {
+  file?: string;
+  fromSql?: string;
+  exportFile?: string;
+  dryRun?: boolean;
+  maxRemovePercent: string;
+  force?: boolean;
+}
+
+/** DUNS per add or remove request (D&B's batch calls take lists). */
+const BATCH_SIZE = 1_000;
+
+/** `registrations sync REF`: makes a registration hold exactly the customer's own list. */
+export function registerSyncCommand(registrations: Command, deps: SyncCommandDeps): void {
+  registrations.command("sync <ref>")
+    .description(
+      "add and remove DUNS so the registration holds exactly the list in --file or --from-sql; " +
+        "shows the plan first",
+    )
+    .option("--file <path>", "the wanted DUNS: one per line, or CSV with a duns column")
+    .option("--from-sql <query>", 'the wanted DUNS from the configured database: "SELECT duns …"')
+    .option(
+      "--export-file <path>",
+      "the registration's subjects as D&B exported them (DunsExport zip or text); without it, " +
+        "this service's record of what it added, each removal checked with D&B first",
+    )
+    .option("--dry-run", "show the plan, change nothing")
+    .option("--max-remove-percent <n>", "refuse to remove more than this share at once", "10")
+    .option("--force", "remove even past --max-remove-percent, or with invalid lines")
+    .action((ref: string, options: SyncOptions, command: Command) =>
+      syncRegistration({ ref, options, command, deps })
+    );
+}
+
+async function syncRegistration(args: {
+  ref: string;
+  options: SyncOptions;
+  command: Command;
+  deps: SyncCommandDeps;
+}): Promise<void> {
+  const { ref, options, deps } = args;
+  const { io } = deps;
+  if ((options.file === undefined) === (options.fromSql === undefined)) {
+    throw new UsageError("registrations sync: give the wanted list with --file or --from-sql");
+  }
+  const maxPercent = Number(options.maxRemovePercent);
+  if (!Number.isFinite(maxPercent) || maxPercent < 0 || maxPercent > 100) {
+    throw new UsageError(
+      `--max-remove-percent: expected a number 0–100, got "${options.maxRemovePercent}"`,
+    );
+  }
+  await deps.withRuntime(args.command, async (runtime) => {
+    const wanted = parseDunsList(await wantedText(runtime, options));
+    for (const bad of wanted.invalid) {
+      io.err(
+        `${options.file ?? "--from-sql"}:${bad.line}: "${bad.text.trim()}" is not a DUNS: ` +
+          bad.reason,
+      );
+    }
+    let exported: Set<string> | null = null;
+    if (options.exportFile) {
+      const read = await readDunsExport(options.exportFile).catch((error) => {
+        throw new UsageError(`--export-file: cannot read ${options.exportFile}: ${error.message}`);
+      });
+      exported = read.duns;
+    }
+    const plan = planSubjectSync({
+      desired: wanted.duns,
+      exported,
+      recorded: await recordedSubjects(runtime.kv, ref),
+    });
+    if (plan.basis === "record" && plan.removes.length > 0) {
+      plan.removes = await confirmPresent(runtime, ref, plan.removes, io);
+    }
+    printPlan(io, { ref, plan, exportFile: options.exportFile, invalid: wanted.invalid.length });
+
+    let refusal: string | null = null;
+    try {
+      checkRemovalLimit(plan, { maxPercent, force: options.force ?? false, reference: ref });
+    } catch (error) {
+      refusal = (error as Error).message;
+    }
+    if (wanted.invalid.length > 0 && !options.force) {
+      refusal ??= `refused: ${wanted.invalid.length} invalid line(s) in the list (listed above); ` +
+        "fix them, or pass --force (their DUNS would otherwise be removed)";
+    }
+    if (options.dryRun) {
+      io.out(
+        refusal
+          ? `dry run: nothing changed; applying would be ${refusal}`
+          : "dry run: nothing changed",
+      );
+      return;
+    }
+    if (refusal) {
+      io.err(`error: ${refusal}`);
+      io.setExitCode(1);
+      return;
+    }
+    await applyPlan(runtime, { ref, plan, io });
+  });
+}
+
+async function wantedText(runtime: Runtime, options: SyncOptions): Promise<string> {
+  if (options.file) {
+    try {
+      return await Deno.readTextFile(options.file);
+    } catch (error) {
+      throw new UsageError(`--file: cannot read ${options.file}: ${(error as Error).message}`);
+    }
+  }
+  const url = runtime.config.database.url.reveal();
+  if (url === "") throw new UsageError("--from-sql: no database.url in the configuration");
+  const database = await openDatabase(runtime.config.database);
+  try {
+    return (await queryDunsColumn(database, options.fromSql!)).join("\n");
+  } finally {
+    await database.close();
+  }
+}
+
+/** The removal candidates from the record that D&B still lists; the rest leave the record. */
+async function confirmPresent(
+  runtime: Runtime,
+  ref: string,
+  candidates: string[],
+  io: CliIo,
+): Promise<string[]> {
+  const progress = new Progress(io, { label: "check", unit: "DUNS", total: candidates.length });
+  const present: string[] = [];
+  const gone: string[] = [];
+  try {
+    for (const [index, duns] of candidates.entries()) {
+      if (await runtime.client.registrations.checkSubject(ref, duns)) present.push(duns);
+      else gone.push(duns);
+      progress.update(index + 1);
+    }
+  } finally {
+    progress.stop();
+  }
+  await recordSubjects(runtime.kv, {
+    reference: ref,
+    duns: gone,
+    present: false,
+    at: new Date().toISOString(),
+  });
+  return present;
+}
+
+function printPlan(
+  io: CliIo,
+  args: { ref: string; plan: SubjectSyncPlan; exportFile?: string; invalid: number },
+): void {
+  const { plan } = args;
+  const basis = plan.basis === "export"
+    ? `D&B's export ${args.exportFile}`
+    : "this service's record (removals checked with D&B)";
+  io.out(`sync plan for ${args.ref} (current list: ${basis}, ${plan.current} subjects):`);
+  io.out(`  add     ${plan.adds.length}${sample(plan.adds)}`);
+  io.out(`  remove  ${plan.removes.length}${sample(plan.removes)}`);
+  io.out(`  keep    ${plan.unchanged}`);
+  if (args.invalid > 0) io.out(`  invalid ${args.invalid} line(s), not used (listed above)`);
+}
+
+function sample(duns: string[]): string {
+  if (duns.length === 0) return "";
+  const shown = duns.slice(0, 5).join(", ");
+  return duns.length > 5 ? ` (${shown}, …)` : ` (${shown})`;
+}
+
+async function applyPlan(
+  runtime: Runtime,
+  args: { ref: string; plan: SubjectSyncPlan; io: CliIo },
+): Promise<void> {
+  const { ref, plan, io } = args;
+  const api = runtime.client.registrations;
+  const total = plan.adds.length + plan.removes.length;
+  const progress = new Progress(io, { label: "sync", unit: "DUNS", total });
+  const interrupt = catchInterrupt();
+  const done = { add: 0, remove: 0 };
+  try {
+    for (const action of ["add", "remove"] as const) {
+      const list = action === "add" ? plan.adds : plan.removes;
+      for (let start = 0; start < list.length && !interrupt.requested; start += BATCH_SIZE) {
+        const chunk = list.slice(start, start + BATCH_SIZE);
+        const at = new Date().toISOString();
+        try {
+          const info = action === "add"
+            ? await api.addSubjects(ref, chunk)
+            : await api.removeSubjects(ref, chunk);
+          await recordSubjects(runtime.kv, {
+            reference: ref,
+            duns: chunk,
+            present: action === "add",
+            at,
+          });
+          await appendAudit(runtime.kv, {
+            at,
+            registration: ref,
+            action,
+            source: "sync",
+            duns: chunk,
+            outcome: "ok",
+            detail: [info.code, info.message].filter(Boolean).join(" ") || null,
+          });
+        } catch (error) {
+          await appendAudit(runtime.kv, {
+            at,
+            registration: ref,
+            action,
+            source: "sync",
+            duns: chunk,
+            outcome: "failed",
+            detail: error instanceof Error ? error.message : String(error),
+          });
+          throw error;
+        }
+        done[action] += chunk.length;
+        progress.update(done.add + done.remove);
+      }
+    }
+  } finally {
+    progress.stop();
+    interrupt.dispose();
+  }
+  const summary = `${done.add} added, ${done.remove} removed`;
+  if (interrupt.requested && done.add + done.remove < total) {
+    io.err(
+      `interrupted: ${summary} of ${total}; running the same sync again finishes it (the plan is ` +
+        "computed afresh)",
+    );
+    io.setExitCode(130);
+    return;
+  }
+  io.out(`synced ${ref}: ${summary}`);
+}

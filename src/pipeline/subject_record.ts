@@ -1,0 +1,32 @@
+/**
+ * The subjects this service added to each registration and has not removed: the current list
+ * `registrations sync` works from when no D&B export is at hand (src/dnb/subject_sync.ts).
+ * One KV entry per DUNS, so lists of any length fit.
+ */
+const PREFIX = "subjects";
+/** Mutations per atomic commit (Deno KV allows 1,000). */
+const CHUNK = 500;
+
+export async function recordedSubjects(kv: Deno.Kv, reference: string): Promise<Set<string>> {
+  const found = new Set<string>();
+  for await (const entry of kv.list({ prefix: [PREFIX, reference] })) {
+    found.add(String(entry.key[2]));
+  }
+  return found;
+}
+
+/** Records DUNS as added (`present`) or removed. */
+export async function recordSubjects(
+  kv: Deno.Kv,
+  change: { reference: string; duns: readonly string[]; present: boolean; at: string },
+): Promise<void> {
+  for (let start = 0; start < change.duns.length; start += CHUNK) {
+    const atomic = kv.atomic();
+    for (const duns of change.duns.slice(start, start + CHUNK)) {
+      const key = [PREFIX, change.reference, duns];
+      if (change.present) atomic.set(key, { at: change.at });
+      else atomic.delete(key);
+    }
+    await atomic.commit();
+  }
+}

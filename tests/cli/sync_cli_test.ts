@@ -1,0 +1,158 @@
+import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
+import { withSimulatorCli } from "../helpers/cli.ts";
+import { adminFetch } from "../helpers/sim_admin.ts";
+import { latestAudit } from "../../src/pipeline/mod.ts";
+import type { RunningSimulator } from "../../src/sim/server.ts";
+
+const CLIENT = { clientId: "sync-test", clientSecret: "sync-secret-47d2" };
+const REF = "SYNC_REG";
+// Valid DUNS (9 digits); the simulator starts the registration with 081466849.
+const A = ["268909075", "804735132", "150483782", "884114609", "006273905"];
+
+async function subjects(sim: RunningSimulator): Promise<string[]> {
+  const view = await (await adminFetch(sim, `/_sim/registrations/${REF}`)).json();
+  return [...view.subjects].sort();
+}
+
+async function eventually(check: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 100 && !(await check()); i++) await new Promise((r) => setTimeout(r, 20));
+}
+
+Deno.test("registrations sync: a dry run shows the plan and changes nothing; applying adds the file's DUNS and records them", async () => {
+  await withSimulatorCli({ reference: REF, ...CLIENT }, async (cli, dir, sim) => {
+    const file = `${dir}/suppliers.csv`;
+    await Deno.writeTextFile(file, ["duns", ...A].join("\n"));
+    const dry = await cli("registrations", "sync", REF, "--file", file, "--dry-run");
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, /sync plan for SYNC_REG \(current list: this service's record/);
+    assert.match(dry.stdout, /^ {2}add {5}5 \(268909075, /m);
+    assert.match(dry.stdout, /^ {2}remove {2}0$/m);
+    assert.match(dry.stdout, /dry run: nothing changed/);
+    assert.deepEqual(await subjects(sim), ["081466849"]);
+
+    const applied = await cli("registrations", "sync", REF, "--file", file);
+    assert.equal(applied.code, 0, applied.stderr);
+    assert.match(applied.stdout, /synced SYNC_REG: 5 added, 0 removed/);
+    await eventually(async () => (await subjects(sim)).length === 6);
+    assert.deepEqual(await subjects(sim), ["081466849", ...A].sort());
+
+    // The list loses one: only that one is removed (its presence checked with D&B first).
+    await Deno.writeTextFile(file, ["duns", ...A.slice(1)].join("\n"));
+    const shrink = await cli(
+      "registrations",
+      "sync",
+      REF,
+      "--file",
+      file,
+      "--max-remove-percent",
+      "50",
+    );
+    assert.equal(shrink.code, 0, shrink.stderr);
+    assert.match(shrink.stdout, /^ {2}remove {2}1 \(268909075\)$/m);
+    assert.match(shrink.stdout, /synced SYNC_REG: 0 added, 1 removed/);
+    await eventually(async () => !(await subjects(sim)).includes(A[0]));
+    assert.ok(!(await subjects(sim)).includes(A[0]));
+    assert.ok((await subjects(sim)).includes("081466849"), "a DUNS added elsewhere is kept");
+
+    // Every change is in the audit log that /status and the dashboard show, newest first.
+    const kv = await Deno.openKv(`${dir}/state.kv`);
+    try {
+      const audit = await latestAudit(kv, { limit: 10 });
+      assert.deepEqual(
+        audit.map((entry) => [entry.action, entry.source, entry.duns.length, entry.outcome]),
+        [["remove", "sync", 1, "ok"], ["add", "sync", 5, "ok"]],
+      );
+      assert.equal(audit[0].registration, REF);
+    } finally {
+      kv.close();
+    }
+  });
+});
+
+Deno.test("registrations sync: removing more than --max-remove-percent is refused (exit 1) unless --force; an export file is the current list", async () => {
+  await withSimulatorCli({ reference: REF, ...CLIENT }, async (cli, dir, sim) => {
+    const exportFile = `${dir}/SYNC_REG_20261202000000_DunsExport_1.txt`;
+    await Deno.writeTextFile(exportFile, ["081466849", ...A].join("\n"));
+    await cli("registrations", "add", REF, ...A);
+    const wanted = `${dir}/wanted.txt`;
+    await Deno.writeTextFile(wanted, A[0]);
+    const refused = await cli(
+      "registrations",
+      "sync",
+      REF,
+      "--file",
+      wanted,
+      "--export-file",
+      exportFile,
+    );
+    assert.equal(refused.code, 1);
+    assert.match(refused.stdout, /current list: D&B's export .*DunsExport_1\.txt, 6 subjects/);
+    assert.match(refused.stdout, /^ {2}remove {2}5 /m);
+    assert.match(
+      refused.stderr,
+      /refused: the sync would remove 5 of 6 subjects of SYNC_REG \(83\.3 %\), more than the limit of 10 %/,
+    );
+    assert.equal((await subjects(sim)).length, 6, "nothing removed");
+
+    const forced = await cli(
+      "registrations",
+      "sync",
+      REF,
+      "--file",
+      wanted,
+      "--export-file",
+      exportFile,
+      "--force",
+    );
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.match(forced.stdout, /synced SYNC_REG: 0 added, 5 removed/);
+    await eventually(async () => (await subjects(sim)).length === 1);
+    assert.deepEqual(await subjects(sim), [A[0]]);
+  });
+});
+
+Deno.test("registrations sync: an invalid line refuses the apply (its DUNS would be removed), a dry run still shows the plan", async () => {
+  await withSimulatorCli({ reference: REF, ...CLIENT }, async (cli, dir) => {
+    const file = `${dir}/list.txt`;
+    await Deno.writeTextFile(file, ["081466849", "12-34"].join("\n"));
+    const dry = await cli("registrations", "sync", REF, "--file", file, "--dry-run");
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, /^ {2}invalid 1 line\(s\), not used/m);
+    assert.match(dry.stdout, /dry run: nothing changed; applying would be refused: 1 invalid line/);
+    const result = await cli("registrations", "sync", REF, "--file", file);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /list\.txt:2: "12-34" is not a DUNS/);
+    assert.match(result.stderr, /refused: 1 invalid line\(s\)/);
+    const usage = await cli("registrations", "sync", REF);
+    assert.equal(usage.code, 2);
+    assert.match(usage.stderr, /give the wanted list with --file or --from-sql/);
+  });
+});
+
+Deno.test("registrations sync --from-sql: the wanted list from the customer's own table in the configured database; only a SELECT is accepted", async () => {
+  await withSimulatorCli({ reference: REF, ...CLIENT }, async (cli, dir, sim) => {
+    const db = new DatabaseSync(`${dir}/traceone.db`);
+    try {
+      db.exec("CREATE TABLE suppliers (duns TEXT, active INTEGER)");
+      const insert = db.prepare("INSERT INTO suppliers VALUES (?, ?)");
+      insert.run("081466849", 1);
+      insert.run(A[0], 1);
+      insert.run(A[1], 0);
+    } finally {
+      db.close();
+    }
+    const query = "SELECT duns FROM suppliers WHERE active = 1";
+    const result = await cli("registrations", "sync", REF, "--from-sql", query);
+    assert.equal(result.code, 0, result.stderr);
+    // 081466849 was put there by someone else: not in this service's record, so it is sent
+    // again, which D&B takes as already present.
+    assert.match(result.stdout, /synced SYNC_REG: 2 added, 0 removed/);
+    await eventually(async () => (await subjects(sim)).includes(A[0]));
+    assert.deepEqual(await subjects(sim), ["081466849", A[0]].sort());
+
+    const write = await cli("registrations", "sync", REF, "--from-sql", "DELETE FROM suppliers");
+    assert.equal(write.code, 1);
+    assert.match(write.stderr, /--from-sql: give one SELECT statement/);
+  });
+});
