@@ -12,6 +12,7 @@ import { logger } from "../log.ts";
 import { enabledSinks } from "./config_commands.ts";
 import type { CliIo } from "./io.ts";
 import type { Runtime } from "./runtime.ts";
+import { startScheduledSyncs } from "./scheduled_sync.ts";
 import { openServiceSession, setupCommandLogging } from "./service_session.ts";
 
 export interface RunCommandDeps {
@@ -54,6 +55,7 @@ async function runService(config: Config, deps: RunCommandDeps): Promise<void> {
   io.out(`state: ${config.state.kv_path}`);
   io.out(`sinks: ${enabledSinks(config).join("; ") || "none"}`);
   let http: RunningHttpServer | null = null;
+  const syncs = new AbortController();
   let session: Awaited<ReturnType<typeof openServiceSession>> | null = null;
   try {
     session = await openServiceSession(runtime, { metrics });
@@ -93,9 +95,12 @@ async function runService(config: Config, deps: RunCommandDeps): Promise<void> {
     const stop = deps.stopRequested();
     io.out(`registrations: ${references.join(", ") || "none"}`);
     await service.start();
+    startScheduledSyncs(runtime, { signal: syncs.signal });
     await stop;
+    syncs.abort();
     io.out("stopping: finishing the batch in hand and the sinks' deliveries");
   } finally {
+    syncs.abort();
     await http?.shutdown();
     await session?.close();
     await runtime.close();

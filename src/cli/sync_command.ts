@@ -67,58 +67,134 @@ async function syncRegistration(args: {
     );
   }
   await deps.withRuntime(args.command, async (runtime) => {
-    const wanted = parseDunsList(await wantedText(runtime, options));
-    for (const bad of wanted.invalid) {
-      io.err(
-        `${options.file ?? "--from-sql"}:${bad.line}: "${bad.text.trim()}" is not a DUNS: ` +
-          bad.reason,
-      );
-    }
-    let exported: Set<string> | null = null;
-    if (options.exportFile) {
-      const read = await readDunsExport(options.exportFile).catch((error) => {
-        throw new UsageError(`--export-file: cannot read ${options.exportFile}: ${error.message}`);
-      });
-      exported = read.duns;
-    }
-    const plan = planSubjectSync({
-      desired: wanted.duns,
-      exported,
-      recorded: await recordedSubjects(runtime.kv, ref),
-    });
-    if (plan.basis === "record" && plan.removes.length > 0) {
-      plan.removes = await confirmPresent(runtime, ref, plan.removes, io);
-    }
-    printPlan(io, { ref, plan, exportFile: options.exportFile, invalid: wanted.invalid.length });
-
-    let refusal: string | null = null;
+    const interrupt = catchInterrupt();
+    let result: SyncResult;
     try {
-      checkRemovalLimit(plan, { maxPercent, force: options.force ?? false, reference: ref });
-    } catch (error) {
-      refusal = (error as Error).message;
+      result = await runSubjectSync(runtime, {
+        reference: ref,
+        file: options.file ?? null,
+        fromSql: options.fromSql ?? null,
+        exportFile: options.exportFile ?? null,
+        maxRemovePercent: maxPercent,
+        force: options.force ?? false,
+        dryRun: options.dryRun ?? false,
+        source: "sync",
+        output: {
+          line: (text) => io.out(text),
+          problem: (text) => io.err(text),
+          progress: (label, total) => new Progress(io, { label, unit: "DUNS", total }),
+        },
+        interrupted: () => interrupt.requested,
+      });
+    } finally {
+      interrupt.dispose();
     }
-    if (wanted.invalid.length > 0 && !options.force) {
-      refusal ??= `refused: ${wanted.invalid.length} invalid line(s) in the list (listed above); ` +
-        "fix them, or pass --force (their DUNS would otherwise be removed)";
-    }
-    if (options.dryRun) {
-      io.out(
-        refusal
-          ? `dry run: nothing changed; applying would be ${refusal}`
-          : "dry run: nothing changed",
-      );
-      return;
-    }
-    if (refusal) {
-      io.err(`error: ${refusal}`);
+    if (result.outcome === "refused") {
+      io.err(`error: ${result.refusal}`);
       io.setExitCode(1);
-      return;
+    } else if (result.outcome === "interrupted") {
+      io.setExitCode(130);
     }
-    await applyPlan(runtime, { ref, plan, io });
   });
 }
 
-async function wantedText(runtime: Runtime, options: SyncOptions): Promise<string> {
+/** Where a sync reports: the terminal for the command, the log for the schedule. */
+export interface SyncOutput {
+  line(text: string): void;
+  problem(text: string): void;
+  progress(label: string, total: number): { update(done: number): void; stop(): void };
+}
+
+export interface SubjectSyncOptions {
+  reference: string;
+  file: string | null;
+  fromSql: string | null;
+  exportFile: string | null;
+  maxRemovePercent: number;
+  force: boolean;
+  dryRun: boolean;
+  /** What the audit log names as the origin: `sync`, `sync (scheduled)`. */
+  source: string;
+  output: SyncOutput;
+  /** Asked between batches: stop after the batch in hand. */
+  interrupted?(): boolean;
+}
+
+export interface SyncResult {
+  outcome: "applied" | "dry_run" | "refused" | "interrupted";
+  added: number;
+  removed: number;
+  /** Why it was refused (or would be, on a dry run). */
+  refusal: string | null;
+}
+
+/**
+ * One sync: reads the wanted list, plans against the export or the record, prints the plan,
+ * and unless refused (removal limit, invalid lines) or a dry run, applies it in batches.
+ */
+export async function runSubjectSync(
+  runtime: Runtime,
+  options: SubjectSyncOptions,
+): Promise<SyncResult> {
+  const { reference: ref, output } = options;
+  const source = options.file ?? "--from-sql";
+  const wanted = parseDunsList(await wantedText(runtime, options));
+  for (const bad of wanted.invalid) {
+    output.problem(`${source}:${bad.line}: "${bad.text.trim()}" is not a DUNS: ${bad.reason}`);
+  }
+  let exported: Set<string> | null = null;
+  if (options.exportFile) {
+    const path = options.exportFile;
+    const read = await readDunsExport(path).catch((error) => {
+      throw new UsageError(`--export-file: cannot read ${path}: ${error.message}`);
+    });
+    exported = read.duns;
+  }
+  const plan = planSubjectSync({
+    desired: wanted.duns,
+    exported,
+    recorded: await recordedSubjects(runtime.kv, ref),
+  });
+  if (plan.basis === "record" && plan.removes.length > 0) {
+    plan.removes = await confirmPresent(runtime, { ref, candidates: plan.removes, output });
+  }
+  printPlan(output, {
+    ref,
+    plan,
+    exportFile: options.exportFile ?? undefined,
+    invalid: wanted.invalid.length,
+  });
+
+  let refusal: string | null = null;
+  try {
+    checkRemovalLimit(plan, {
+      maxPercent: options.maxRemovePercent,
+      force: options.force,
+      reference: ref,
+    });
+  } catch (error) {
+    refusal = (error as Error).message;
+  }
+  if (wanted.invalid.length > 0 && !options.force) {
+    refusal ??= `refused: ${wanted.invalid.length} invalid line(s) in the list (listed above); ` +
+      "fix them, or pass --force (their DUNS would otherwise be removed)";
+  }
+  if (options.dryRun) {
+    output.line(
+      refusal
+        ? `dry run: nothing changed; applying would be ${refusal}`
+        : "dry run: nothing changed",
+    );
+    return { outcome: "dry_run", added: 0, removed: 0, refusal };
+  }
+  if (refusal) return { outcome: "refused", added: 0, removed: 0, refusal };
+  return await applyPlan(runtime, { ref, plan, options });
+}
+
+async function wantedText(
+  runtime: Runtime,
+  options: { file: string | null; fromSql: string | null },
+): Promise<string> {
   if (options.file) {
     try {
       return await Deno.readTextFile(options.file);
@@ -139,11 +215,10 @@ async function wantedText(runtime: Runtime, options: SyncOptions): Promise<strin
 /** The removal candidates from the record that D&B still lists; the rest leave the record. */
 async function confirmPresent(
   runtime: Runtime,
-  ref: string,
-  candidates: string[],
-  io: CliIo,
+  args: { ref: string; candidates: string[]; output: SyncOutput },
 ): Promise<string[]> {
-  const progress = new Progress(io, { label: "check", unit: "DUNS", total: candidates.length });
+  const { ref, candidates } = args;
+  const progress = args.output.progress("check", candidates.length);
   const present: string[] = [];
   const gone: string[] = [];
   try {
@@ -165,18 +240,18 @@ async function confirmPresent(
 }
 
 function printPlan(
-  io: CliIo,
+  io: SyncOutput,
   args: { ref: string; plan: SubjectSyncPlan; exportFile?: string; invalid: number },
 ): void {
   const { plan } = args;
   const basis = plan.basis === "export"
     ? `D&B's export ${args.exportFile}`
     : "this service's record (removals checked with D&B)";
-  io.out(`sync plan for ${args.ref} (current list: ${basis}, ${plan.current} subjects):`);
-  io.out(`  add     ${plan.adds.length}${sample(plan.adds)}`);
-  io.out(`  remove  ${plan.removes.length}${sample(plan.removes)}`);
-  io.out(`  keep    ${plan.unchanged}`);
-  if (args.invalid > 0) io.out(`  invalid ${args.invalid} line(s), not used (listed above)`);
+  io.line(`sync plan for ${args.ref} (current list: ${basis}, ${plan.current} subjects):`);
+  io.line(`  add     ${plan.adds.length}${sample(plan.adds)}`);
+  io.line(`  remove  ${plan.removes.length}${sample(plan.removes)}`);
+  io.line(`  keep    ${plan.unchanged}`);
+  if (args.invalid > 0) io.line(`  invalid ${args.invalid} line(s), not used (listed above)`);
 }
 
 function sample(duns: string[]): string {
@@ -187,20 +262,22 @@ function sample(duns: string[]): string {
 
 async function applyPlan(
   runtime: Runtime,
-  args: { ref: string; plan: SubjectSyncPlan; io: CliIo },
-): Promise<void> {
-  const { ref, plan, io } = args;
+  args: { ref: string; plan: SubjectSyncPlan; options: SubjectSyncOptions },
+): Promise<SyncResult> {
+  const { ref, plan, options } = args;
+  const { output } = options;
   const api = runtime.client.registrations;
   const total = plan.adds.length + plan.removes.length;
-  const progress = new Progress(io, { label: "sync", unit: "DUNS", total });
-  const interrupt = catchInterrupt();
+  const progress = output.progress("sync", total);
   const done = { add: 0, remove: 0 };
+  const stopped = () => options.interrupted?.() ?? false;
   try {
     for (const action of ["add", "remove"] as const) {
       const list = action === "add" ? plan.adds : plan.removes;
-      for (let start = 0; start < list.length && !interrupt.requested; start += BATCH_SIZE) {
+      for (let start = 0; start < list.length && !stopped(); start += BATCH_SIZE) {
         const chunk = list.slice(start, start + BATCH_SIZE);
         const at = new Date().toISOString();
+        const entry = { at, registration: ref, action, source: options.source, duns: chunk };
         try {
           const info = action === "add"
             ? await api.addSubjects(ref, chunk)
@@ -212,21 +289,13 @@ async function applyPlan(
             at,
           });
           await appendAudit(runtime.kv, {
-            at,
-            registration: ref,
-            action,
-            source: "sync",
-            duns: chunk,
+            ...entry,
             outcome: "ok",
             detail: [info.code, info.message].filter(Boolean).join(" ") || null,
           });
         } catch (error) {
           await appendAudit(runtime.kv, {
-            at,
-            registration: ref,
-            action,
-            source: "sync",
-            duns: chunk,
+            ...entry,
             outcome: "failed",
             detail: error instanceof Error ? error.message : String(error),
           });
@@ -238,16 +307,15 @@ async function applyPlan(
     }
   } finally {
     progress.stop();
-    interrupt.dispose();
   }
   const summary = `${done.add} added, ${done.remove} removed`;
-  if (interrupt.requested && done.add + done.remove < total) {
-    io.err(
+  if (stopped() && done.add + done.remove < total) {
+    output.problem(
       `interrupted: ${summary} of ${total}; running the same sync again finishes it (the plan is ` +
         "computed afresh)",
     );
-    io.setExitCode(130);
-    return;
+    return { outcome: "interrupted", added: done.add, removed: done.remove, refusal: null };
   }
-  io.out(`synced ${ref}: ${summary}`);
+  output.line(`synced ${ref}: ${summary}`);
+  return { outcome: "applied", added: done.add, removed: done.remove, refusal: null };
 }

@@ -89,6 +89,20 @@ export interface MonitoringConfig {
   registrations: string[];
   /** Pull requests per registration per tick at most. */
   max_pulls_per_tick: number;
+  /** Registrations kept in sync with the customer's own list (`registrations sync`). */
+  sync: SyncConfig[];
+}
+
+/** One scheduled `registrations sync`. */
+export interface SyncConfig {
+  registration: string;
+  /** Absolute after resolution. */
+  file: string | null;
+  from_sql: string | null;
+  /** Cron (UTC); default daily at 03:00. */
+  schedule: string;
+  /** Percent of the current subjects one run may remove; default 10. */
+  max_remove_percent: number;
 }
 
 export interface SftpStorageConfig {

@@ -83,6 +83,13 @@ export function resolveConfig(file: FileConfig, options: ResolveOptions): Config
         DEFAULTS.monitoring.notification_batch_size,
       registrations: [...(monitoring.registrations ?? DEFAULTS.monitoring.registrations)],
       max_pulls_per_tick: monitoring.max_pulls_per_tick ?? DEFAULTS.monitoring.max_pulls_per_tick,
+      sync: (monitoring.sync ?? []).map((entry, index) => ({
+        registration: entry.registration,
+        file: entry.file == null ? null : path(entry.file, `monitoring.sync[${index}].file`),
+        from_sql: entry.from_sql ?? null,
+        schedule: entry.schedule?.trim() ?? SYNC_DEFAULTS.schedule,
+        max_remove_percent: entry.max_remove_percent ?? SYNC_DEFAULTS.max_remove_percent,
+      })),
     },
     sftp_storage: {
       enabled: sftp.enabled ?? DEFAULTS.sftp_storage.enabled,
@@ -210,6 +217,9 @@ function resolveDatabaseUrl(url: string, path: PathResolver): string {
   if (file === ":memory:") return url;
   return `sqlite:${path(file, "database.url")}`;
 }
+
+/** A daily sync in the quiet hour, removing at most a tenth of the subjects. */
+const SYNC_DEFAULTS = { schedule: "0 3 * * *", max_remove_percent: 10 };
 
 function resolveKvPath(value: string, path: PathResolver): string {
   // A remote KV (a KV Connect endpoint), the in-memory KV and Deno Deploy's own KV ("") are not

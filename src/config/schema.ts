@@ -83,6 +83,7 @@ export const DEFAULTS = {
     notification_batch_size: 50,
     registrations: [],
     max_pulls_per_tick: 100,
+    sync: [],
   },
   sftp_storage: {
     enabled: false,
@@ -318,6 +319,31 @@ const DatabaseSchema = z.strictObject({
   migrate_on_start: flag(),
 });
 
+const SyncSchema = z.strictObject({
+  registration: described(checkedString(referenceProblem), "the registration reference to sync"),
+  file: text("the wanted DUNS list: one per line, or CSV with a duns column"),
+  from_sql: text(
+    'a SELECT whose first column is the wanted DUNS, e.g. "SELECT duns FROM suppliers"',
+  ),
+  schedule: field(
+    checkedString(cronProblem),
+    'when to sync, 5 cron fields in UTC as Deno.cron reads them, e.g. "0 3 * * *"',
+  ),
+  max_remove_percent: field(
+    z.number().min(0).max(100),
+    "the largest share of the subjects one sync may remove, 0 to 100, e.g. 10",
+  ),
+}).check((context) => {
+  if ((context.value.file == null) === (context.value.from_sql == null)) {
+    context.issues.push({
+      code: "custom",
+      message: "give the wanted list as file or from_sql, one of them",
+      input: context.value,
+      path: ["file"],
+    });
+  }
+});
+
 const MonitoringSchema = z.strictObject({
   polling_interval: field(z.number().min(1), "seconds between polls, e.g. 300"),
   schedule: field(
@@ -333,6 +359,10 @@ const MonitoringSchema = z.strictObject({
     "a list of registration references; empty means every registration of the account",
   ),
   max_pulls_per_tick: field(z.int().min(1), "pull requests per registration per tick, e.g. 100"),
+  sync: field(
+    z.array(SyncSchema),
+    "a list of registrations kept in sync with a DUNS list: registration, file or from_sql, schedule",
+  ),
 });
 
 const SftpStorageSchema = z.strictObject({

@@ -29,6 +29,7 @@ Deno.test("resolveConfig fills every default", () => {
     notification_batch_size: 50,
     registrations: [],
     max_pulls_per_tick: 100,
+    sync: [],
   });
   assert.equal(config.sftp_storage.enabled, false);
   assert.equal(config.sftp_storage.port, 22);

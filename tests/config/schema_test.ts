@@ -308,3 +308,18 @@ Deno.test("http.allowed_hosts takes host names with an optional port, nothing el
   );
   assert.deepEqual(problems({ http: { allowed_hosts: "monitor.example.com" } }).length, 1);
 });
+
+Deno.test("monitoring.sync: each entry names its list as file or from_sql, exactly one", () => {
+  const rule = /^monitoring\.sync\[0\]\.file: give the wanted list as file or from_sql/;
+  assert.match(problems({ monitoring: { sync: [{ registration: "R" }] } })[0], rule);
+  const both = { registration: "R", file: "a.csv", from_sql: "SELECT 1" };
+  assert.match(problems({ monitoring: { sync: [both] } })[0], rule);
+  assert.deepEqual(
+    problems({
+      monitoring: { sync: [{ registration: "R", file: "a.csv", max_remove_percent: 150 }] },
+    })
+      .length,
+    1,
+  );
+  assert.deepEqual(problems({ monitoring: { sync: [{ registration: "R", file: "a.csv" }] } }), []);
+});

@@ -1,0 +1,88 @@
+import type { SyncConfig } from "../config/config.ts";
+import { nextCronRuns } from "../config/cron_schedule.ts";
+import { logger } from "../log.ts";
+import { appendAudit } from "../pipeline/mod.ts";
+import type { Runtime } from "./runtime.ts";
+import { runSubjectSync, type SyncResult } from "./sync_command.ts";
+
+const log = logger("sync");
+
+/**
+ * One run of a `monitoring.sync` entry, reporting to the log. A refusal (the removal limit, an
+ * invalid line) changes nothing and lands in the audit log, so `/status` and the dashboard show
+ * that the list and the registration have drifted apart.
+ */
+export async function runScheduledSync(runtime: Runtime, entry: SyncConfig): Promise<SyncResult> {
+  const properties = { registration: entry.registration };
+  const result = await runSubjectSync(runtime, {
+    reference: entry.registration,
+    file: entry.file,
+    fromSql: entry.from_sql,
+    exportFile: null,
+    maxRemovePercent: entry.max_remove_percent,
+    force: false,
+    dryRun: false,
+    source: "sync (scheduled)",
+    output: {
+      line: (text) => log.info("{registration}: {text}", { ...properties, text }),
+      problem: (text) => log.warn("{registration}: {text}", { ...properties, text }),
+      progress: () => ({ update() {}, stop() {} }),
+    },
+  });
+  if (result.outcome === "refused") {
+    log.warn("{registration}: scheduled sync {refusal}", {
+      ...properties,
+      refusal: result.refusal,
+    });
+    await appendAudit(runtime.kv, {
+      at: new Date().toISOString(),
+      registration: entry.registration,
+      action: "remove",
+      source: "sync (scheduled)",
+      duns: [],
+      outcome: "failed",
+      detail: result.refusal,
+    });
+  }
+  return result;
+}
+
+/**
+ * Runs every `monitoring.sync` entry on its cron schedule (UTC) until `signal` aborts. Not at
+ * start: a restart should not cost a sync's check calls. A failed run is logged and the next one
+ * comes on schedule.
+ */
+export function startScheduledSyncs(runtime: Runtime, options: { signal: AbortSignal }): void {
+  for (const entry of runtime.config.monitoring.sync) {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const next = () => {
+      if (options.signal.aborted) return;
+      const [at] = nextCronRuns(entry.schedule, { from: new Date() }) ?? [];
+      if (at === undefined) {
+        log.warn("{registration}: no next run can be computed for cron {schedule}; not synced", {
+          registration: entry.registration,
+          schedule: entry.schedule,
+        });
+        return;
+      }
+      timer = setTimeout(async () => {
+        try {
+          await runScheduledSync(runtime, entry);
+        } catch (error) {
+          log.error("{registration}: scheduled sync failed: {error}", {
+            registration: entry.registration,
+            error: error instanceof Error ? error.message : String(error),
+          });
+        }
+        next();
+      }, Math.max(0, at.getTime() - Date.now()));
+    };
+    options.signal.addEventListener("abort", () => clearTimeout(timer), { once: true });
+    next();
+    log.info("{registration}: synced with {list} on cron {schedule} (UTC)", {
+      registration: entry.registration,
+      list: entry.file ?? "from_sql",
+      schedule: entry.schedule,
+    });
+  }
+}

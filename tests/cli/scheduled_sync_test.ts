@@ -1,0 +1,70 @@
+import assert from "node:assert/strict";
+import { loadConfig } from "../../src/config/load.ts";
+import { openRuntime } from "../../src/cli/runtime.ts";
+import { runScheduledSync } from "../../src/cli/scheduled_sync.ts";
+import { latestAudit } from "../../src/pipeline/mod.ts";
+import { startSimulator } from "../../src/sim/server.ts";
+import { localDataLines } from "../helpers/cli.ts";
+
+const REF = "SCHEDULED_REG";
+const CLIENT = { clientId: "sched-client", clientSecret: "sched-secret-8e21" };
+const WANTED = ["268909075", "804735132", "150483782", "884114609", "006273905", "081466849"];
+
+Deno.test("a monitoring.sync entry: applied on its run, and a list that would remove past max_remove_percent is refused into the audit log", async () => {
+  const sim = await startSimulator({
+    ...CLIENT,
+    rateLimit: 0,
+    registrations: [{ reference: REF, duns: [] }],
+  });
+  const dir = await Deno.makeTempDir({ prefix: "traceone-sched-sync-" });
+  try {
+    await Deno.writeTextFile(`${dir}/suppliers.txt`, WANTED.join("\n"));
+    await Deno.writeTextFile(
+      `${dir}/config.yaml`,
+      [
+        "environment: test",
+        "dnb_api:",
+        `  base_url: "${sim.url}"`,
+        `  client_id: "${CLIENT.clientId}"`,
+        `  client_secret: "${CLIENT.clientSecret}"`,
+        "monitoring:",
+        "  sync:",
+        `    - registration: ${REF}`,
+        "      file: suppliers.txt",
+        "      max_remove_percent: 20",
+        ...localDataLines(dir),
+      ].join("\n"),
+    );
+    const config = await loadConfig(`${dir}/config.yaml`, { cwd: dir });
+    const [entry] = config.monitoring.sync;
+    assert.deepEqual(entry, {
+      registration: REF,
+      file: `${dir}/suppliers.txt`,
+      from_sql: null,
+      schedule: "0 3 * * *",
+      max_remove_percent: 20,
+    });
+    const runtime = await openRuntime(config);
+    try {
+      const first = await runScheduledSync(runtime, entry);
+      assert.equal(first.outcome, "applied");
+      assert.equal(first.added, 6);
+
+      // The list shrinks to one: removing 5 of 6 is past 20 %.
+      await Deno.writeTextFile(`${dir}/suppliers.txt`, WANTED[0]);
+      const second = await runScheduledSync(runtime, entry);
+      assert.equal(second.outcome, "refused");
+      assert.match(second.refusal!, /remove 5 of 6 subjects of SCHEDULED_REG/);
+      const [latest] = await latestAudit(runtime.kv, { limit: 1 });
+      assert.equal(latest.outcome, "failed");
+      assert.equal(latest.source, "sync (scheduled)");
+      assert.match(latest.detail!, /more than the limit of 20 %/);
+      assert.equal(sim.state.registrations.get(REF)!.subjects.size, 6, "nothing removed");
+    } finally {
+      await runtime.close();
+    }
+  } finally {
+    await sim.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
