@@ -7,6 +7,7 @@ import {
   type MigrationState,
   migrationStatus,
 } from "../db/migrate.ts";
+import { rebuildCompanyState } from "../sinks/company_state_store.ts";
 import type { CliIo } from "./io.ts";
 import { UsageError } from "./usage_error.ts";
 
@@ -18,7 +19,9 @@ export interface DbCommandDeps {
 /**
  * The schema of the SQL database: `db migrate` brings it up to date (the service also does on
  * start unless `database.migrate_on_start: false`, for deployments where only an operator
- * may change the schema), `db status` says what is applied and what is pending.
+ * may change the schema), `db status` says what is applied and what is pending, and
+ * `db rebuild-state` computes each company's current state from the stored notifications (the
+ * backfill for notifications stored before migration `002_company_state`, or a repair).
  */
 export function registerDbCommands(program: Command, deps: DbCommandDeps): void {
   const { io } = deps;
@@ -71,6 +74,31 @@ export function registerDbCommands(program: Command, deps: DbCommandDeps): void 
         }
         io.out(`database: ${database.location} (${database.dialect})`);
         for (const line of formatMigrationStates(states)) io.out(line);
+      })
+    );
+
+  db.command("rebuild-state")
+    .description(
+      "compute company_state and companies again from every stored notification, in one " +
+        "transaction (after upgrading a database that already held notifications)",
+    )
+    .action((_options, command: Command) =>
+      withDatabase(command, async (database) => {
+        const pending = (await migrationStatus(database)).filter((state) => !state.applied);
+        if (pending.length > 0) {
+          throw new UsageError(
+            `${database.location} lacks migration(s) ${
+              pending.map((state) => state.name).join(", ")
+            }: run \`db migrate\` first`,
+          );
+        }
+        io.out(`database: ${database.location} (${database.dialect})`);
+        const report = await rebuildCompanyState(database.db, { dialect: database.dialect });
+        io.out(
+          `rebuilt the state of ${report.companies} compan${
+            report.companies === 1 ? "y" : "ies"
+          } (${report.paths} value(s)) from ${report.notifications} notification(s)`,
+        );
       })
     );
 }

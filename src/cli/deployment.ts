@@ -140,7 +140,7 @@ export function prepareDeployment(
       const database = session.sinks.database;
       const app = createHttpApp({
         views: {
-          status: () => service.getServiceStatus(),
+          status: () => session.status(),
           readiness: () => service.readiness(),
           metrics: () => metrics.render(),
         },
@@ -149,6 +149,7 @@ export function prepareDeployment(
         dashboard: dashboardRoutes(createDashboardSource({
           pipeline: service,
           store: database ? createNotificationStore(database) : null,
+          alerts: session.sinks.alertStatus,
         })),
       });
       return { session, app };

@@ -2,8 +2,10 @@ import type { Command } from "commander";
 import type { Config } from "../config/config.ts";
 import { openDatabase } from "../db/database.ts";
 import { createNotificationStore } from "../db/notification_store.ts";
-import type { ChangeRow, NotificationStore } from "../model/notification_store.ts";
+import type { ChangeRow, CompanyState, NotificationStore } from "../model/notification_store.ts";
 import { normalizeDuns } from "../model/duns.ts";
+import { compactJson } from "../http/json_text.ts";
+import { terminalSafe } from "../terminal_text.ts";
 import type { CliIo } from "./io.ts";
 import { UsageError } from "./usage_error.ts";
 
@@ -12,7 +14,10 @@ export interface NotificationCommandDeps {
   loadConfig(command: Command): Promise<Config>;
 }
 
-/** Reading what the SQL sink stored: the latest changes, and one company's history. */
+/**
+ * Reading what the SQL sink stored: the latest changes, one company's history, and its
+ * current state.
+ */
 export function registerNotificationCommands(
   program: Command,
   deps: NotificationCommandDeps,
@@ -21,18 +26,25 @@ export function registerNotificationCommands(
   const notifications = program.command("notifications")
     .description("read stored notifications from the SQL database");
 
-  const withStore = async (
-    command: Command,
-    read: (store: NotificationStore) => Promise<{ rows: ChangeRow[]; none: string }>,
-    json = false,
-  ) => {
+  const openStore = async (command: Command, work: (store: NotificationStore) => Promise<void>) => {
     const config = await deps.loadConfig(command);
     if (!config.database.enabled) {
       throw new UsageError("database.enabled is false: nothing to read");
     }
     const database = await openDatabase(config.database);
     try {
-      const store = createNotificationStore(database);
+      await work(createNotificationStore(database));
+    } finally {
+      await database.close();
+    }
+  };
+
+  const withStore = (
+    command: Command,
+    read: (store: NotificationStore) => Promise<{ rows: ChangeRow[]; none: string }>,
+    json = false,
+  ) =>
+    openStore(command, async (store) => {
       const { rows, none } = await read(store);
       if (json) return io.out(JSON.stringify(rows, null, 2));
       if (rows.length === 0) {
@@ -40,10 +52,7 @@ export function registerNotificationCommands(
         io.out(stored === 0 ? "no notifications stored yet" : `${none} (${stored} stored in all)`);
       }
       for (const line of formatChanges(rows)) io.out(line);
-    } finally {
-      await database.close();
-    }
-  };
+    });
 
   notifications.command("recent").description("the latest notifications and what changed")
     .option("--limit <n>", "how many notifications (1 or more)", "10")
@@ -67,6 +76,29 @@ export function registerNotificationCommands(
         rows: await store.history(checked.duns, { limit }),
         none: `no notifications stored for DUNS ${checked.duns}`,
       }), options.json);
+    });
+
+  notifications.command("current <duns>")
+    .description("one DUNS's status and the current value of every stored path")
+    .option("--json", "the status and values as JSON")
+    .action((duns: string, options: { json?: boolean }, command: Command) => {
+      const checked = normalizeDuns(duns);
+      if ("reason" in checked) throw new UsageError(`"${duns}" is not a DUNS: ${checked.reason}`);
+      return openStore(command, async (store) => {
+        const state = await store.currentState?.(checked.duns) ?? null;
+        if (options.json) return io.out(JSON.stringify(state, null, 2));
+        if (state === null) {
+          const stored = await store.count();
+          io.out(
+            stored === 0
+              ? "no notifications stored yet"
+              : `no state stored for DUNS ${checked.duns} (${stored} notifications stored in ` +
+                "all; a database filled before migration 002 needs `db rebuild-state`)",
+          );
+          return;
+        }
+        for (const line of formatCurrentState(state)) io.out(line);
+      });
     });
 }
 
@@ -100,4 +132,33 @@ export function formatChanges(rows: ChangeRow[]): string[] {
 function short(json: string | null): string {
   if (json === null) return "(none)";
   return json.length > 80 ? `${json.slice(0, 77)}...` : json;
+}
+
+/**
+ * The company's status, then one `path = value` line per stored path with when and by which
+ * notification it was set. Values are compact JSON as D&B spelled them, cut at 100 characters
+ * (`--json` has them whole), and terminal-safe.
+ */
+export function formatCurrentState(state: CompanyState): string[] {
+  const since = state.status_changed_at === null ? "" : ` since ${state.status_changed_at}`;
+  const lines = [
+    terminalSafe(`DUNS ${state.duns}  status: ${state.status}${since}`),
+    terminalSafe(
+      `last notification ${state.last_notification_id} delivered ${state.last_delivery_timestamp}`,
+    ),
+  ];
+  if (state.values.length === 0) lines.push("  (no values stored)");
+  for (const value of state.values) {
+    const text = value.value_json === null ? "(none)" : clip(compactJson(value.value_json), 100);
+    lines.push(terminalSafe(`  ${value.element_path} = ${text}`));
+    lines.push(
+      terminalSafe(`      changed ${value.changed_at}, notification ${value.notification_id}`),
+    );
+  }
+  return lines;
+}
+
+function clip(text: string, max: number): string {
+  const chars = Array.from(text);
+  return chars.length > max ? `${chars.slice(0, max - 3).join("")}...` : text;
 }

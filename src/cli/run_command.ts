@@ -59,16 +59,18 @@ async function runService(config: Config, deps: RunCommandDeps): Promise<void> {
   let session: Awaited<ReturnType<typeof openServiceSession>> | null = null;
   try {
     session = await openServiceSession(runtime, { metrics });
+    const opened = session;
     const { service } = session;
     if (config.http.enabled) {
       const database = session.sinks.database;
       const source = createDashboardSource({
         pipeline: service,
         store: database ? createNotificationStore(database) : null,
+        alerts: opened.sinks.alertStatus,
       });
       const app = createHttpApp({
         views: {
-          status: () => service.getServiceStatus(),
+          status: () => opened.status(),
           readiness: () => service.readiness(),
           metrics: () => metrics.render(),
         },

@@ -1,7 +1,8 @@
 import type { Config } from "../config/config.ts";
 import { databaseUrlSecrets } from "../config/database_url.ts";
 import { setupLogging } from "../log.ts";
-import { MonitoringService, type ServiceMetrics } from "../pipeline/mod.ts";
+import type { AlertRuleStatus } from "../model/alert_status.ts";
+import { MonitoringService, type ServiceMetrics, type StatusJson } from "../pipeline/mod.ts";
 import { VERSION } from "../version.ts";
 import type { CliIo } from "./io.ts";
 import type { Runtime } from "./runtime.ts";
@@ -11,6 +12,8 @@ export interface ServiceSession {
   runtime: Runtime;
   sinks: OpenedSinks;
   service: MonitoringService;
+  /** `/status`: the service's, with the alert rules' state as `alert_rules`. */
+  status(): Promise<StatusJson & { alert_rules: AlertRuleStatus[] }>;
   /** Shuts the service down, then closes what it borrowed, in reverse order of opening. */
   close(): Promise<void>;
 }
@@ -51,6 +54,10 @@ export async function openServiceSession(
     runtime,
     sinks,
     service,
+    status: async () => ({
+      ...await service.getServiceStatus(),
+      alert_rules: sinks.alertStatus?.() ?? [],
+    }),
     close: async () => {
       await service.shutdown();
       await sinks.close();

@@ -1,15 +1,19 @@
 import type { Config } from "../config/config.ts";
 import { type Database, openDatabase } from "../db/database.ts";
 import { migrateToLatest } from "../db/migrate.ts";
+import { createAlertSink } from "../sinks/alerts/mod.ts";
 import { createLocalSink } from "../sinks/local.ts";
 import { createObjectStorageSink } from "../sinks/object_storage/mod.ts";
 import { createSftpSink } from "../sinks/sftp/mod.ts";
 import type { Sink } from "../sinks/sink.ts";
+import type { AlertRuleStatus } from "../model/alert_status.ts";
 import { createSqlSink } from "../sinks/sql.ts";
 
 export interface OpenedSinks {
   sinks: Sink[];
   database: Database | null;
+  /** The alert rules' last firing and delivery state; null without rules. */
+  alertStatus: (() => AlertRuleStatus[]) | null;
   /** Closes what the sinks borrow (the database); the service closes the sinks themselves. */
   close(): Promise<void>;
 }
@@ -21,6 +25,8 @@ export async function openSinks(config: Config): Promise<OpenedSinks> {
   if (config.local_storage.enabled) sinks.push(createLocalSink(config.local_storage));
   if (config.sftp_storage.enabled) sinks.push(createSftpSink(config.sftp_storage));
   if (config.object_storage.enabled) sinks.push(createObjectStorageSink(config.object_storage));
+  const alerts = config.alerts.rules.length > 0 ? createAlertSink(config.alerts) : null;
+  if (alerts) sinks.push(alerts);
   if (config.database.enabled) {
     database = await openDatabase(config.database);
     try {
@@ -37,6 +43,7 @@ export async function openSinks(config: Config): Promise<OpenedSinks> {
   return {
     sinks,
     database,
+    alertStatus: alerts ? () => alerts.alertStatus() : null,
     close: async () => {
       await database?.close();
     },

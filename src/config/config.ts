@@ -1,3 +1,4 @@
+import type { AlertsConfig } from "./alerts_config.ts";
 import type { Secret } from "../model/secret.ts";
 
 /**
@@ -6,6 +7,8 @@ import type { Secret } from "../model/secret.ts";
  * joins the two.
  */
 export interface Config {
+  /** Alert rules (empty: none); a sink of their own. */
+  alerts: AlertsConfig;
   environment: "development" | "test" | "staging" | "production";
   debug: boolean;
   /** The file the configuration came from, or null when built in code. */

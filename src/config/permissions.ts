@@ -1,5 +1,6 @@
 import { dirname, join } from "node:path";
 import type { Config } from "./config.ts";
+import { NODEMAILER_ENV_VARIABLES } from "./alerts_config.ts";
 import { databaseUrlScheme } from "./database_url.ts";
 import { kvLocation } from "./kv_location.ts";
 
@@ -100,6 +101,14 @@ export function permissionsFor(config: Config, context: PermissionContext): Perm
   const env = new Set(PROGRAM_VARIABLES);
   if (postgresVariables) { for (const name of ["PG*", "USER"]) env.add(name); }
   if (kvConnect) env.add("DENO_KV_ACCESS_TOKEN");
+  for (const rule of config.alerts.rules) {
+    const { webhook, email } = rule.destinations;
+    if (webhook) net.add(urlHostPort(webhook.url));
+    if (email) {
+      net.add(hostPort(email.smtp.host, email.smtp.port));
+      for (const name of NODEMAILER_ENV_VARIABLES) env.add(name);
+    }
+  }
   for (const name of context.variables) env.add(name);
   // A bare host grants every port of it already.
   const hosts = [...net].filter((entry) => !/:\d+$/.test(entry));

@@ -1,3 +1,4 @@
+import { resolveAlerts } from "./alerts_config.ts";
 import { kvLocation } from "./kv_location.ts";
 import { isAbsolute, resolve } from "node:path";
 import type { Config, SimulatorRegistrationConfig } from "./config.ts";
@@ -47,6 +48,7 @@ export function resolveConfig(file: FileConfig, options: ResolveOptions): Config
     environment: file.environment ?? DEFAULTS.environment,
     debug: file.debug ?? DEFAULTS.debug,
     source: options.source,
+    alerts: resolveAlerts(file.alerts),
     dnb_api: {
       base_url: (dnb.base_url ?? DEFAULTS.dnb_api.base_url).replace(/\/+$/, ""),
       client_id: dnb.client_id ?? credentials.client_id,

@@ -1,3 +1,4 @@
+import { alertsIssues, AlertsSchema } from "./alerts_schema.ts";
 import { z } from "zod";
 import { type ConfigIssue, formatPath } from "./errors.ts";
 import { referenceProblem } from "../model/reference.ts";
@@ -521,6 +522,10 @@ export const FileConfigSchema = z.strictObject({
   pipeline: field(PipelineSchema, "a mapping of delivery settings"),
   http: field(HttpSchema, "a mapping of HTTP server settings"),
   simulator: field(SimulatorSchema, "a mapping of simulator settings"),
+  alerts: field(
+    AlertsSchema,
+    "a list of alert rules, each a mapping with name, match, destinations",
+  ),
 });
 
 /** A configuration file's content once it passed `validateFileConfig`. */
@@ -537,8 +542,12 @@ export type FileConfigValidation =
  */
 export function validateFileConfig(tree: unknown): FileConfigValidation {
   const result = FileConfigSchema.safeParse(tree, { reportInput: true });
-  const issues = result.success ? [] : result.error.issues.flatMap(translateIssue);
+  // The alerts section reports its own issues, with its own hints (alerts_schema.ts).
+  const issues = result.success
+    ? []
+    : result.error.issues.filter((issue) => issue.path[0] !== "alerts").flatMap(translateIssue);
   issues.push(...crossFieldIssues(tree));
+  if (isMapping(tree)) issues.push(...alertsIssues(tree.alerts));
   if (result.success && issues.length === 0) return { ok: true, config: result.data };
   return { ok: false, issues };
 }

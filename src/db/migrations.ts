@@ -10,6 +10,7 @@ import type { DialectName } from "./dialect.ts";
 export function createMigrationProvider(dialect: DialectName): MigrationProvider {
   const migrations: Record<string, Migration> = {
     "001_notifications": notificationsMigration(dialect),
+    "002_company_state": companyStateMigration(dialect),
   };
   return { getMigrations: () => Promise.resolve(migrations) };
 }
@@ -67,6 +68,52 @@ function notificationsMigration(dialect: DialectName): Migration {
     async down(db: Kysely<unknown>): Promise<void> {
       await db.schema.dropTable("notification_elements").execute();
       await db.schema.dropTable("notifications").execute();
+    },
+  };
+}
+
+/**
+ * Each company's current values and status, kept by the SQL sink as it stores notifications
+ * (`src/sinks/company_state.ts` has the rules). The tables start empty: `db rebuild-state`
+ * computes them from the notifications stored before this migration (the rules live in the
+ * sinks, which the schema may not import).
+ */
+function companyStateMigration(dialect: DialectName): Migration {
+  // The same rule as 001: json on PostgreSQL keeps D&B's text byte for byte; jsonb would not.
+  const json = dialect === "postgres" ? "json" : "text";
+  return {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable("company_state")
+        .addColumn("duns", "text", (column) => column.notNull())
+        .addColumn("element_path", "text", (column) => column.notNull())
+        .addColumn("value_json", json)
+        .addColumn("changed_at", "text", (column) => column.notNull())
+        .addColumn("delivery_timestamp", "text", (column) => column.notNull())
+        .addColumn("notification_id", "text", (column) => column.notNull())
+        .addPrimaryKeyConstraint("company_state_pkey", ["duns", "element_path"])
+        .execute();
+
+      await db.schema
+        .createTable("companies")
+        .addColumn("duns", "text", (column) => column.primaryKey())
+        .addColumn("status", "text", (column) => column.notNull())
+        .addColumn("status_changed_at", "text")
+        .addColumn("status_notification_id", "text")
+        .addColumn("last_notification_id", "text", (column) => column.notNull())
+        .addColumn("last_delivery_timestamp", "text", (column) => column.notNull())
+        .execute();
+
+      // Which companies have a given field (and its value): the cross-company questions.
+      await db.schema.createIndex("company_state_element_idx")
+        .on("company_state").column("element_path").execute();
+      await db.schema.createIndex("companies_status_idx")
+        .on("companies").column("status").execute();
+    },
+
+    async down(db: Kysely<unknown>): Promise<void> {
+      await db.schema.dropTable("companies").execute();
+      await db.schema.dropTable("company_state").execute();
     },
   };
 }

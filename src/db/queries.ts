@@ -1,8 +1,8 @@
 import { type Kysely, sql } from "kysely";
-import type { ChangeRow, HourlyCount } from "../model/notification_store.ts";
+import type { ChangeRow, CompanyState, HourlyCount } from "../model/notification_store.ts";
 import type { Tables } from "./tables.ts";
 
-export type { ChangeRow, HourlyCount };
+export type { ChangeRow, CompanyState, HourlyCount };
 
 /** Every change to one DUNS, newest first (uses the `(duns, delivery_timestamp)` index). */
 export function dunsHistory(
@@ -71,4 +71,21 @@ export async function notificationCount(db: Kysely<Tables>): Promise<number> {
   const row = await db.selectFrom("notifications")
     .select((eb) => eb.fn.countAll<number | string>().as("count")).executeTakeFirst();
   return Number(row?.count ?? 0);
+}
+
+/** One company's status and current values by path; null when the company is unknown. */
+export async function companyState(
+  db: Kysely<Tables>,
+  duns: string,
+): Promise<CompanyState | null> {
+  const company = await db.selectFrom("companies").selectAll().where("duns", "=", duns)
+    .executeTakeFirst();
+  if (!company) return null;
+  const values = await db.selectFrom("company_state")
+    .select(["element_path", "value_json", "changed_at", "delivery_timestamp", "notification_id"])
+    .where("duns", "=", duns).execute();
+  // Sorted here, by code unit: PostgreSQL's collation would order paths differently from SQLite.
+  const byPath = values.map((row) => ({ ...row }))
+    .sort((a, b) => a.element_path < b.element_path ? -1 : a.element_path > b.element_path ? 1 : 0);
+  return { ...company, values: byPath };
 }

@@ -5,6 +5,8 @@
 export interface Tables {
   notifications: NotificationsTable;
   notification_elements: NotificationElementsTable;
+  company_state: CompanyStateTable;
+  companies: CompaniesTable;
 }
 
 /** One notification, keyed by its id; the row never changes once written. */
@@ -43,4 +45,37 @@ export interface NotificationElementsTable {
   current_json: string | null;
   /** The element's `timestamp`, or NULL when D&B omitted it. */
   change_timestamp: string | null;
+}
+
+/**
+ * The current value of one JSON path of one company: what the latest delivered notification
+ * carrying that path said (see `src/sinks/company_state.ts` for the rules).
+ */
+export interface CompanyStateTable {
+  duns: string;
+  /**
+   * `organization.<json.path>` as D&B names it in `elements[].element`; a SEED stores each
+   * top-level member of its `organization` as `organization.<member>`.
+   */
+  element_path: string;
+  /** JSON text of the value byte for byte as D&B sent it; NULL when `current` was absent. */
+  value_json: string | null;
+  /** The element's `timestamp`, else the notification's `deliveryTimeStamp`, as sent. */
+  changed_at: string;
+  /** `deliveryTimeStamp` of the notification that set the value, as sent. */
+  delivery_timestamp: string;
+  notification_id: string;
+}
+
+/** One row per company seen in any stored notification. */
+export interface CompaniesTable {
+  duns: string;
+  /** `active`, `deleted`, `transferred`, `exited`, `under_review` or `removed`. */
+  status: string;
+  /** `deliveryTimeStamp` of the notification that set the status; NULL while never set. */
+  status_changed_at: string | null;
+  status_notification_id: string | null;
+  /** The company's latest delivered notification (by the same order as the state). */
+  last_notification_id: string;
+  last_delivery_timestamp: string;
 }

@@ -1,22 +1,17 @@
 // deno-lint-ignore-file jsx-key -- rendered once on the server: nothing reconciles lists, and
 // hono would print a `key` as an HTML attribute.
 /**
- * The company page (`/duns/{duns}`): every stored change of one DUNS as a timeline, newest
- * first, and the plain message pages (bad DUNS, data unavailable) that share its shell.
+ * The company page (`/duns/{duns}`): the company's current state (status and the current value
+ * of each path), then every stored change as a timeline, newest first, structured values as
+ * field-level differences; and the plain message pages (bad DUNS, data unavailable) that share
+ * its shell.
  */
 import type { Child } from "hono/jsx";
 import { typeColor } from "./charts.tsx";
-import type { CompanyData, NotificationView } from "./dashboard_data.ts";
-import { safeId } from "./dashboard_page.tsx";
-import {
-  ChangeList,
-  formatCount,
-  formatUtc,
-  Layout,
-  readableValue,
-  Time,
-  TypeBadge,
-} from "./layout.tsx";
+import { CompanyChangeList } from "./company_changes.tsx";
+import type { CompanyData, CompanyStateView, NotificationView } from "./dashboard_data.ts";
+import { spelledValue } from "./json_text.ts";
+import { formatCount, formatUtc, Layout, readableValue, Time, TypeBadge } from "./layout.tsx";
 
 export interface CompanyPageProps {
   data: CompanyData;
@@ -26,7 +21,7 @@ export interface CompanyPageProps {
 export function CompanyPage(props: CompanyPageProps) {
   const { data } = props;
   const notes = data.notifications;
-  const name = companyName(notes);
+  const name = stateName(data.state ?? null) ?? companyName(notes);
   const types = new Map<string, number>();
   for (const note of notes) types.set(note.type, (types.get(note.type) ?? 0) + 1);
   const changes = notes.reduce((sum, note) => sum + note.elements.length, 0);
@@ -70,6 +65,7 @@ export function CompanyPage(props: CompanyPageProps) {
             )
             : null}
         </section>
+        {data.state ? <CurrentState state={data.state} /> : null}
         <section class="card section" aria-labelledby="timeline-heading">
           <div class="card-head">
             <h2 id="timeline-heading">Timeline</h2>
@@ -102,9 +98,93 @@ function TimelineItem(props: { note: NotificationView }) {
         <Time iso={note.deliveryTimestamp} />
         <span class="muted mono">{note.registration}</span>
       </div>
-      <ChangeList elements={note.elements} showStamps moreId={`all-${safeId(note.id)}`} />
+      <CompanyChangeList elements={note.elements} />
     </li>
   );
+}
+
+const STATUS_TEXT: Record<string, string> = {
+  active: "Active",
+  deleted: "Deleted",
+  transferred: "Transferred",
+  exited: "Exited",
+  under_review: "Under review",
+  removed: "Removed",
+};
+
+/** The status and each path's current value, from the SQL sink's `company_state`. */
+function CurrentState(props: { state: CompanyStateView }) {
+  const { state } = props;
+  const tone = state.status === "active" ? "ok" : state.status === "under_review" ? "warn" : "bad";
+  return (
+    <section
+      class="card section"
+      aria-labelledby="state-heading"
+      data-status={state.status}
+    >
+      <div class="card-head">
+        <h2 id="state-heading">Current state</h2>
+        <p>
+          the latest delivered value of each field; older notifications arriving late do not win
+        </p>
+      </div>
+      <p style="margin:0 0 8px">
+        <span class={`pill ${tone}`} data-company-status={state.status}>
+          {STATUS_TEXT[state.status] ?? state.status}
+        </span>{" "}
+        {state.statusChangedAt
+          ? <span class="muted">since {formatUtc(state.statusChangedAt)}</span>
+          : null}{" "}
+        <span class="muted">· last notification {formatUtc(state.lastDeliveryTimestamp)}</span>
+      </p>
+      {state.values.length === 0
+        ? <p class="muted">No values stored: only status notifications arrived.</p>
+        : (
+          <div class="table-wrap">
+            <table class="stack state">
+              <thead>
+                <tr>
+                  <th scope="col">Field</th>
+                  <th scope="col">Current value</th>
+                  <th scope="col">Changed</th>
+                </tr>
+              </thead>
+              <tbody>
+                {state.values.map((value) => {
+                  const shown = spelledValue(value.json, { max: 160 });
+                  return (
+                    <tr data-path={value.path} data-notification={value.notificationId}>
+                      <td data-label="Field">
+                        <code>{value.path}</code>
+                      </td>
+                      <td data-label="Current value">
+                        <span
+                          class={`mono${shown.kind === "value" ? "" : " muted"}`}
+                          title={shown.truncated ? shown.full : undefined}
+                        >
+                          {shown.text}
+                        </span>
+                      </td>
+                      <td data-label="Changed">
+                        <Time iso={value.changedAt} />
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
+        )}
+    </section>
+  );
+}
+
+/** The name the current state holds, when it holds one. */
+function stateName(state: CompanyStateView | null): string | null {
+  const value = state?.values.find((v) => v.path === "organization.primaryName");
+  if (!value) return null;
+  const shown = readableValue(value.json);
+  return shown.kind === "value" ? shown.text : null;
 }
 
 /** The company's name as its latest change of `…primaryName` says, when any says it. */

@@ -1,3 +1,5 @@
+import type { AlertRuleStatus } from "../model/alert_status.ts";
+import type { SubjectChangeState } from "../model/status.ts";
 import type { HealthSummary, JournalState } from "../model/status.ts";
 
 /**
@@ -28,6 +30,10 @@ export interface DashboardData {
   journal: JournalState;
   /** The latest notifications, newest first. */
   latest: NotificationView[];
+  /** The alert rules: last fired, and each destination's delivery state. */
+  alerts: AlertRuleStatus[];
+  /** The latest changes this service made to registrations' subjects, newest first. */
+  subjectChanges: SubjectChangeState[];
 }
 
 /** The time ranges the hourly chart offers, in hours. */
@@ -178,4 +184,24 @@ export interface CompanyData {
   simulator: boolean;
   /** Every stored notification of this DUNS, newest first. */
   notifications: NotificationView[];
+  /** The company's current state; null or absent when none is stored (or no SQL sink). */
+  state?: CompanyStateView | null;
+}
+
+/** A company's status and the current value of each path, as the SQL sink keeps them. */
+export interface CompanyStateView {
+  status: string;
+  /** Delivery time of the notification that set the status; null while never set. */
+  statusChangedAt: string | null;
+  lastDeliveryTimestamp: string;
+  /** By path. */
+  values: StateValueView[];
+}
+
+export interface StateValueView {
+  path: string;
+  /** JSON text as stored; null when D&B sent no `current`. */
+  json: string | null;
+  changedAt: string;
+  notificationId: string;
 }

@@ -6,6 +6,7 @@
  * gaps, the journal, each sink's lag and errors, and the latest notifications. `DashboardContent`
  * is the part that refreshes itself: the full page wraps it, the fragment route sends it alone.
  */
+import { AlertsSection, SubjectChangesSection } from "./dashboard_activity.tsx";
 import { LineChart, StackedBarChart, type Tick, typeColor } from "./charts.tsx";
 import {
   type ApiSample,
@@ -97,6 +98,10 @@ export function DashboardContent(
       <div class="grid two">
         <GapsSection gaps={data.gaps} />
         <JournalSection journal={data.journal} now={data.generatedAt} />
+      </div>
+      <div class="grid two">
+        <AlertsSection alerts={data.alerts} />
+        <SubjectChangesSection changes={data.subjectChanges} />
       </div>
       <SinksSection sinks={data.sinks} sampleSeconds={data.sampleSeconds} />
       <LatestSection latest={data.latest} now={data.generatedAt} basePath={props.basePath} />

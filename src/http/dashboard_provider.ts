@@ -1,4 +1,5 @@
-import type { ChangeRow, NotificationStore } from "../model/notification_store.ts";
+import type { AlertRuleStatus } from "../model/alert_status.ts";
+import type { ChangeRow, CompanyState, NotificationStore } from "../model/notification_store.ts";
 import type { HealthThresholds, PipelineStatus } from "../model/status.ts";
 import {
   type ApiPoint,
@@ -9,6 +10,7 @@ import {
 } from "../pipeline/mod.ts";
 import type {
   CompanyData,
+  CompanyStateView,
   DashboardData,
   DashboardProvider,
   DashboardQuery,
@@ -53,6 +55,8 @@ export function createDashboardSource(options: {
   now?: () => number;
   /** The service's history interval, used until two samples show the real one. */
   sampleSeconds?: number;
+  /** The alert rules' state (the alerts sink's), when there are rules. */
+  alerts?: (() => AlertRuleStatus[]) | null;
 }): DashboardSource {
   const { pipeline, store } = options;
   const now = options.now ?? Date.now;
@@ -123,14 +127,18 @@ export function createDashboardSource(options: {
         ),
         journal: status.journal,
         latest: store ? group(await store.recent({ limit: 20 })) : [],
+        alerts: options.alerts?.() ?? [],
+        subjectChanges: status.subjectChanges,
       };
     },
     async company(duns: string): Promise<CompanyData> {
       const status = await pipeline.status();
+      const state = await store?.currentState?.(duns) ?? null;
       return {
         duns,
         simulator: status.service.simulator,
         notifications: store ? group(await store.history(duns, { limit: 2_000 })) : [],
+        state: state === null ? null : stateView(state),
       };
     },
     async deadLetter(key: string): Promise<DeadLetterData> {
@@ -156,6 +164,20 @@ export function createDashboardSource(options: {
       await pipeline.discardDeadLetter(summary);
       return { found: true, ok: true, message: `discarded ${key} for good` };
     },
+  };
+}
+
+function stateView(state: CompanyState): CompanyStateView {
+  return {
+    status: state.status,
+    statusChangedAt: state.status_changed_at,
+    lastDeliveryTimestamp: state.last_delivery_timestamp,
+    values: state.values.map((value) => ({
+      path: value.element_path,
+      json: value.value_json,
+      changedAt: value.changed_at,
+      notificationId: value.notification_id,
+    })),
   };
 }
 

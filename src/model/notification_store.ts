@@ -25,6 +25,32 @@ export interface HourlyCount {
   count: number;
 }
 
+/** The current value of one JSON path of a company, and which notification set it. */
+export interface StateValue {
+  /** `organization.<json.path>`; a SEED's top-level members as `organization.<member>`. */
+  element_path: string;
+  /** JSON text as D&B sent it; null when the element carried no `current`. */
+  value_json: string | null;
+  /** The element's `timestamp`, else the notification's `deliveryTimeStamp`. */
+  changed_at: string;
+  delivery_timestamp: string;
+  notification_id: string;
+}
+
+/** A company's status and the current value of every path stored for it. */
+export interface CompanyState {
+  duns: string;
+  /** `active`, `deleted`, `transferred`, `exited`, `under_review` or `removed`. */
+  status: string;
+  /** Delivery time of the notification that set the status; null while never set. */
+  status_changed_at: string | null;
+  status_notification_id: string | null;
+  last_notification_id: string;
+  last_delivery_timestamp: string;
+  /** By path. */
+  values: StateValue[];
+}
+
 export interface NotificationStore {
   /** The latest notifications with their changes, newest first. */
   recent(options: { limit: number }): Promise<ChangeRow[]>;
@@ -34,4 +60,9 @@ export interface NotificationStore {
   hourlyCounts(options: { since: Date }): Promise<HourlyCount[]>;
   /** How many notifications are stored in all. */
   count(): Promise<number>;
+  /**
+   * One company's current state, or null when no notification of it is stored. Optional for
+   * stores that keep no state (older doubles); the SQL store has it.
+   */
+  currentState?(duns: string): Promise<CompanyState | null>;
 }

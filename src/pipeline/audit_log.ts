@@ -4,6 +4,8 @@
  * journal and shown in `/status` and on the dashboard. One entry per request batch, with its DUNS
  * (at most 1,000, which fits a KV value).
  */
+import { retryWhileLocked } from "./kv_busy.ts";
+
 const PREFIX = "audit";
 
 export interface AuditEntry {
@@ -19,7 +21,8 @@ export interface AuditEntry {
 }
 
 export async function appendAudit(kv: Deno.Kv, entry: AuditEntry): Promise<void> {
-  await kv.set([PREFIX, entry.at, crypto.randomUUID()], entry);
+  const key = [PREFIX, entry.at, crypto.randomUUID()];
+  await retryWhileLocked(() => kv.set(key, entry));
 }
 
 /** The latest entries, newest first. */

@@ -146,6 +146,8 @@ export const STATUS_SECTIONS: readonly string[] = [
   "journal",
   "dead_letters",
   "subject_changes",
+  // Added by the composition root (src/cli/service_session.ts) from the alerts sink.
+  "alert_rules",
 ];
 
 function registrationJson(registration: RegistrationState): RegistrationJson {

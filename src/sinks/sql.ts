@@ -3,11 +3,13 @@ import type { Database } from "../db/database.ts";
 import { DatabaseUnavailableError } from "../db/errors.ts";
 import type { NotificationElementsTable, NotificationsTable, Tables } from "../db/tables.ts";
 import type { Notification } from "../model/payload.ts";
+import { applyCompanyState } from "./company_state_store.ts";
 import { rawNotification } from "./raw_notification.ts";
 import {
   type Batch,
   type DeliverOptions,
   type DeliveryReceipt,
+  type JournaledNotification,
   type RejectedNotification,
   type Sink,
   SinkRejectedError,
@@ -53,6 +55,7 @@ export class SqlSinkOptionsError extends Error {
 /** One notification's rows, kept together so that it can be stored, or refused, alone. */
 interface NotificationRows {
   id: string;
+  entry: JournaledNotification;
   notification: Insertable<NotificationsTable>;
   elements: Insertable<NotificationElementsTable>[];
 }
@@ -68,7 +71,10 @@ interface Chunking {
  * (`migrateToLatest`).
  *
  * A batch is one transaction, written with multi-row INSERT … ON CONFLICT DO NOTHING, so a
- * re-delivered batch changes nothing and a failed one leaves nothing behind.
+ * re-delivered batch changes nothing and a failed one leaves nothing behind. The same
+ * transaction applies the notifications it inserted to `company_state` and `companies`
+ * (`company_state.ts`: last delivery wins). One already stored is skipped: its state committed
+ * with it, so a replay changes nothing, not even the spelling of a value.
  *
  * Errors: an outage (unreachable, locked, disk full, not migrated) throws
  * `DatabaseUnavailableError` (`SQL_UNAVAILABLE`, retryable) and commits nothing. When the
@@ -92,7 +98,7 @@ export function createSqlSink(database: Database, options: SqlSinkOptions = {}):
     const { rows, rejected } = rowsOf(batch, clock().toISOString());
     let written: number;
     try {
-      written = await storeBatch(database.db, rows, { chunking, signal });
+      written = await storeBatch(database, rows, { chunking, signal });
     } catch (error) {
       if (signal?.aborted || database.classifyError(error) !== "rejected") {
         throw failure(error, batch, signal);
@@ -132,7 +138,7 @@ export function createSqlSink(database: Database, options: SqlSinkOptions = {}):
     if (rejected.length > 0) throw new SinkRejectedError(name, rejected);
     let written: number;
     try {
-      written = await storeBatch(database.db, rows, { chunking, signal });
+      written = await storeBatch(database, rows, { chunking, signal });
     } catch (error) {
       if (signal?.aborted || database.classifyError(error) !== "rejected") {
         throw failure(error, batches[0], signal);
@@ -198,6 +204,7 @@ function rowsOf(
     const written = rawNotification(entry).elements;
     rows.push({
       id,
+      entry,
       notification: {
         id,
         registration: batch.registration,
@@ -255,12 +262,17 @@ function shapeProblem(notification: Notification): string | null {
 }
 
 async function storeBatch(
-  db: Kysely<Tables>,
+  database: Database,
   rows: NotificationRows[],
   options: { chunking: Chunking; signal?: AbortSignal },
 ): Promise<number> {
   if (rows.length === 0) return 0;
-  return await db.transaction().execute((trx) => insertRows(trx, rows, options));
+  const { dialect } = database;
+  return await database.db.transaction().execute(async (trx) => {
+    const inserted = await insertRows(trx, rows, options);
+    await applyCompanyState(trx, insertedEntries(rows, inserted), { ...options, dialect });
+    return inserted.size;
+  });
 }
 
 /**
@@ -273,13 +285,15 @@ async function storeEach(
   options: { chunking: Chunking; signal?: AbortSignal },
 ): Promise<{ written: number; rejected: RejectedNotification[] }> {
   const rejected: RejectedNotification[] = [];
-  let written = 0;
+  const stored: NotificationRows[] = [];
+  const inserted = new Set<string>();
   const trx = await database.db.startTransaction().execute();
   try {
     for (const row of rows) {
       const saved = await trx.savepoint(SAVEPOINT).execute();
       try {
-        written += await insertRows(saved, [row], options);
+        for (const id of await insertRows(saved, [row], options)) inserted.add(id);
+        stored.push(row);
       } catch (error) {
         if (options.signal?.aborted || database.classifyError(error) !== "rejected") throw error;
         await saved.rollbackToSavepoint(SAVEPOINT).execute();
@@ -287,34 +301,54 @@ async function storeEach(
       }
       await saved.releaseSavepoint(SAVEPOINT).execute();
     }
+    // Only what was stored counts for the state; refused notifications are dead-lettered.
+    await applyCompanyState(trx, insertedEntries(stored, inserted), {
+      ...options,
+      dialect: database.dialect,
+    });
     await trx.commit().execute();
   } catch (error) {
     // The error that stopped the batch is what matters; a broken connection fails this too.
     await trx.rollback().execute().catch(() => {});
     throw error;
   }
-  return { written, rejected };
+  return { written: inserted.size, rejected };
 }
 
-/** Notifications first: element rows reference them. Returns the notifications inserted. */
+/**
+ * Notifications first: element rows reference them. Returns the ids of the notifications
+ * inserted (RETURNING lists only rows written, on SQLite and PostgreSQL alike).
+ */
 async function insertRows(
   db: Kysely<Tables>,
   rows: NotificationRows[],
   options: { chunking: Chunking; signal?: AbortSignal },
-): Promise<number> {
-  let written = 0;
+): Promise<Set<string>> {
+  const inserted = new Set<string>();
   for (const chunk of chunks(rows.map((row) => row.notification), options.chunking.notifications)) {
     options.signal?.throwIfAborted();
-    const result = await db.insertInto("notifications").values(chunk)
-      .onConflict((conflict) => conflict.doNothing()).executeTakeFirst();
-    written += Number(result.numInsertedOrUpdatedRows ?? 0n);
+    const written = await db.insertInto("notifications").values(chunk)
+      .onConflict((conflict) => conflict.doNothing()).returning("id").execute();
+    for (const row of written) inserted.add(row.id);
   }
   for (const chunk of chunks(rows.flatMap((row) => row.elements), options.chunking.elements)) {
     options.signal?.throwIfAborted();
     await db.insertInto("notification_elements").values(chunk)
       .onConflict((conflict) => conflict.doNothing()).execute();
   }
-  return written;
+  return inserted;
+}
+
+/** The entries of the rows inserted now, each id once, in batch order. */
+function insertedEntries(rows: NotificationRows[], inserted: Set<string>): JournaledNotification[] {
+  const seen = new Set<string>();
+  const entries: JournaledNotification[] = [];
+  for (const row of rows) {
+    if (!inserted.has(row.id) || seen.has(row.id)) continue;
+    seen.add(row.id);
+    entries.push(row.entry);
+  }
+  return entries;
 }
 
 function* chunks<T>(items: T[], size: number): Generator<T[]> {

@@ -126,19 +126,19 @@ postgresTest(
       assert.equal(before.code, 0, before.stderr);
       assert.match(before.stdout, location);
       assert.match(before.stdout, /^ {2}pending {2}001_notifications$/m);
-      assert.match(before.stdout, /^0 applied, 1 pending/m);
+      assert.match(before.stdout, /^0 applied, 2 pending/m);
 
       const migrated = await runDb(["db", "migrate"], { config, url: pg.url });
       assert.equal(migrated.code, 0, migrated.stderr);
       assert.match(migrated.stdout, /^ {2}001_notifications: applied$/m);
-      assert.match(migrated.stdout, /^applied 1 migration\(s\)$/m);
+      assert.match(migrated.stdout, /^applied 2 migration\(s\)$/m);
 
       const again = await runDb(["db", "migrate"], { config, url: pg.url });
       assert.match(again.stdout, /the schema is up to date: nothing to apply/);
 
       const after = await runDb(["db", "status"], { config, url: pg.url });
       assert.match(after.stdout, /^ {2}applied {2}001_notifications {2}\d{4}-\d\d-\d\dT[\d:.]+Z$/m);
-      assert.match(after.stdout, /^1 applied, 0 pending$/m);
+      assert.match(after.stdout, /^2 applied, 0 pending$/m);
       for (const result of [before, migrated, again, after]) assertNoPassword(result, pg);
     });
   },
@@ -174,7 +174,7 @@ postgresTest("traceone db migrate / db status against PostgreSQL", async () => {
     const after = await runMain(["db", "status", "--config", config], { env });
     assert.equal(after.code, 0, after.stderr);
     assert.match(after.stdout, /postgresql:\/\/traceone_test:\*\*\*@127\.0\.0\.1:\d+\/traceone/);
-    assert.match(after.stdout, /1 applied, 0 pending/);
+    assert.match(after.stdout, /2 applied, 0 pending/);
     for (const result of [status, migrated, after]) assertNoPassword(result, pg);
   });
 });

@@ -57,7 +57,7 @@ Deno.test("validateFileConfig rejects unknown keys, listing the known ones", () 
     "dnb_api.ratelimit: unknown key (expected one of: base_url, client_id, client_secret, rate_limit, token_version, token_refresh_buffer, timeout, max_retries, retry_base_delay, retry_max_delay, circuit_breaker, subject_paths, replay_max_notifications, retry_after_max, max_response_bytes; did you mean rate_limit?)",
   ]);
   assert.deepEqual(problems({ sftp: { enabled: true } }), [
-    "sftp: unknown key (expected one of: environment, debug, dnb_api, database, monitoring, sftp_storage, local_storage, object_storage, state, pipeline, http, simulator)",
+    "sftp: unknown key (expected one of: environment, debug, dnb_api, database, monitoring, sftp_storage, local_storage, object_storage, state, pipeline, http, simulator, alerts)",
   ]);
   assert.deepEqual(problems({ dnb_api: { ...CREDENTIALS, circuit_breaker: { treshold: 3 } } }), [
     "dnb_api.circuit_breaker.treshold: unknown key (expected one of: failure_threshold, reset_timeout)",
@@ -255,7 +255,7 @@ Deno.test("validateFileConfig reports every problem at once", () => {
     'environment: unknown value "prod" (expected one of: development, test, staging, production)',
     'monitoring.polling_interval: expected a number, got string "often" (seconds between polls, e.g. 300)',
     "monitoring.max_notifications: must be at most 100, got number 500 (notifications per pull, 1 to 100)",
-    "colour: unknown key (expected one of: environment, debug, dnb_api, database, monitoring, sftp_storage, local_storage, object_storage, state, pipeline, http, simulator)",
+    "colour: unknown key (expected one of: environment, debug, dnb_api, database, monitoring, sftp_storage, local_storage, object_storage, state, pipeline, http, simulator, alerts)",
     "sftp_storage: no way to log in (give private_key_path or password when sftp_storage.enabled is true)",
     "sftp_storage.host_key_fingerprint: the SFTP server's host key must be pinned (set host_key_fingerprint to the \"SHA256:…\" that `ssh-keyscan h | ssh-keygen -lf -` prints after you checked it with the server's owner, or known_hosts_path to a known_hosts file)",
   ]);

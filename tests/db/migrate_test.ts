@@ -4,6 +4,8 @@ import { Secret } from "../../src/model/secret.ts";
 import { type Database, openDatabase } from "../../src/db/database.ts";
 import { DatabaseMigrationError } from "../../src/db/errors.ts";
 import { migrateToLatest, migrationStatus } from "../../src/db/migrate.ts";
+import { createMigrationProvider } from "../../src/db/migrations.ts";
+import { Migrator } from "kysely/migration";
 
 async function withDatabase(run: (database: Database) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "traceone_migrate_" });
@@ -34,16 +36,19 @@ Deno.test("migrations apply once, then report nothing to do", async () => {
     assert.equal(first.error, null);
     assert.deepEqual(first.results, [
       { migrationName: "001_notifications", direction: "Up", status: "Success" },
+      { migrationName: "002_company_state", direction: "Up", status: "Success" },
     ]);
     const second = await migrateToLatest(database);
     assert.equal(second.error, null);
     assert.deepEqual(second.results, []);
 
     const tables = await schemaObjects(database, "table");
-    for (const table of ["notifications", "notification_elements"]) {
+    for (const table of ["notifications", "notification_elements", "company_state", "companies"]) {
       assert.ok(tables.includes(table), `${table} in ${tables}`);
     }
     assert.deepEqual(await schemaObjects(database, "index"), [
+      "companies_status_idx",
+      "company_state_element_idx",
       "notification_elements_element_idx",
       "notifications_duns_delivery_idx",
       "notifications_registration_sequence_idx",
@@ -56,15 +61,18 @@ Deno.test("migrationStatus lists each migration as pending, then as applied", as
   await withDatabase(async (database) => {
     assert.deepEqual(await migrationStatus(database), [
       { name: "001_notifications", applied: false, appliedAt: null },
+      { name: "002_company_state", applied: false, appliedAt: null },
     ]);
     const before = Date.now();
     await migrateToLatest(database);
-    const [state] = await migrationStatus(database);
-    assert.equal(state.name, "001_notifications");
-    assert.equal(state.applied, true);
-    assert.ok(state.appliedAt !== null);
-    assert.match(state.appliedAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
-    assert.ok(Date.parse(state.appliedAt) >= before - 1000);
+    const states = await migrationStatus(database);
+    assert.deepEqual(states.map((state) => state.name), ["001_notifications", "002_company_state"]);
+    for (const state of states) {
+      assert.equal(state.applied, true);
+      assert.ok(state.appliedAt !== null);
+      assert.match(state.appliedAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+      assert.ok(Date.parse(state.appliedAt) >= before - 1000);
+    }
   });
 });
 
@@ -117,6 +125,7 @@ Deno.test("a failing migration is reported as a value naming it, and rolled back
     const report = await migrateToLatest(database);
     assert.deepEqual(report.results, [
       { migrationName: "001_notifications", direction: "Up", status: "Error" },
+      { migrationName: "002_company_state", direction: "Up", status: "NotExecuted" },
     ]);
     assert.ok(report.error instanceof DatabaseMigrationError);
     assert.equal(report.error.code, "SQL_MIGRATION_FAILED");
@@ -125,6 +134,50 @@ Deno.test("a failing migration is reported as a value naming it, and rolled back
     assert.match(report.error.message, /already exists/);
     // `notifications` was created before the failure and rolled back with it.
     assert.ok(!(await schemaObjects(database, "table")).includes("notifications"));
-    assert.deepEqual((await migrationStatus(database)).map((state) => state.applied), [false]);
+    assert.deepEqual((await migrationStatus(database)).map((state) => state.applied), [
+      false,
+      false,
+    ]);
+  });
+});
+
+Deno.test("002 adds company_state and companies to a database that already has 001", async () => {
+  await withDatabase(async (database) => {
+    // A database of the previous release: 001 applied, notifications stored.
+    const migrator = new Migrator({
+      db: database.db,
+      provider: createMigrationProvider(database.dialect),
+    });
+    assert.equal((await migrator.migrateTo("001_notifications")).error, undefined);
+    assert.ok(!(await schemaObjects(database, "table")).includes("company_state"));
+
+    const report = await migrateToLatest(database);
+    assert.deepEqual(report.results, [
+      { migrationName: "002_company_state", direction: "Up", status: "Success" },
+    ]);
+    const row = {
+      duns: "123456789",
+      element_path: "organization.primaryName",
+      value_json: '"Acme"',
+      changed_at: "2024-05-01T10:00:00Z",
+      delivery_timestamp: "2024-05-01T10:00:00.000Z",
+      notification_id: "0".repeat(32),
+    };
+    await database.db.insertInto("company_state").values(row).execute();
+    await assert.rejects(
+      database.db.insertInto("company_state").values(row).execute(),
+      /UNIQUE constraint failed/,
+    );
+    await assert.rejects(
+      database.db.insertInto("companies").values({
+        duns: "123456789",
+        status: null as unknown as string,
+        status_changed_at: null,
+        status_notification_id: null,
+        last_notification_id: "0".repeat(32),
+        last_delivery_timestamp: "2024-05-01T10:00:00.000Z",
+      }).execute(),
+      /NOT NULL constraint failed/,
+    );
   });
 });

@@ -248,7 +248,7 @@ postgresTest(
         await pg.restart();
         assert.deepEqual(
           await migrationStatus(database).then((states) => states.map((s) => s.applied)),
-          [true],
+          [true, true],
         );
       } finally {
         await database.close();

@@ -34,11 +34,13 @@ postgresTest(
     await withPostgres(async (database) => {
       assert.deepEqual(await migrationStatus(database), [
         { name: "001_notifications", applied: false, appliedAt: null },
+        { name: "002_company_state", applied: false, appliedAt: null },
       ]);
       const first = await migrateToLatest(database);
       assert.equal(first.error, null);
       assert.deepEqual(first.results, [
         { migrationName: "001_notifications", direction: "Up", status: "Success" },
+        { migrationName: "002_company_state", direction: "Up", status: "Success" },
       ]);
       const second = await migrateToLatest(database);
       assert.deepEqual(second, { results: [], error: null });
@@ -89,9 +91,34 @@ postgresTest(
         ],
       );
 
-      const [state] = await migrationStatus(database);
-      assert.equal(state.applied, true);
-      assert.ok(Math.abs(Date.parse(state.appliedAt!) - Date.now()) < 60_000, state.appliedAt!);
+      const { rows: stateColumns } = await sql<
+        { table_name: string; column_name: string; type: string }
+      >`
+      SELECT table_name, column_name, data_type || CASE is_nullable WHEN 'NO' THEN ' not null' ELSE '' END AS type
+      FROM information_schema.columns
+      WHERE table_schema = 'public' AND table_name IN ('company_state', 'companies')
+      ORDER BY table_name, ordinal_position
+    `.execute(database.db);
+      assert.deepEqual(stateColumns.map((c) => `${c.table_name}.${c.column_name} ${c.type}`), [
+        "companies.duns text not null",
+        "companies.status text not null",
+        "companies.status_changed_at text",
+        "companies.status_notification_id text",
+        "companies.last_notification_id text not null",
+        "companies.last_delivery_timestamp text not null",
+        "company_state.duns text not null",
+        "company_state.element_path text not null",
+        // json, not jsonb, as in 001: D&B's text comes back byte for byte.
+        "company_state.value_json json",
+        "company_state.changed_at text not null",
+        "company_state.delivery_timestamp text not null",
+        "company_state.notification_id text not null",
+      ]);
+
+      for (const state of await migrationStatus(database)) {
+        assert.equal(state.applied, true);
+        assert.ok(Math.abs(Date.parse(state.appliedAt!) - Date.now()) < 60_000, state.appliedAt!);
+      }
     });
   },
 );
@@ -156,7 +183,7 @@ postgresTest(
       try {
         const reports = await Promise.all([migrateToLatest(database), migrateToLatest(other)]);
         assert.deepEqual(reports.map((report) => report.error), [null, null]);
-        assert.deepEqual(reports.map((report) => report.results.length).sort(), [0, 1]);
+        assert.deepEqual(reports.map((report) => report.results.length).sort(), [0, 2]);
       } finally {
         await other.close();
       }

@@ -166,6 +166,46 @@ export function knownDashboard(): DashboardData {
       oldestBatchAt: iso(NOW - 26 * HOUR),
       oldestUndeliveredAt: iso(NOW - 10 * 60_000),
     },
+    alerts: [
+      {
+        rule: "failure-score-drop",
+        lastFiredAt: iso(NOW - 7 * 60_000),
+        lastAlertId: "4f1c2a9be0d34c7f8a61b2c3d4e5f601",
+        destinations: [{
+          destination: "webhook",
+          state: "sent",
+          sent: 3,
+          failures: 0,
+          lastSentAt: iso(NOW - 7 * 60_000),
+          lastAlertId: "4f1c2a9be0d34c7f8a61b2c3d4e5f601",
+          lastError: null,
+        }, {
+          destination: "email",
+          state: "failed",
+          sent: 2,
+          failures: 1,
+          lastSentAt: iso(NOW - 2 * HOUR),
+          lastAlertId: "9a8b7c6d5e4f30211f2e3d4c5b6a7988",
+          lastError: "SMTP smtp.example.com:587 is unreachable (connection refused)",
+        }],
+      },
+      {
+        rule: "ownership-change",
+        lastFiredAt: iso(NOW - 26 * HOUR),
+        lastAlertId: "0c1d2e3f405162738495a6b7c8d9eaf0",
+        destinations: [],
+      },
+    ],
+    subjectChanges: [{
+      at: iso(NOW - 3 * HOUR),
+      registration: "TRACEONE_DEMO_SUPPLIERS",
+      action: "add",
+      source: "sync (scheduled)",
+      count: 12,
+      sample: ["268909075", "804735132", "150483782", "884114609", "006273905"],
+      outcome: "ok",
+      detail: "21108 Batch request accepted",
+    }],
     latest: [
       {
         id: "a1b2c3d4e5f60718293a4b5c6d7e8f90",

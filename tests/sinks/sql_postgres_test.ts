@@ -10,6 +10,14 @@ import { SinkRejectedError } from "../../src/sinks/sink.ts";
 import { createSqlSink } from "../../src/sinks/sql.ts";
 import { postgresTest, type RunningPostgres, startPostgres } from "../helpers/postgres.ts";
 import { trickyBatch } from "../helpers/tricky_batch.ts";
+import { rebuildCompanyState } from "../../src/sinks/company_state_store.ts";
+import { createNotificationStore } from "../../src/db/notification_store.ts";
+import {
+  assertScenarioState,
+  scenarioBatches,
+  SEED_DUNS,
+  stateRows,
+} from "./company_state_scenario.ts";
 
 const REGISTRATION = "TRACE1_UPDATES";
 const STORED_AT = "2024-05-01T10:00:05.000Z";
@@ -341,3 +349,102 @@ async function waitFor(condition: () => Promise<boolean>, what: string): Promise
     await delay(20);
   }
 }
+
+postgresTest(
+  "company state on PostgreSQL: the scenario, its replays, a rebuild and a query into json",
+  async () => {
+    await withPostgres(async (database) => {
+      const sink = createSqlSink(database);
+      const batches = scenarioBatches();
+      for (const batch of batches) await sink.deliver(batch);
+      await assertScenarioState(database);
+      const once = await stateRows(database);
+      for (const batch of [...batches].reverse()) await sink.deliver(batch);
+      await sink.deliverMany!(batches);
+      assert.deepEqual(await stateRows(database), once);
+
+      await database.db.deleteFrom("company_state").execute();
+      await database.db.deleteFrom("companies").execute();
+      const report = await rebuildCompanyState(database.db, {
+        pageSize: 3,
+        dialect: "postgres",
+      });
+      assert.equal(report.notifications, 7);
+      assert.deepEqual(await stateRows(database), once);
+
+      const state = await createNotificationStore(database).currentState!(SEED_DUNS);
+      assert.equal(state?.status, "deleted");
+      assert.deepEqual(
+        state!.values.map((v) => v.element_path),
+        once.paths.filter((row) => row.duns === SEED_DUNS).map((row) => row.element_path),
+      );
+
+      const { rows: types } = await sql<{ column_name: string; data_type: string }>`
+        SELECT column_name, data_type FROM information_schema.columns
+        WHERE table_name = 'company_state' AND column_name = 'value_json'
+      `.execute(database.db);
+      assert.deepEqual(types.map((row) => ({ ...row })), [
+        { column_name: "value_json", data_type: "json" },
+      ]);
+
+      // The README's example: companies whose failure score dropped, with their status.
+      const { rows: dropped } = await sql<{ duns: string; status: string; was: string }>`
+        SELECT s.duns, c.status, e.previous_json::text AS was, s.value_json::text AS now
+        FROM company_state s
+        JOIN companies c ON c.duns = s.duns
+        JOIN notification_elements e
+          ON e.notification_id = s.notification_id AND e.element = s.element_path
+        WHERE s.element_path = 'organization.dnbAssessment.failureScore.nationalPercentile'
+          AND json_typeof(e.previous_json) = 'number' AND json_typeof(s.value_json) = 'number'
+          AND (s.value_json::text)::numeric < (e.previous_json::text)::numeric
+        ORDER BY s.changed_at DESC
+      `.execute(database.db);
+      assert.deepEqual(dropped.map((row) => ({ ...row })), [
+        { duns: SEED_DUNS, status: "deleted", was: "80", now: "42" },
+      ]);
+    });
+  },
+);
+
+postgresTest(
+  "company state on PostgreSQL: sinks storing the same companies at once lose nothing",
+  async () => {
+    await withPostgres(async (database) => {
+      // Three registrations watch the same 200 DUNS; their instances store at the same moment.
+      // Without the per-company lock, each would read the state before the others committed
+      // and write its own companies row over theirs.
+      const dunsList = Array.from({ length: 200 }, (_, i) => String(300_000_000 + i));
+      const batchOf = (sequence: number, type: string, stamp: string): Batch => ({
+        registration: `REG_${sequence}`,
+        sequence,
+        pulledAt: stamp,
+        notifications: dunsList.map((duns, i) => {
+          const raw = `{"type": "${type}", "organization": {"duns": "${duns}"}, "elements": [` +
+            `{"element": "organization.field${sequence}", "current": ${sequence}}],` +
+            ` "deliveryTimeStamp": "${stamp}"}`;
+          return { id: idFor(sequence, i), raw, notification: JSON.parse(raw) as Notification };
+        }),
+      });
+      const batches = [
+        batchOf(1, "UPDATE", "2024-05-01T10:00:00.000Z"),
+        batchOf(2, "UPDATE", "2024-05-01T10:00:01.000Z"),
+        batchOf(3, "DELETE", "2024-05-01T10:00:02.000Z"),
+      ];
+      // Newest first: the older batches, started last, would commit last and win.
+      await Promise.all(
+        [...batches].reverse().map((batch) =>
+          createSqlSink(database, { name: batch.registration }).deliver(batch)
+        ),
+      );
+      const companies = await database.db.selectFrom("companies").selectAll().execute();
+      assert.equal(companies.length, dunsList.length);
+      for (const company of companies) {
+        assert.equal(company.status, "deleted", company.duns);
+        assert.equal(company.last_delivery_timestamp, "2024-05-01T10:00:02.000Z", company.duns);
+      }
+      const { rows } = await sql<{ n: string }>`SELECT count(*) AS n FROM company_state`
+        .execute(database.db);
+      assert.equal(Number(rows[0].n), dunsList.length * 3);
+    });
+  },
+);

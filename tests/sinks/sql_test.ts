@@ -8,6 +8,15 @@ import type { Notification } from "../../src/model/payload.ts";
 import type { Batch, JournaledNotification } from "../../src/sinks/sink.ts";
 import { SinkRejectedError } from "../../src/sinks/sink.ts";
 import { createSqlSink, SqlSinkOptionsError } from "../../src/sinks/sql.ts";
+import { rebuildCompanyState } from "../../src/sinks/company_state_store.ts";
+import { createNotificationStore } from "../../src/db/notification_store.ts";
+import {
+  assertScenarioState,
+  IDS,
+  scenarioBatches,
+  SEED_DUNS,
+  stateRows,
+} from "./company_state_scenario.ts";
 
 const REGISTRATION = "TRACE1_UPDATES";
 const STORED_AT = "2024-05-01T10:00:05.000Z";
@@ -405,5 +414,122 @@ Deno.test("the sink is named database_storage unless told otherwise and borrows 
     await sink.close();
     // Closing the sink left the database open for its owner.
     assert.deepEqual(await counts(database), { notifications: 0, elements: 0 });
+  });
+});
+
+// --- company state ------------------------------------------------------------------------------
+
+Deno.test("company state: SEED, UPDATE, DELETE, a late older UPDATE, a replay, TRANSFER", async () => {
+  await withDatabase(async (database) => {
+    const sink = createSqlSink(database);
+    const batches = scenarioBatches();
+    for (const batch of batches) await sink.deliver(batch);
+    await assertScenarioState(database);
+    const once = await stateRows(database);
+
+    // Every batch again, and all of them at once: nothing changes.
+    for (const batch of batches) await sink.deliver(batch);
+    await sink.deliverMany!(batches);
+    assert.deepEqual(await stateRows(database), once);
+
+    // The port reads it back.
+    const state = await createNotificationStore(database).currentState!(SEED_DUNS);
+    assert.equal(state?.status, "deleted");
+    assert.equal(state?.last_notification_id, IDS.delete);
+    const name = state?.values.find((v) => v.element_path === "organization.primaryName");
+    assert.equal(name?.value_json, '"Gorman Mfg"');
+    const paths = state!.values.map((v) => v.element_path);
+    assert.deepEqual(paths, [...paths].sort());
+    assert.equal(await createNotificationStore(database).currentState!("000000001"), null);
+  });
+});
+
+Deno.test("company state: the batches in reverse order, or in one deliverMany, end the same", async () => {
+  await withDatabase(async (database) => {
+    for (const batch of scenarioBatches().reverse()) await createSqlSink(database).deliver(batch);
+    await assertScenarioState(database);
+  });
+  await withDatabase(async (database) => {
+    await createSqlSink(database).deliverMany!(scenarioBatches());
+    await assertScenarioState(database);
+  });
+});
+
+Deno.test("company state: rebuildCompanyState recomputes it from the notifications", async () => {
+  await withDatabase(async (database) => {
+    await createSqlSink(database).deliverMany!(scenarioBatches());
+    const kept = await stateRows(database);
+    // As a database filled before migration 002 is: notifications, but no state.
+    await database.db.deleteFrom("company_state").execute();
+    await database.db.deleteFrom("companies").execute();
+    const report = await rebuildCompanyState(database.db, { pageSize: 2 });
+    assert.deepEqual(report, {
+      notifications: 7,
+      companies: 2,
+      paths: kept.paths.length,
+    });
+    assert.deepEqual(await stateRows(database), kept);
+  });
+});
+
+Deno.test("company state: a refused notification leaves the state alone", async () => {
+  await withDatabase(async (database) => {
+    const [first] = scenarioBatches();
+    // The schema holds ids to 32 characters: the SEED can never be stored.
+    first.notifications[0] = { ...first.notifications[0], id: "not-an-id" };
+    await assert.rejects(createSqlSink(database).deliver(first), SinkRejectedError);
+    const { paths } = await stateRows(database);
+    assert.ok(paths.every((row) => row.notification_id !== "not-an-id"));
+    assert.ok(!paths.some((row) => row.element_path === "organization.dunsControlStatus"));
+    assert.ok(paths.some((row) => row.notification_id === IDS.pageUpdate));
+  });
+});
+
+Deno.test("company state: an outage while writing it commits nothing of the batch", async () => {
+  await withDatabase(async (database) => {
+    await sql`DROP TABLE companies`.execute(database.db);
+    await assert.rejects(createSqlSink(database).deliver(scenarioBatches()[0]), isUnavailable);
+    assert.deepEqual(await counts(database), { notifications: 0, elements: 0 });
+  });
+});
+
+Deno.test("company state: the README's query finds the companies whose failure score dropped", async () => {
+  await withDatabase(async (database) => {
+    await createSqlSink(database).deliverMany!(scenarioBatches());
+    const { rows } = await sql<{ duns: string; status: string; was: string; now: string }>`
+      SELECT s.duns, c.status, e.previous_json AS was, s.value_json AS now
+      FROM company_state s
+      JOIN companies c ON c.duns = s.duns
+      JOIN notification_elements e
+        ON e.notification_id = s.notification_id AND e.element = s.element_path
+      WHERE s.element_path = 'organization.dnbAssessment.failureScore.nationalPercentile'
+        AND json_type(e.previous_json) IN ('integer', 'real')
+        AND json_type(s.value_json) IN ('integer', 'real')
+        AND s.value_json + 0 < e.previous_json + 0
+      ORDER BY s.changed_at DESC
+    `.execute(database.db);
+    assert.deepEqual(rows.map((row) => ({ ...row })), [
+      { duns: SEED_DUNS, status: "deleted", was: "80", now: "42" },
+    ]);
+  });
+});
+
+Deno.test("company state: a notification already stored is not applied again, whatever its spacing", async () => {
+  await withDatabase(async (database) => {
+    const sink = createSqlSink(database);
+    const [first] = scenarioBatches();
+    await sink.deliver(first);
+    const before = await stateRows(database);
+    // The same ids with other bytes (a replay respaced): the stored state stays as it was.
+    const respaced = {
+      ...first,
+      sequence: 7,
+      notifications: first.notifications.map((entry) => ({
+        ...entry,
+        raw: entry.raw.replaceAll('":', '" :').replaceAll(",", " , "),
+      })),
+    };
+    assert.equal((await sink.deliver(respaced)).written, 0);
+    assert.deepEqual(await stateRows(database), before);
   });
 });

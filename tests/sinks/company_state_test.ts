@@ -1,0 +1,221 @@
+import assert from "node:assert/strict";
+import type { Notification } from "../../src/model/payload.ts";
+import {
+  applyToCompany,
+  type CompanySnapshot,
+  encloses,
+  instantKey,
+  type StateInput,
+  stateInputOf,
+} from "../../src/sinks/company_state.ts";
+
+const DUNS = "804735132";
+
+function input(id: string, raw: string): StateInput {
+  return stateInputOf({
+    id: id.repeat(32).slice(0, 32),
+    raw,
+    notification: JSON.parse(raw) as Notification,
+  });
+}
+
+const EMPTY: CompanySnapshot = { company: null, paths: new Map() };
+
+function apply(snapshot: CompanySnapshot, ...inputs: StateInput[]) {
+  return applyToCompany(DUNS, snapshot, inputs);
+}
+
+/** Path → value JSON, for short assertions. */
+function values(snapshot: CompanySnapshot): Record<string, string | null> {
+  return Object.fromEntries(
+    [...snapshot.paths.values()].map((row) => [row.element_path, row.value_json]),
+  );
+}
+
+const SEED = `{"type":"SEED","organization":{"duns":"${DUNS}","primaryName":"Gorman",` +
+  `"dnbAssessment": {"failureScore": {"nationalPercentile": 80}},` +
+  `"financials":[{"yearlyRevenue":[{"value":3.0251016094E8}]}]},` +
+  `"elements":[],"deliveryTimeStamp":"2024-05-01T10:00:00.000Z"}`;
+const UPDATE = `{"type":"UPDATE","organization":{"duns":"${DUNS}"},"elements":[` +
+  `{"element":"organization.dnbAssessment.failureScore.nationalPercentile","previous":80,` +
+  `"current":42,"timestamp":"2024-05-02T09:00:00Z"},` +
+  `{"element":"organization.primaryName","previous":"Gorman","current":"Gorman Mfg"}],` +
+  `"deliveryTimeStamp":"2024-05-02T10:00:00.500Z"}`;
+const DELETE = `{"type":"DELETE","organization":{"duns":"${DUNS}"},"elements":[],` +
+  `"deliveryTimeStamp":"2024-05-03T08:00:00.000Z"}`;
+/**
+ * Delivered 500 ms before UPDATE, but written with second precision: as strings it sorts after
+ * `2024-05-02T10:00:00.500Z`, as an instant before it.
+ */
+const OLDER_UPDATE = `{"type":"UPDATE","organization":{"duns":"${DUNS}"},"elements":[` +
+  `{"element":"organization.dnbAssessment.failureScore.nationalPercentile","previous":90,` +
+  `"current":70,"timestamp":"2024-05-02T11:00:00Z"},` +
+  `{"element":"organization.primaryName","previous":"x","current":"Old Name"}],` +
+  `"deliveryTimeStamp":"2024-05-02T10:00:00Z"}`;
+const TRANSFER = `{"type":"TRANSFER","organization":{"duns":"${DUNS}"},"elements":[],` +
+  `"deliveryTimeStamp":"2024-05-04T08:00:00.000Z"}`;
+
+Deno.test("stateInputOf: a SEED's top-level members and the elements, values as D&B wrote them", () => {
+  const seed = input("a", SEED);
+  assert.deepEqual(seed.writes.map((w) => [w.path, w.valueJson, w.changedAt]), [
+    ["organization.duns", `"${DUNS}"`, "2024-05-01T10:00:00.000Z"],
+    ["organization.primaryName", '"Gorman"', "2024-05-01T10:00:00.000Z"],
+    [
+      "organization.dnbAssessment",
+      '{"failureScore": {"nationalPercentile": 80}}',
+      "2024-05-01T10:00:00.000Z",
+    ],
+    [
+      "organization.financials",
+      '[{"yearlyRevenue":[{"value":3.0251016094E8}]}]',
+      "2024-05-01T10:00:00.000Z",
+    ],
+  ]);
+  const update = input("b", UPDATE);
+  assert.deepEqual(update.writes.map((w) => [w.path, w.valueJson, w.changedAt]), [
+    ["organization.dnbAssessment.failureScore.nationalPercentile", "42", "2024-05-02T09:00:00Z"],
+    // No timestamp: the delivery time stands in.
+    ["organization.primaryName", '"Gorman Mfg"', "2024-05-02T10:00:00.500Z"],
+  ]);
+  const noCurrent = input(
+    "c",
+    `{"type":"UPDATE","organization":{"duns":"1"},"elements":[{"element":"organization.x",` +
+      `"previous":1}],"deliveryTimeStamp":"2024-05-02T10:00:00Z"}`,
+  );
+  assert.equal(noCurrent.writes[0].valueJson, null);
+});
+
+Deno.test("UPDATE, SEED, DELETE, an older UPDATE arriving late, a replay, TRANSFER", () => {
+  const seed = input("a", SEED);
+  const update = input("b", UPDATE);
+  const del = input("c", DELETE);
+  const older = input("d", OLDER_UPDATE);
+  const transfer = input("e", TRANSFER);
+
+  // An UPDATE first, then the SEED that was delivered before it.
+  let step = apply(EMPTY, update);
+  assert.deepEqual(values(step.snapshot), {
+    "organization.dnbAssessment.failureScore.nationalPercentile": "42",
+    "organization.primaryName": '"Gorman Mfg"',
+  });
+  assert.equal(step.snapshot.company?.status, "active");
+  assert.equal(step.snapshot.company?.status_changed_at, null);
+
+  step = apply(step.snapshot, seed);
+  // The older SEED fills what it carries, but not the newer name; the deeper, newer percentile
+  // stays beside the SEED's dnbAssessment.
+  assert.deepEqual(values(step.snapshot), {
+    "organization.dnbAssessment.failureScore.nationalPercentile": "42",
+    "organization.primaryName": '"Gorman Mfg"',
+    "organization.duns": `"${DUNS}"`,
+    "organization.dnbAssessment": '{"failureScore": {"nationalPercentile": 80}}',
+    "organization.financials": '[{"yearlyRevenue":[{"value":3.0251016094E8}]}]',
+  });
+  assert.equal(step.snapshot.company?.last_notification_id, update.id);
+
+  step = apply(step.snapshot, del);
+  assert.equal(step.snapshot.company?.status, "deleted");
+  assert.equal(step.snapshot.company?.status_changed_at, "2024-05-03T08:00:00.000Z");
+  assert.equal(step.snapshot.company?.status_notification_id, del.id);
+  assert.deepEqual(step.changes.upserts, []);
+  assert.deepEqual(step.changes.deletes, []);
+
+  const beforeOlder = step.snapshot;
+  step = apply(step.snapshot, older);
+  // Delivered earlier (as an instant) than UPDATE: it changes nothing, not even last_*.
+  assert.deepEqual(step.changes, { duns: DUNS, upserts: [], deletes: [], company: null });
+  assert.deepEqual(step.snapshot, beforeOlder);
+
+  step = apply(step.snapshot, update, seed);
+  assert.deepEqual(step.changes, { duns: DUNS, upserts: [], deletes: [], company: null });
+
+  step = apply(step.snapshot, transfer);
+  assert.equal(step.snapshot.company?.status, "transferred");
+  assert.equal(step.snapshot.company?.last_notification_id, transfer.id);
+  assert.equal(step.snapshot.company?.last_delivery_timestamp, "2024-05-04T08:00:00.000Z");
+  assert.equal(
+    step.snapshot.paths.get("organization.primaryName")?.notification_id,
+    update.id,
+  );
+});
+
+Deno.test("the result depends on the notifications, not on the order they arrive in", () => {
+  const all = [SEED, UPDATE, DELETE, OLDER_UPDATE, TRANSFER].map((raw, i) =>
+    input("abcde"[i], raw)
+  );
+  const once = apply(EMPTY, ...all).snapshot;
+  const orders = [
+    [4, 3, 2, 1, 0],
+    [3, 0, 4, 1, 2],
+    [1, 3, 0, 2, 4],
+  ];
+  for (const order of orders) {
+    let snapshot = EMPTY;
+    for (const index of order) snapshot = apply(snapshot, all[index]).snapshot;
+    assert.deepEqual(snapshot, once, `order ${order}`);
+  }
+  // A batch applied twice equals once.
+  const twice = apply(once, ...all);
+  assert.deepEqual(twice.snapshot, once);
+  assert.deepEqual(twice.changes, { duns: DUNS, upserts: [], deletes: [], company: null });
+});
+
+Deno.test("a newer SEED supersedes older deeper paths; an older deeper UPDATE cannot come back", () => {
+  const update = input("b", UPDATE);
+  const reseed = input(
+    "f",
+    SEED.replace("2024-05-01T10:00:00.000Z", "2024-06-01T10:00:00.000Z")
+      .replace('"primaryName":"Gorman",', ""),
+  );
+  const first = apply(EMPTY, update);
+  const second = apply(first.snapshot, reseed);
+  assert.deepEqual(second.changes.deletes, [
+    "organization.dnbAssessment.failureScore.nationalPercentile",
+  ]);
+  // The SEED lacks primaryName: the UPDATE's value stays.
+  assert.equal(values(second.snapshot)["organization.primaryName"], '"Gorman Mfg"');
+  assert.equal(
+    values(second.snapshot)["organization.dnbAssessment"],
+    '{"failureScore": {"nationalPercentile": 80}}',
+  );
+  const late = apply(second.snapshot, update);
+  assert.deepEqual(late.changes.upserts, []);
+  assert.deepEqual(late.changes.deletes, []);
+});
+
+Deno.test("UNDELETE and REVIEWED make a company active again; an older status loses", () => {
+  const status = (type: string, stamp: string, id: string) =>
+    input(
+      id,
+      `{"type":"${type}","organization":{"duns":"${DUNS}"},"elements":[],` +
+        `"deliveryTimeStamp":"${stamp}"}`,
+    );
+  let snapshot = apply(EMPTY, status("UNDER_REVIEW", "2024-05-01T00:00:00.000Z", "1")).snapshot;
+  assert.equal(snapshot.company?.status, "under_review");
+  snapshot = apply(snapshot, status("REVIEWED", "2024-05-02T00:00:00.000Z", "2")).snapshot;
+  assert.equal(snapshot.company?.status, "active");
+  snapshot = apply(snapshot, status("DELETE", "2024-05-03T00:00:00Z", "3")).snapshot;
+  snapshot = apply(snapshot, status("UNDELETE", "2024-05-04T00:00:00.000Z", "4")).snapshot;
+  assert.equal(snapshot.company?.status, "active");
+  snapshot = apply(snapshot, status("EXIT", "2024-05-01T12:00:00.000Z", "5")).snapshot;
+  assert.equal(snapshot.company?.status, "active", "an older EXIT arriving late loses");
+  snapshot = apply(snapshot, status("REMOVED", "2024-05-05T00:00:00.000Z", "6")).snapshot;
+  assert.equal(snapshot.company?.status, "removed");
+  // Equal delivery times: the notification id decides, the same whatever arrives first.
+  const a = status("DELETE", "2024-06-01T00:00:00.000Z", "7");
+  const b = status("EXIT", "2024-06-01T00:00:00Z", "8");
+  assert.equal(apply(snapshot, a, b).snapshot.company?.status, "exited");
+  assert.equal(apply(apply(snapshot, b).snapshot, a).snapshot.company?.status, "exited");
+});
+
+Deno.test("instantKey compares stamps as instants; encloses knows paths", () => {
+  assert.equal(instantKey("2024-05-01T10:00:00Z"), instantKey("2024-05-01T10:00:00.000Z"));
+  assert.ok(instantKey("2024-05-01T10:00:00Z") < instantKey("2024-05-01T10:00:00.001Z"));
+  assert.equal(instantKey("2024-05-01T10:00:00"), "2024-05-01T10:00:00.000Z");
+  assert.equal(instantKey("2024-05-01T12:00:00+02:00"), "2024-05-01T10:00:00.000Z");
+  assert.equal(instantKey("not a time"), "");
+  assert.ok(encloses("organization.a", "organization.a.b"));
+  assert.ok(encloses("organization.a", "organization.a[0].b"));
+  assert.ok(!encloses("organization.a", "organization.ab"));
+  assert.ok(!encloses("organization.a", "organization.a"));
+});
