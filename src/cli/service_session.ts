@@ -34,7 +34,7 @@ export async function openServiceSession(
   runtime: Runtime,
   options: { metrics?: ServiceMetrics } = {},
 ): Promise<ServiceSession> {
-  const sinks = await openSinks(runtime.config);
+  const sinks = await openSinks(runtime.config, { kv: runtime.kv });
   let service: MonitoringService;
   try {
     service = await MonitoringService.create({

@@ -7,6 +7,7 @@ import { createObjectStorageSink } from "../sinks/object_storage/mod.ts";
 import { createSftpSink } from "../sinks/sftp/mod.ts";
 import type { Sink } from "../sinks/sink.ts";
 import type { AlertRuleStatus } from "../model/alert_status.ts";
+import { kvSentAlertLog } from "../pipeline/mod.ts";
 import { createSqlSink } from "../sinks/sql.ts";
 
 export interface OpenedSinks {
@@ -19,13 +20,21 @@ export interface OpenedSinks {
 }
 
 /** The sinks the configuration enables, opened; the database migrated unless told not to. */
-export async function openSinks(config: Config): Promise<OpenedSinks> {
+export async function openSinks(
+  config: Config,
+  options: { kv?: Deno.Kv } = {},
+): Promise<OpenedSinks> {
   const sinks: Sink[] = [];
   let database: Database | null = null;
   if (config.local_storage.enabled) sinks.push(createLocalSink(config.local_storage));
   if (config.sftp_storage.enabled) sinks.push(createSftpSink(config.sftp_storage));
   if (config.object_storage.enabled) sinks.push(createObjectStorageSink(config.object_storage));
-  const alerts = config.alerts.rules.length > 0 ? createAlertSink(config.alerts) : null;
+  // Sent alert ids on the state KV: a batch re-delivered after a crash alerts nobody twice.
+  const alerts = config.alerts.rules.length > 0
+    ? createAlertSink(config.alerts, {
+      sentLog: options.kv ? kvSentAlertLog(options.kv) : undefined,
+    })
+    : null;
   if (alerts) sinks.push(alerts);
   if (config.database.enabled) {
     database = await openDatabase(config.database);

@@ -13,6 +13,7 @@ export { markRegistrationsChanged } from "./registration_list.ts";
 export { cronForInterval } from "./schedule.ts";
 export { recordedSubjects, recordSubjects } from "./subject_record.ts";
 export { readDunsExport } from "./duns_export.ts";
+export { kvSentAlertLog } from "./sent_alert_log.ts";
 export { appendAudit, type AuditEntry, latestAudit } from "./audit_log.ts";
 export {
   healthSummary,

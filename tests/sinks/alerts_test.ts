@@ -20,6 +20,7 @@ import { Journal } from "../../src/pipeline/journal.ts";
 import { sinkErrorKind } from "../../src/sinks/refusals.ts";
 import { type Sink, SinkRejectedError } from "../../src/sinks/sink.ts";
 import { withKv } from "../helpers/kv.ts";
+import { kvSentAlertLog } from "../../src/pipeline/mod.ts";
 import { journaled } from "../helpers/notifications.ts";
 import { until } from "../helpers/wait.ts";
 import {
@@ -144,6 +145,28 @@ Deno.test("alerts sink: a re-delivered batch keeps its ids; after a crash they a
   assert.equal(new Set(receiver.acceptedIds()).size, 2, "de-dupable: two distinct ids, each twice");
   await first.close();
   await afterCrash.close();
+});
+
+Deno.test("alerts sink on the service's KV log: after a crash and a replay of the batch, nothing fires twice", async () => {
+  await using receiver = startWebhookReceiver(KEY);
+  const config = {
+    rules: [
+      scoreDrop({ webhook: webhook(receiver.url) }),
+      transfer({ webhook: webhook(receiver.url) }),
+    ],
+  };
+  await withKv(async (kv) => {
+    const first = createAlertSink(config, { ...FAST, sentLog: kvSentAlertLog(kv) });
+    await first.deliver(mixed);
+    assert.equal(receiver.received.length, 2);
+    // kill -9: the process and its memory are gone; the KV file stays.
+    const afterCrash = createAlertSink(config, { ...FAST, sentLog: kvSentAlertLog(kv) });
+    const replayed = await afterCrash.deliver(mixed);
+    assert.equal(replayed.written, 0);
+    assert.equal(receiver.received.length, 2, "the receiver got each alert once");
+    await first.close();
+    await afterCrash.close();
+  });
 });
 
 Deno.test("alerts sink: digest mode sends 10 matches in one call", async () => {

@@ -23,7 +23,7 @@ import { AlertsSinkClosedError, AlertsUnavailableError } from "./errors.ts";
 import type { Mailer } from "./mailer.ts";
 import { nodemailerMailer } from "./nodemailer_mailer.ts";
 import type { SendResult } from "./send_result.ts";
-import { SentIds } from "./sent_ids.ts";
+import { type SentAlertLog, SentIds } from "./sent_ids.ts";
 import { sendWebhook } from "./webhook.ts";
 
 export {
@@ -45,6 +45,8 @@ export { type Mailer, type MailMessage, SmtpSendError } from "./mailer.ts";
 export { NODEMAILER_ENV_VARIABLES, nodemailerMailer } from "./nodemailer_mailer.ts";
 export type { SendResult } from "./send_result.ts";
 
+export type { SentAlertLog } from "./sent_ids.ts";
+
 export const ALERTS_SINK_NAME = "alerts";
 
 export interface AlertSinkOptions {
@@ -59,8 +61,13 @@ export interface AlertSinkOptions {
   /** Backoff between webhook attempts within one delivery (defaults 500 ms, 10 s). */
   retryBaseMs?: number;
   retryMaxMs?: number;
-  /** How many sent ids are remembered per process (default 10 000). */
+  /** How many sent ids are remembered per process without `sentLog` (default 10 000). */
   sentIdLimit?: number;
+  /**
+   * Where sent alert ids are kept; a durable one (the service's, on the state KV) means a batch
+   * re-delivered after a crash sends nothing it already sent. In memory by default.
+   */
+  sentLog?: SentAlertLog;
 }
 
 /** The alerts sink, with what `/status` shows of its rules. */
@@ -86,7 +93,7 @@ export function createAlertSink(config: AlertsConfig, options: AlertSinkOptions 
   const rules = new Map<string, AlertRule>(config.rules.map((rule) => [rule.name, rule]));
   const stats = new SinkStats();
   const book = new AlertStatusBook(config.rules);
-  const sentIds = new SentIds(options.sentIdLimit);
+  const sentIds: SentAlertLog = options.sentLog ?? new SentIds(options.sentIdLimit);
   const mailers = new Map<string, Mailer>();
   const makeMailer = options.mailer ?? nodemailerMailer;
   let closed = false;
@@ -145,21 +152,22 @@ export function createAlertSink(config: AlertsConfig, options: AlertSinkOptions 
       if (rule.destinations.email) kinds.push("email");
       if (kinds.length === 0) {
         // A dashboard-only rule (`destinations: {}`) fires into its status, once per alert.
-        if (!sentIds.has("dashboard", alert.id)) {
-          sentIds.add("dashboard", alert.id);
+        if (!(await sentIds.has("dashboard", alert.id))) {
+          await sentIds.add("dashboard", alert.id);
           book.fired(alert.rule, alert.id, new Date(now()).toISOString());
         }
         continue;
       }
       // What every destination already took (this process) is not sent, nor counted as firing.
-      const due = kinds.filter((kind) => !sentIds.has(kind, alert.id));
+      const due: AlertDestinationKind[] = [];
+      for (const kind of kinds) if (!(await sentIds.has(kind, alert.id))) due.push(kind);
       if (due.length === 0) continue;
       book.fired(alert.rule, alert.id, new Date(now()).toISOString());
       for (const kind of due) {
         signal?.throwIfAborted();
         const result = await send(alert, rule, kind, signal);
         if (result.ok) {
-          sentIds.add(kind, alert.id);
+          await sentIds.add(kind, alert.id);
           book.sent(alert.rule, kind, alert.id, new Date(now()).toISOString());
           sent++;
           continue;
