@@ -1,7 +1,8 @@
 import { z } from "zod";
-import { type ConfigIssue, formatPath } from "./errors.ts";
+import type { ConfigIssue } from "./errors.ts";
 import { NOTIFICATION_TYPES } from "../model/payload.ts";
 import { referenceProblem } from "../model/reference.ts";
+import { checkedString, field, isMapping, issueTranslator, required } from "./schema_fields.ts";
 
 /**
  * What a configuration file may say under `alerts:`: a list of rules, each sending what it
@@ -9,35 +10,6 @@ import { referenceProblem } from "../model/reference.ts";
  * grow on its own; `alertsIssues` reports problems in the same terms as the rest of the file
  * (`alerts[0].destinations.webhook.url: …`), with the hint of each key.
  */
-
-interface FieldInfo {
-  hint: string;
-  secret?: boolean;
-}
-
-const fieldInfo = z.registry<FieldInfo>();
-
-function field<T extends z.ZodType>(schema: T, hint: string, options: { secret?: boolean } = {}) {
-  const optional = schema.nullish();
-  fieldInfo.add(optional, { hint, secret: options.secret });
-  return optional;
-}
-
-function required<T extends z.ZodType>(
-  schema: T,
-  hint: string,
-  options: { secret?: boolean } = {},
-) {
-  fieldInfo.add(schema, { hint, secret: options.secret });
-  return schema;
-}
-
-function checkedString(problem: (value: string) => string | null) {
-  return z.string().check((context) => {
-    const message = problem(context.value);
-    if (message !== null) context.issues.push({ code: "custom", message, input: context.value });
-  });
-}
 
 /** Notification types a rule may name: D&B's nine, and ENTER, which some registrations send. */
 export const ALERT_NOTIFICATION_TYPES = [...NOTIFICATION_TYPES, "ENTER"] as const;
@@ -228,6 +200,8 @@ export type AlertRuleFileConfig = z.infer<typeof RuleSchema>;
 
 const ROOT = "alerts";
 
+const { translate: translateIssue, hintAt } = issueTranslator(AlertsSchema, { prefix: [ROOT] });
+
 /**
  * Every problem of the `alerts:` section, in user terms, with paths from the file's root
  * (`alerts[1].match.condition`). Empty when `value` is fine (or absent).
@@ -296,7 +270,7 @@ function crossFieldIssues(value: unknown): ConfigIssue[] {
         issues.push({
           path: `${at}.destinations.webhook.secret`,
           message: "required with format: json, so the receiver can verify X-TraceOne-Signature " +
-            `(${hintAt(["destinations", "webhook", "secret"])})`,
+            `(${hintAt([0, "destinations", "webhook", "secret"])})`,
         });
       }
       const smtp = isMapping(destinations.email) ? destinations.email.smtp : undefined;
@@ -309,123 +283,6 @@ function crossFieldIssues(value: unknown): ConfigIssue[] {
     }
   });
   return issues;
-}
-
-function translateIssue(issue: z.core.$ZodIssue): ConfigIssue[] {
-  const path = formatPath([ROOT, ...issue.path]);
-  if (issue.code === "unrecognized_keys") {
-    const known = knownKeysAt(issue.path);
-    return issue.keys.map((key) => ({
-      path: `${path}.${key}`,
-      message: `unknown key (expected one of: ${known.join(", ")})`,
-    }));
-  }
-  const info = infoAt(issue.path);
-  const problem = describeProblem(issue, info.secret);
-  const hint = issue.code === "invalid_value" || !info.hint ? "" : ` (${info.hint})`;
-  return [{ path, message: problem + hint }];
-}
-
-function describeProblem(issue: z.core.$ZodIssue, secret: boolean): string {
-  switch (issue.code) {
-    case "invalid_type": {
-      if (issue.input === undefined) return "missing";
-      const expected = EXPECTED_LABELS[issue.expected] ?? issue.expected;
-      return `expected ${expected}, got ${describeValue(issue.input, secret)}`;
-    }
-    case "too_small": {
-      if (issue.origin === "array") return `must have at least ${issue.minimum} items`;
-      if (issue.origin === "string") {
-        return Number(issue.minimum) === 1
-          ? "must not be empty"
-          : `must have at least ${issue.minimum} characters`;
-      }
-      const bound = issue.inclusive ? "at least" : "greater than";
-      return `must be ${bound} ${issue.minimum}${gotSuffix(issue.input, secret)}`;
-    }
-    case "too_big": {
-      const bound = issue.inclusive ? "at most" : "less than";
-      return `must be ${bound} ${issue.maximum}${gotSuffix(issue.input, secret)}`;
-    }
-    case "invalid_value": {
-      const value = secret ? "" : ` ${JSON.stringify(issue.input)}`;
-      return `unknown value${value} (expected one of: ${issue.values.map(String).join(", ")})`;
-    }
-    case "custom":
-      return issue.message;
-    default:
-      return `has the wrong form${gotSuffix(issue.input, secret)}`;
-  }
-}
-
-const EXPECTED_LABELS: Record<string, string> = {
-  string: "a string",
-  number: "a number",
-  int: "an integer",
-  boolean: "true or false",
-  object: "a mapping",
-  array: "a list",
-};
-
-function gotSuffix(input: unknown, secret: boolean): string {
-  return secret || input === undefined ? "" : `, got ${describeValue(input, false)}`;
-}
-
-function describeValue(value: unknown, secret: boolean): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "a list";
-  if (typeof value === "object") return "a mapping";
-  if (secret) return `a ${typeof value}`;
-  if (typeof value === "string") {
-    return `string ${JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value)}`;
-  }
-  return `${typeof value} ${String(value)}`;
-}
-
-/** The schema at a path below `alerts`, and whether any part of that path is secret. */
-function schemaAt(path: readonly PropertyKey[]): { schema?: z.ZodType; secret: boolean } {
-  let schema: z.ZodType | undefined = AlertsSchema;
-  let secret = false;
-  for (const segment of path) {
-    const container = unwrap(schema);
-    if (container instanceof z.ZodObject && typeof segment === "string") {
-      schema = container.shape[segment] as z.ZodType | undefined;
-    } else if (container instanceof z.ZodArray && typeof segment === "number") {
-      schema = container.element as z.ZodType;
-    } else {
-      schema = undefined;
-    }
-    if (schema === undefined) break;
-    secret ||= fieldInfo.get(schema)?.secret === true;
-  }
-  return { schema, secret };
-}
-
-function infoAt(path: readonly PropertyKey[]): { hint?: string; secret: boolean } {
-  const { schema, secret } = schemaAt(path);
-  return { hint: schema ? fieldInfo.get(schema)?.hint : undefined, secret };
-}
-
-/** The hint of a key of a rule, by its path inside the rule. */
-function hintAt(path: readonly string[]): string {
-  return infoAt([0, ...path]).hint ?? "";
-}
-
-function knownKeysAt(path: readonly PropertyKey[]): string[] {
-  const container = unwrap(schemaAt(path).schema);
-  return container instanceof z.ZodObject ? Object.keys(container.shape) : [];
-}
-
-function unwrap(schema: z.ZodType | undefined): z.ZodType | undefined {
-  let current = schema;
-  while (current instanceof z.ZodOptional || current instanceof z.ZodNullable) {
-    current = current.unwrap() as z.ZodType;
-  }
-  return current;
-}
-
-function isMapping(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function isEmptyList(value: unknown): boolean {

@@ -1,9 +1,10 @@
 import { alertsIssues, AlertsSchema } from "./alerts_schema.ts";
 import { z } from "zod";
-import { type ConfigIssue, formatPath } from "./errors.ts";
+import type { ConfigIssue } from "./errors.ts";
 import { referenceProblem } from "../model/reference.ts";
 import { cronScheduleProblem } from "./cron_schedule.ts";
 import { EXPOSURE_ADVICE, listenerExposure } from "./exposure.ts";
+import { checkedString, field, isMapping, issueTranslator, required } from "./schema_fields.ts";
 
 /**
  * What a configuration file may say. Every field is optional (`null` counts as absent, so a
@@ -11,35 +12,6 @@ import { EXPOSURE_ADVICE, listenerExposure } from "./exposure.ts";
  * in their place. Unknown keys are errors: a misspelt key silently falling back to its default
  * is the worst kind of configuration bug.
  */
-
-/** What an error message says about a field, next to the field so the two stay in step. */
-interface FieldInfo {
-  /** What is expected, shown in parentheses after the problem. */
-  hint: string;
-  /** Never echo the value in a message. */
-  secret?: boolean;
-}
-
-const fieldInfo = z.registry<FieldInfo>();
-
-function field<T extends z.ZodType>(schema: T, hint: string, options: { secret?: boolean } = {}) {
-  const optional = schema.nullish();
-  fieldInfo.add(optional, { hint, secret: options.secret });
-  return optional;
-}
-
-function described<T extends z.ZodType>(schema: T, hint: string) {
-  fieldInfo.add(schema, { hint });
-  return schema;
-}
-
-/** A string checked by `problem`, which returns what is wrong or null. */
-function checkedString(problem: (value: string) => string | null) {
-  return z.string().check((context) => {
-    const message = problem(context.value);
-    if (message !== null) context.issues.push({ code: "custom", message, input: context.value });
-  });
-}
 
 export const ENVIRONMENTS = ["development", "test", "staging", "production"] as const;
 export const TOKEN_VERSIONS = ["v2", "v3"] as const;
@@ -321,7 +293,7 @@ const DatabaseSchema = z.strictObject({
 });
 
 const SyncSchema = z.strictObject({
-  registration: described(checkedString(referenceProblem), "the registration reference to sync"),
+  registration: required(checkedString(referenceProblem), "the registration reference to sync"),
   file: text("the wanted DUNS list: one per line, or CSV with a duns column"),
   from_sql: text(
     'a SELECT whose first column is the wanted DUNS, e.g. "SELECT duns FROM suppliers"',
@@ -356,7 +328,7 @@ const MonitoringSchema = z.strictObject({
   max_notifications: field(z.int().min(1).max(100), "notifications per pull, 1 to 100"),
   notification_batch_size: field(z.int().min(1), "notifications per batch, e.g. 50"),
   registrations: field(
-    z.array(described(checkedString(referenceProblem), "a registration reference")),
+    z.array(required(checkedString(referenceProblem), "a registration reference")),
     "a list of registration references; empty means every registration of the account",
   ),
   max_pulls_per_tick: field(z.int().min(1), "pull requests per registration per tick, e.g. 100"),
@@ -461,7 +433,7 @@ const HttpSchema = z.strictObject({
   ),
   allowed_hosts: field(
     z.array(
-      described(
+      required(
         checkedString(allowedHostProblem),
         "a host name clients use, optionally with :port, e.g. monitor.example.com",
       ),
@@ -477,10 +449,10 @@ const HttpSchema = z.strictObject({
 });
 
 const SimulatorRegistrationSchema = z.strictObject({
-  reference: described(z.string().min(1), "the registration reference, e.g. TRACEONE_DEMO"),
-  duns: described(
+  reference: required(z.string().min(1), "the registration reference, e.g. TRACEONE_DEMO"),
+  duns: required(
     z.array(
-      described(
+      required(
         checkedString(dunsProblem),
         'a 9-digit DUNS number, e.g. "012345678"; quotes keep leading zeros',
       ),
@@ -494,7 +466,7 @@ const SimulatorSchema = z.strictObject({
   hostname: text("the address the simulator listens on, e.g. 127.0.0.1"),
   port: port(0, "the simulator's port, 0 for a free one"),
   registrations: field(
-    z.array(described(SimulatorRegistrationSchema, "a mapping with reference and duns")),
+    z.array(required(SimulatorRegistrationSchema, "a mapping with reference and duns")),
     "a list of {reference, duns} mappings",
   ),
   notifications_per_minute: field(
@@ -530,6 +502,8 @@ export const FileConfigSchema = z.strictObject({
 
 /** A configuration file's content once it passed `validateFileConfig`. */
 export type FileConfig = z.infer<typeof FileConfigSchema>;
+
+const { translate: translateIssue, hintAt } = issueTranslator(FileConfigSchema);
 
 /** The outcome of `validateFileConfig`: the typed content, or every problem found. */
 export type FileConfigValidation =
@@ -663,156 +637,4 @@ function productionExposure(http: unknown): string | null {
     hasAuthToken: section.auth_token != null,
   });
   return exposure && `required in production: ${exposure.replace(/^not set while /, "")}`;
-}
-
-function translateIssue(issue: z.core.$ZodIssue): ConfigIssue[] {
-  const path = formatPath(issue.path);
-  if (issue.code === "unrecognized_keys") {
-    const known = knownKeysAt(issue.path);
-    return issue.keys.map((key) => ({
-      path: path === "" ? key : `${path}.${key}`,
-      message: unknownKeyMessage(key, known),
-    }));
-  }
-  const info = infoAt(issue.path);
-  const problem = describeProblem(issue, info.secret);
-  const hint = issue.code === "invalid_value" || !info.hint ? "" : ` (${info.hint})`;
-  return [{ path, message: problem + hint }];
-}
-
-function describeProblem(issue: z.core.$ZodIssue, secret: boolean): string {
-  switch (issue.code) {
-    case "invalid_type": {
-      if (issue.input === undefined) return "missing";
-      const expected = EXPECTED_LABELS[issue.expected] ?? issue.expected;
-      const got = describeValue(issue.input, secret);
-      const quoteIt = issue.expected === "string" &&
-        (typeof issue.input === "number" || typeof issue.input === "boolean");
-      return `expected ${expected}, got ${got}${quoteIt ? "; put it in quotes" : ""}`;
-    }
-    case "too_small": {
-      if (issue.origin === "string" && Number(issue.minimum) === 1) return "must not be empty";
-      if (issue.origin === "array") return `must have at least ${issue.minimum} items`;
-      const bound = issue.inclusive ? "at least" : "greater than";
-      return `must be ${bound} ${issue.minimum}${gotSuffix(issue.input, secret)}`;
-    }
-    case "too_big": {
-      if (issue.origin === "array") return `must have at most ${issue.maximum} items`;
-      const bound = issue.inclusive ? "at most" : "less than";
-      return `must be ${bound} ${issue.maximum}${gotSuffix(issue.input, secret)}`;
-    }
-    case "invalid_value": {
-      const allowed = issue.values.map(String).join(", ");
-      const value = secret ? "" : ` ${JSON.stringify(issue.input)}`;
-      return `unknown value${value} (expected one of: ${allowed})`;
-    }
-    case "custom":
-      return issue.message;
-    default:
-      return `has the wrong form${gotSuffix(issue.input, secret)}`;
-  }
-}
-
-const EXPECTED_LABELS: Record<string, string> = {
-  string: "a string",
-  number: "a number",
-  int: "an integer",
-  boolean: "true or false",
-  object: "a mapping",
-  array: "a list",
-};
-
-function gotSuffix(input: unknown, secret: boolean): string {
-  return secret || input === undefined ? "" : `, got ${describeValue(input, false)}`;
-}
-
-function describeValue(value: unknown, secret: boolean): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "a list";
-  if (typeof value === "object") return "a mapping";
-  if (secret) return `a ${typeof value}`;
-  if (typeof value === "string") return `string ${JSON.stringify(truncate(value))}`;
-  return `${typeof value} ${String(value)}`;
-}
-
-function truncate(value: string): string {
-  return value.length > 60 ? `${value.slice(0, 57)}...` : value;
-}
-
-function unknownKeyMessage(key: string, known: string[]): string {
-  const close = closestKey(key, known);
-  const suggestion = close === undefined ? "" : `; did you mean ${close}?`;
-  return `unknown key (expected one of: ${known.join(", ")}${suggestion})`;
-}
-
-function closestKey(key: string, known: string[]): string | undefined {
-  const squash = (name: string) => name.toLowerCase().replace(/[-_\s]/g, "");
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const candidate of known) {
-    const distance = squash(candidate) === squash(key) ? 0 : editDistance(key, candidate);
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  return bestDistance <= Math.min(2, Math.floor(key.length / 3)) ? best : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current.push(Math.min(previous[j] + 1, current[j - 1] + 1, substitution));
-    }
-    previous = current;
-  }
-  return previous[b.length];
-}
-
-/** The schema at a key path, and whether any part of that path is secret. */
-function schemaAt(path: readonly PropertyKey[]): { schema?: z.ZodType; secret: boolean } {
-  let schema: z.ZodType | undefined = FileConfigSchema;
-  let secret = false;
-  for (const segment of path) {
-    const container = unwrap(schema);
-    if (container instanceof z.ZodObject && typeof segment === "string") {
-      schema = container.shape[segment] as z.ZodType | undefined;
-    } else if (container instanceof z.ZodArray && typeof segment === "number") {
-      schema = container.element as z.ZodType;
-    } else {
-      schema = undefined;
-    }
-    if (schema === undefined) break;
-    secret ||= fieldInfo.get(schema)?.secret === true;
-  }
-  return { schema, secret };
-}
-
-function infoAt(path: readonly PropertyKey[]): { hint?: string; secret: boolean } {
-  const { schema, secret } = schemaAt(path);
-  return { hint: schema ? fieldInfo.get(schema)?.hint : undefined, secret };
-}
-
-function hintAt(path: readonly PropertyKey[]): string {
-  return infoAt(path).hint ?? "";
-}
-
-function knownKeysAt(path: readonly PropertyKey[]): string[] {
-  const container = unwrap(schemaAt(path).schema);
-  return container instanceof z.ZodObject ? Object.keys(container.shape) : [];
-}
-
-function unwrap(schema: z.ZodType | undefined): z.ZodType | undefined {
-  let current = schema;
-  while (current instanceof z.ZodOptional || current instanceof z.ZodNullable) {
-    current = current.unwrap() as z.ZodType;
-  }
-  return current;
-}
-
-function isMapping(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

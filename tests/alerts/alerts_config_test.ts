@@ -106,7 +106,7 @@ Deno.test("errors name the key and what is expected", () => {
   const expected = [
     /^alerts\[0\]\.match\.types\[0\]: unknown value "TRANSFERS" \(expected one of: UPDATE, SEED, .*TRANSFER/,
     /^alerts\[0\]\.destinations\.webhook\.url: plain http is allowed only for loopback hosts .*got hooks\.example\.com/,
-    /^alerts\[0\]\.destinations\.webhook\.formt: unknown key \(expected one of: url, secret, format, timeout, max_retries\)/,
+    /^alerts\[0\]\.destinations\.webhook\.formt: unknown key \(expected one of: url, secret, format, timeout, max_retries; did you mean format\?\)/,
     /^alerts\[1\]\.match\.elements\[0\]: not an element path/,
     /^alerts\[1\]\.match\.condition\.drops_by: must be greater than 0, got number -3 \(fires when previous − current/,
     /^alerts\[2\]\.name: not a rule name/,
@@ -175,7 +175,7 @@ Deno.test("a secret's value never appears in an issue", () => {
   assert.ok(
     issues.some((i) =>
       i ===
-        'alerts[0].destinations.email.smtp.password: expected a string, got a number (the SMTP password, e.g. "${SMTP_PASSWORD}")'
+        'alerts[0].destinations.email.smtp.password: expected a string, got a number; put it in quotes (the SMTP password, e.g. "${SMTP_PASSWORD}")'
     ),
     issues.join("\n"),
   );
