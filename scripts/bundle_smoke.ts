@@ -9,6 +9,8 @@ const base = await Deno.realPath(await Deno.makeTempDir({ prefix: "traceone-bund
 const app = `${base}/app`;
 const work = `${base}/work`;
 const bundle = `${app}/traceone-monitor.js`;
+/** Every child started, killed at the end so a failed wait cannot leave CI hanging. */
+const children: Deno.ChildProcess[] = [];
 
 class SmokeFailure extends Error {}
 
@@ -115,6 +117,7 @@ try {
   step("config check: OK");
 
   const simulate = command(["simulate", "--port", "0"], false).spawn();
+  children.push(simulate);
   const simLines: string[] = [];
   const simDone = collect(simulate.stdout, simLines);
   await waitFor(
@@ -135,6 +138,7 @@ try {
   step(`simulate: served at ${url}`);
 
   const run = command(["run", "--config", "config.yaml"], false).spawn();
+  children.push(run);
   const runLines: string[] = [];
   const runDone = collect(run.stdout, runLines);
   await waitFor("a stored notification", async () => await countJson(`${work}/notifications`) > 0);
@@ -151,5 +155,13 @@ try {
   console.error(`bundle smoke: FAILED: ${error.message}`);
   Deno.exitCode = 1;
 } finally {
+  for (const child of children) {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // already exited
+    }
+    await child.status;
+  }
   await Deno.remove(base, { recursive: true });
 }

@@ -78,7 +78,10 @@ export function loadDeployConfig(env: DeploymentEnv): Config {
     cwd: env.cwd,
     home: env.get("HOME") ?? null,
   });
-  const problems = deployProblems(config);
+  // Deno Deploy sets DENO_DEPLOYMENT_ID; without it this is a local run of deploy.ts.
+  const problems = deployProblems(config, {
+    onDeploy: env.get("DENO_DEPLOYMENT_ID") !== undefined,
+  });
   if (problems.length > 0) throw new ConfigError(problems, { source });
   return config;
 }
@@ -124,39 +127,45 @@ export function prepareDeployment(
   let opening: Promise<Opened> | null = null;
 
   const open = (): Promise<Opened> => {
-    opening ??= (async () => {
+    if (opening !== null) return opening;
+    const attempt: Promise<Opened> = (async () => {
       const runtime = await openRuntime(config, {
         onAttempt: metrics.onAttempt,
         deployment: true,
       });
-      let session: ServiceSession;
+      let session: ServiceSession | null = null;
       try {
         session = await openServiceSession(runtime, { metrics });
+        const opened = session;
+        const { service } = opened;
+        const database = opened.sinks.database;
+        const app = createHttpApp({
+          views: {
+            status: () => opened.status(),
+            readiness: () => service.readiness(),
+            metrics: () => metrics.render(),
+          },
+          authToken: config.http.auth_token,
+          allowedHosts: config.http.allowed_hosts,
+          dashboard: dashboardRoutes(createDashboardSource({
+            pipeline: service,
+            store: database ? createNotificationStore(database) : null,
+            alerts: opened.sinks.alertStatus,
+          })),
+        });
+        return { session: opened, app };
       } catch (error) {
-        await runtime.close();
+        await session?.close().catch(() => {});
+        await runtime.close().catch(() => {});
         throw error;
       }
-      const { service } = session;
-      const database = session.sinks.database;
-      const app = createHttpApp({
-        views: {
-          status: () => session.status(),
-          readiness: () => service.readiness(),
-          metrics: () => metrics.render(),
-        },
-        authToken: config.http.auth_token,
-        allowedHosts: config.http.allowed_hosts,
-        dashboard: dashboardRoutes(createDashboardSource({
-          pipeline: service,
-          store: database ? createNotificationStore(database) : null,
-          alerts: session.sinks.alertStatus,
-        })),
-      });
-      return { session, app };
     })();
-    // A failed start is tried again by the next request or cron run.
-    opening.catch(() => opening = null);
-    return opening;
+    opening = attempt;
+    // A failed start is tried again by the next request or cron run (unless one began since).
+    attempt.catch(() => {
+      if (opening === attempt) opening = null;
+    });
+    return attempt;
   };
 
   const deployment: Deployment = {

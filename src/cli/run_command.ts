@@ -97,9 +97,11 @@ async function runService(config: Config, deps: RunCommandDeps): Promise<void> {
     const stop = deps.stopRequested();
     io.out(`registrations: ${references.join(", ") || "none"}`);
     await service.start();
-    startScheduledSyncs(runtime, { signal: syncs.signal });
+    const scheduled = startScheduledSyncs(runtime, { signal: syncs.signal });
     await stop;
     syncs.abort();
+    // A sync in progress stops after its batch and records it before the state closes.
+    await scheduled.idle();
     io.out("stopping: finishing the batch in hand and the sinks' deliveries");
   } finally {
     syncs.abort();

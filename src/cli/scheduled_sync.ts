@@ -12,7 +12,11 @@ const log = logger("sync");
  * invalid line) changes nothing and lands in the audit log, so `/status` and the dashboard show
  * that the list and the registration have drifted apart.
  */
-export async function runScheduledSync(runtime: Runtime, entry: SyncConfig): Promise<SyncResult> {
+export async function runScheduledSync(
+  runtime: Runtime,
+  entry: SyncConfig,
+  options: { interrupted?: () => boolean } = {},
+): Promise<SyncResult> {
   const properties = { registration: entry.registration };
   const result = await runSubjectSync(runtime, {
     reference: entry.registration,
@@ -23,6 +27,7 @@ export async function runScheduledSync(runtime: Runtime, entry: SyncConfig): Pro
     force: false,
     dryRun: false,
     source: "sync (scheduled)",
+    interrupted: options.interrupted,
     output: {
       line: (text) => log.info("{registration}: {text}", { ...properties, text }),
       problem: (text) => log.warn("{registration}: {text}", { ...properties, text }),
@@ -48,11 +53,16 @@ export async function runScheduledSync(runtime: Runtime, entry: SyncConfig): Pro
 }
 
 /**
- * Runs every `monitoring.sync` entry on its cron schedule (UTC) until `signal` aborts. Not at
- * start: a restart should not cost a sync's check calls. A failed run is logged and the next one
- * comes on schedule.
+ * Runs every `monitoring.sync` entry on its cron schedule (UTC) until `signal` aborts, which
+ * also stops a run after the batch in hand; `idle()` waits for it. Not at start: a restart
+ * should not cost a sync's check calls. A failed run is logged and the next one comes on
+ * schedule.
  */
-export function startScheduledSyncs(runtime: Runtime, options: { signal: AbortSignal }): void {
+export function startScheduledSyncs(
+  runtime: Runtime,
+  options: { signal: AbortSignal },
+): { idle(): Promise<void> } {
+  const running = new Set<Promise<unknown>>();
   for (const entry of runtime.config.monitoring.sync) {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const next = () => {
@@ -65,17 +75,25 @@ export function startScheduledSyncs(runtime: Runtime, options: { signal: AbortSi
         });
         return;
       }
+      const wait = at.getTime() - Date.now();
+      // A timer holds at most 2^31 - 1 ms (24.8 days); a monthly run waits in steps.
+      if (wait > MAX_TIMER_MS) {
+        timer = setTimeout(next, MAX_TIMER_MS);
+        return;
+      }
       timer = setTimeout(async () => {
-        try {
-          await runScheduledSync(runtime, entry);
-        } catch (error) {
-          log.error("{registration}: scheduled sync failed: {error}", {
-            registration: entry.registration,
-            error: error instanceof Error ? error.message : String(error),
-          });
-        }
+        const run = runScheduledSync(runtime, entry, { interrupted: () => options.signal.aborted })
+          .catch((error) =>
+            log.error("{registration}: scheduled sync failed: {error}", {
+              registration: entry.registration,
+              error: error instanceof Error ? error.message : String(error),
+            })
+          );
+        running.add(run);
+        await run;
+        running.delete(run);
         next();
-      }, Math.max(0, at.getTime() - Date.now()));
+      }, Math.max(0, wait));
     };
     options.signal.addEventListener("abort", () => clearTimeout(timer), { once: true });
     next();
@@ -85,4 +103,7 @@ export function startScheduledSyncs(runtime: Runtime, options: { signal: AbortSi
       schedule: entry.schedule,
     });
   }
+  return { idle: async () => void await Promise.all(running) };
 }
+
+const MAX_TIMER_MS = 2 ** 31 - 1;

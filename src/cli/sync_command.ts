@@ -155,14 +155,28 @@ export async function runSubjectSync(
     exported,
     recorded: await recordedSubjects(runtime.kv, ref),
   });
+  let unchecked = 0;
   if (plan.basis === "record" && plan.removes.length > 0) {
-    plan.removes = await confirmPresent(runtime, { ref, candidates: plan.removes, output });
+    // Past the limit there is no point in checking the rest: the sync is refused anyway.
+    const allowed = options.force
+      ? Number.POSITIVE_INFINITY
+      : Math.floor((options.maxRemovePercent / 100) * plan.current);
+    const checked = await confirmPresent(runtime, {
+      ref,
+      candidates: plan.removes,
+      output,
+      stopAbove: allowed,
+      record: !options.dryRun,
+    });
+    plan.removes = [...checked.present, ...checked.unchecked];
+    unchecked = checked.unchecked.length;
   }
   printPlan(output, {
     ref,
     plan,
     exportFile: options.exportFile ?? undefined,
     invalid: wanted.invalid.length,
+    unchecked,
   });
 
   let refusal: string | null = null;
@@ -212,17 +226,29 @@ async function wantedText(
   }
 }
 
-/** The removal candidates from the record that D&B still lists; the rest leave the record. */
+/**
+ * The removal candidates from the record that D&B still lists; the rest leave the record (not
+ * on a dry run, which changes nothing). Stops checking once more than `stopAbove` are present:
+ * the rest are returned unchecked.
+ */
 async function confirmPresent(
   runtime: Runtime,
-  args: { ref: string; candidates: string[]; output: SyncOutput },
-): Promise<string[]> {
+  args: {
+    ref: string;
+    candidates: string[];
+    output: SyncOutput;
+    stopAbove: number;
+    record: boolean;
+  },
+): Promise<{ present: string[]; unchecked: string[] }> {
   const { ref, candidates } = args;
   const progress = args.output.progress("check", candidates.length);
   const present: string[] = [];
   const gone: string[] = [];
+  let index = 0;
   try {
-    for (const [index, duns] of candidates.entries()) {
+    for (; index < candidates.length && present.length <= args.stopAbove; index++) {
+      const duns = candidates[index];
       if (await runtime.client.registrations.checkSubject(ref, duns)) present.push(duns);
       else gone.push(duns);
       progress.update(index + 1);
@@ -230,18 +256,26 @@ async function confirmPresent(
   } finally {
     progress.stop();
   }
-  await recordSubjects(runtime.kv, {
-    reference: ref,
-    duns: gone,
-    present: false,
-    at: new Date().toISOString(),
-  });
-  return present;
+  if (args.record) {
+    await recordSubjects(runtime.kv, {
+      reference: ref,
+      duns: gone,
+      present: false,
+      at: new Date().toISOString(),
+    });
+  }
+  return { present, unchecked: candidates.slice(index) };
 }
 
 function printPlan(
   io: SyncOutput,
-  args: { ref: string; plan: SubjectSyncPlan; exportFile?: string; invalid: number },
+  args: {
+    ref: string;
+    plan: SubjectSyncPlan;
+    exportFile?: string;
+    invalid: number;
+    unchecked: number;
+  },
 ): void {
   const { plan } = args;
   const basis = plan.basis === "export"
@@ -249,7 +283,13 @@ function printPlan(
     : "this service's record (removals checked with D&B)";
   io.line(`sync plan for ${args.ref} (current list: ${basis}, ${plan.current} subjects):`);
   io.line(`  add     ${plan.adds.length}${sample(plan.adds)}`);
-  io.line(`  remove  ${plan.removes.length}${sample(plan.removes)}`);
+  io.line(
+    `  remove  ${plan.removes.length}${sample(plan.removes)}${
+      args.unchecked > 0
+        ? ` (${args.unchecked} not checked with D&B: the removal limit was already passed)`
+        : ""
+    }`,
+  );
   io.line(`  keep    ${plan.unchanged}`);
   if (args.invalid > 0) io.line(`  invalid ${args.invalid} line(s), not used (listed above)`);
 }
@@ -278,22 +318,26 @@ async function applyPlan(
         const chunk = list.slice(start, start + BATCH_SIZE);
         const at = new Date().toISOString();
         const entry = { at, registration: ref, action, source: options.source, duns: chunk };
+        let accepted = false;
         try {
           const info = action === "add"
             ? await api.addSubjects(ref, chunk)
             : await api.removeSubjects(ref, chunk);
+          // D&B took it: the audit says so first, whatever happens to the record after.
+          await appendAudit(runtime.kv, {
+            ...entry,
+            outcome: "ok",
+            detail: [info.code, info.message].filter(Boolean).join(" ") || null,
+          });
+          accepted = true;
           await recordSubjects(runtime.kv, {
             reference: ref,
             duns: chunk,
             present: action === "add",
             at,
           });
-          await appendAudit(runtime.kv, {
-            ...entry,
-            outcome: "ok",
-            detail: [info.code, info.message].filter(Boolean).join(" ") || null,
-          });
         } catch (error) {
+          if (accepted) throw error;
           await appendAudit(runtime.kv, {
             ...entry,
             outcome: "failed",

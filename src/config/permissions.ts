@@ -75,8 +75,7 @@ export function permissionsFor(config: Config, context: PermissionContext): Perm
     net.add(urlHostPort(objects.endpoint, objects.path_style ? null : objects.bucket));
   }
   let postgresVariables = false;
-  if (config.database.enabled) {
-    const url = config.database.url.reveal();
+  const addDatabase = (url: string) => {
     if (databaseUrlScheme(url) === "sqlite:") {
       const folder = dirname(url.slice("sqlite:".length));
       read.add(folder);
@@ -87,7 +86,8 @@ export function permissionsFor(config: Config, context: PermissionContext): Perm
       // pg reads libpq's variables (PGHOST, PGSSLMODE, …) and USER for its defaults.
       postgresVariables = true;
     }
-  }
+  };
+  if (config.database.enabled) addDatabase(config.database.url.reveal());
 
   if (config.simulator.enabled) {
     // The simulator serves on a private port behind its front (any port of the loopback host).
@@ -97,6 +97,14 @@ export function permissionsFor(config: Config, context: PermissionContext): Perm
     net.add(urlHostPort(config.dnb_api.base_url));
   }
   if (config.http.enabled) net.add(hostPort(config.http.hostname, config.http.port));
+
+  for (const entry of config.monitoring.sync) {
+    if (entry.file !== null) read.add(entry.file);
+  }
+  // `from_sql` reads the configured database even when the SQL sink is off.
+  if (!config.database.enabled && config.monitoring.sync.some((entry) => entry.from_sql !== null)) {
+    addDatabase(config.database.url.reveal());
+  }
 
   const env = new Set(PROGRAM_VARIABLES);
   if (postgresVariables) { for (const name of ["PG*", "USER"]) env.add(name); }

@@ -14,8 +14,8 @@ export class DunsQueryError extends Error {
 /**
  * The first column of every row `query` returns, as text: the customer's own list of the
  * companies to watch (`SELECT duns FROM suppliers WHERE active`). Only a read is accepted — one
- * SELECT (or WITH … SELECT), run in a transaction that is rolled back, so a mistyped statement
- * changes nothing.
+ * SELECT (or WITH … SELECT), in a read-only transaction (PostgreSQL `READ ONLY`, SQLite
+ * `query_only`) that is rolled back, so even a function with side effects cannot write.
  */
 export async function queryDunsColumn(database: Database, query: string): Promise<string[]> {
   const statement = query.trim().replace(/;\s*$/, "");
@@ -30,6 +30,8 @@ export async function queryDunsColumn(database: Database, query: string): Promis
   let values: string[] = [];
   try {
     await database.db.transaction().execute(async (trx) => {
+      if (database.dialect === "postgres") await sql`SET TRANSACTION READ ONLY`.execute(trx);
+      else await sql`PRAGMA query_only = ON`.execute(trx);
       const result = await sql.raw<Record<string, unknown>>(statement).execute(trx);
       values = result.rows.map((row) => String(Object.values(row)[0] ?? ""));
       throw rollback;

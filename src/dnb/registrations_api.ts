@@ -190,16 +190,20 @@ export class RegistrationsApi {
     }
   }
 
-  /** True when the DUNS is in the registration (`21110`). */
+  /**
+   * True when the DUNS is in the registration. Absence is the documented 404 `10001`; a 2xx is
+   * presence whatever its code (`21110` is known only from a secondary source), so a code we did
+   * not expect never makes `registrations sync` forget a subject that is still billed.
+   */
   async checkSubject(reference: string, duns: string, signal?: AbortSignal): Promise<boolean> {
     try {
-      const info = await this.#info({
+      await this.#info({
         method: "GET",
         path: this.#subjectPath(reference, duns),
         endpoint: "subjects.check",
         signal,
       });
-      return info.code === MONITORING_CODES.subjectPresent;
+      return true;
     } catch (error) {
       if (isSubjectAbsent(error)) return false;
       throw error;

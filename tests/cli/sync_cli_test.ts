@@ -156,3 +156,27 @@ Deno.test("registrations sync --from-sql: the wanted list from the customer's ow
     assert.match(write.stderr, /--from-sql: give one SELECT statement/);
   });
 });
+
+Deno.test("registrations sync from the record: checking stops once the removal limit is passed (no thousands of check calls before a refusal)", async () => {
+  await withSimulatorCli({ reference: REF, ...CLIENT }, async (cli, dir, sim) => {
+    const many = Array.from({ length: 20 }, (_, i) => String(100_000_000 + i));
+    const all = `${dir}/all.txt`;
+    await Deno.writeTextFile(all, many.join("\n"));
+    assert.equal((await cli("registrations", "add", REF, "--file", all)).code, 0);
+    const one = `${dir}/one.txt`;
+    await Deno.writeTextFile(one, many[0]);
+    const before = sim.state.counters.served;
+    const refused = await cli("registrations", "sync", REF, "--file", one, "--dry-run");
+    assert.equal(refused.code, 0, refused.stderr);
+    assert.match(
+      refused.stdout,
+      /^ {2}remove {2}19 .*\(16 not checked with D&B: the removal limit was already passed\)$/m,
+    );
+    assert.match(refused.stdout, /applying would be refused: the sync would remove 19 of 20/);
+    // The token, then 3 checks (10 % of 20 allows 2): far fewer than 19.
+    assert.ok(
+      sim.state.counters.served - before <= 5,
+      `${sim.state.counters.served - before} calls`,
+    );
+  });
+});

@@ -201,3 +201,27 @@ state:
   assert.ok(set.net.includes("kv.example.com:4512"), set.net.join(","));
   assert.ok(set.env.includes("DENO_KV_ACCESS_TOKEN"));
 });
+
+Deno.test("monitoring.sync: its list file is readable, and from_sql reaches the database even with the SQL sink off", () => {
+  const text = `
+simulator:
+  enabled: true
+local_storage:
+  enabled: false
+database:
+  enabled: false
+  url: "postgresql://traceone:pw@db.internal/traceone"
+state:
+  kv_path: /srv/state/state.kv
+monitoring:
+  sync:
+    - registration: SUPPLIERS
+      file: /etc/traceone/suppliers.csv
+    - registration: CUSTOMERS
+      from_sql: "SELECT duns FROM customers"
+`;
+  const set = permissionsFor(load(text), { configPath: null, variables: [], sourceRoot: null });
+  assert.ok(set.read.includes("/etc/traceone/suppliers.csv"), set.read.join(","));
+  assert.ok(set.net.includes("db.internal:5432"), set.net.join(","));
+  assert.ok(set.env.includes("PG*"));
+});
