@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { loadConfig } from "../../src/config/load.ts";
 import { openRuntime } from "../../src/cli/runtime.ts";
-import { runScheduledSync } from "../../src/cli/scheduled_sync.ts";
+import { runScheduledSync, startScheduledSyncs } from "../../src/cli/scheduled_sync.ts";
 import { latestAudit } from "../../src/pipeline/mod.ts";
 import { startSimulator } from "../../src/sim/server.ts";
 import { localDataLines } from "../helpers/cli.ts";
@@ -61,6 +61,52 @@ Deno.test("a monitoring.sync entry: applied on its run, and a list that would re
       assert.match(latest.detail!, /more than the limit of 20 %/);
       assert.equal(sim.state.registrations.get(REF)!.subjects.size, 6, "nothing removed");
     } finally {
+      await runtime.close();
+    }
+  } finally {
+    await sim.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a monthly monitoring.sync (next run past a timer's 24.8 days) waits instead of running at once", async () => {
+  const sim = await startSimulator({
+    ...CLIENT,
+    rateLimit: 0,
+    registrations: [{ reference: REF, duns: [] }],
+  });
+  const dir = await Deno.makeTempDir({ prefix: "traceone-sched-monthly-" });
+  try {
+    await Deno.writeTextFile(`${dir}/suppliers.txt`, WANTED.join("\n"));
+    await Deno.writeTextFile(
+      `${dir}/config.yaml`,
+      [
+        "environment: test",
+        "dnb_api:",
+        `  base_url: "${sim.url}"`,
+        `  client_id: "${CLIENT.clientId}"`,
+        `  client_secret: "${CLIENT.clientSecret}"`,
+        "monitoring:",
+        "  sync:",
+        `    - registration: ${REF}`,
+        "      file: suppliers.txt",
+        // The 1st of a month two months ahead is always more than 24.8 days away.
+        `      schedule: "0 3 1 ${((new Date().getUTCMonth() + 2) % 12) + 1} *"`,
+        ...localDataLines(dir),
+      ].join("\n"),
+    );
+    const config = await loadConfig(`${dir}/config.yaml`, { cwd: dir });
+    const runtime = await openRuntime(config);
+    const stop = new AbortController();
+    try {
+      const scheduled = startScheduledSyncs(runtime, { signal: stop.signal });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.equal(sim.state.counters.served, 0, "no call to D&B: the sync is not due");
+      assert.deepEqual(await latestAudit(runtime.kv, { limit: 1 }), []);
+      stop.abort();
+      await scheduled.idle();
+    } finally {
+      stop.abort();
       await runtime.close();
     }
   } finally {
