@@ -14,6 +14,10 @@ const CLIENT = { clientId: "lookalike", clientSecret: "lookalike-secret" };
 const REFS = ["SUPPLIERS/EU", "SUPPLIERS_EU", "SUPPLIERS EU"];
 const PER_REGISTRATION = 30;
 
+function isStoredFile(path: string): boolean {
+  return !path.split("/").at(-1)!.startsWith(".");
+}
+
 /** Each registration in a folder of its own, every notification there, none overwritten. */
 async function assertSeparate(base: string): Promise<void> {
   const stored = await listFiles(base);
@@ -61,7 +65,8 @@ async function runLookalikes(sshd: RunningSshd | null): Promise<void> {
         async () => {
           for (const base of bases) {
             let count = 0;
-            for (const path of await listFiles(base)) {
+            // A sink's dot-prefixed temp file may be renamed away between listing and reading.
+            for (const path of (await listFiles(base)).filter(isStoredFile)) {
               count += JSON.parse(await Deno.readTextFile(path)).notifications.length;
             }
             if (count < REFS.length * PER_REGISTRATION) return false;
