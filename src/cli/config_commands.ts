@@ -93,6 +93,10 @@ export function enabledSinks(config: Config): string[] {
   if (config.database.enabled) {
     sinks.push(`SQL (${redactDatabaseUrl(config.database.url.reveal())})`);
   }
+  const rules = config.alerts.rules;
+  if (rules.length > 0) {
+    sinks.push(`alerts (${rules.map((rule) => rule.name).join(", ")})`);
+  }
   return sinks;
 }
 
