@@ -12,7 +12,9 @@ export async function readDunsExport(
   let text: string;
   if (/\.zip$/i.test(path)) {
     const lines: string[] = [];
-    for await (const line of zipLines(path)) lines.push(line);
+    for await (const line of zipLines(path)) {
+      lines.push(typeof line === "string" ? line : line.text);
+    }
     text = lines.join("\n");
   } else {
     text = await Deno.readTextFile(path);

@@ -1,11 +1,12 @@
 import { completeLine, lineDefaults, parsePushFileName, type PushFileName } from "./push_file.ts";
 import type { ProcessResult } from "./service.ts";
+import type { UnreadableLine } from "./unreadable_line.ts";
 import { fileSha256, zipLines } from "./zip_lines.ts";
 
 /** Where the lines go: `MonitoringService.processNotifications`. */
 export interface PushImportTarget {
   processNotifications(
-    notifications: string[],
+    notifications: (string | UnreadableLine)[],
     options: { registration: string; source: "push_file" },
   ): Promise<ProcessResult>;
 }
@@ -92,7 +93,7 @@ export async function importPushFile(
       if (actual !== expected) throw new PushFileHashError(path, { expected, actual });
     }
     const defaults = lineDefaults(name);
-    const journal = async (lines: string[]): Promise<void> => {
+    const journal = async (lines: (string | UnreadableLine)[]): Promise<void> => {
       const outcome = await target.processNotifications(lines, {
         registration,
         source: "push_file",
@@ -108,12 +109,12 @@ export async function importPushFile(
       }
       options.onProgress?.(result);
     };
-    let batch: string[] = [];
+    let batch: (string | UnreadableLine)[] = [];
     let failure: unknown = null;
     try {
       for await (const line of zipLines(path, { onSkippedEntry: options.onSkippedEntry })) {
         result.lines++;
-        batch.push(completeLine(line, defaults));
+        batch.push(typeof line === "string" ? completeLine(line, defaults) : line);
         if (batch.length >= options.batchSize) {
           const full = batch;
           batch = [];

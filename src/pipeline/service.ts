@@ -31,6 +31,7 @@ import {
 import { cronJobName, type ScheduleHandle, startSchedule } from "./schedule.ts";
 import { maskKnownSecrets } from "../model/secret.ts";
 import { latestAudit } from "./audit_log.ts";
+import { UnreadableLine } from "./unreadable_line.ts";
 
 /** Audit entries `/status` and the dashboard show. */
 const SUBJECT_CHANGES_SHOWN = 20;
@@ -343,16 +344,31 @@ export class MonitoringService {
    * where they came from (lines of a D&B push file, say) in the batch's journal header.
    */
   async processNotifications(
-    notifications: (Notification | string)[],
+    notifications: (Notification | string | UnreadableLine)[],
     options: { registration: string; source?: "handed_in" | "push_file" },
   ): Promise<ProcessResult> {
     const valid: JournaledNotification[] = [];
     const invalid: DeadLetter[] = [];
     const at = new Date(this.#clock.now()).toISOString();
     for (const item of notifications) {
-      const raw = typeof item === "string" ? item : JSON.stringify(item);
+      const unreadable = item instanceof UnreadableLine ? item : null;
+      const raw = typeof item === "string"
+        ? item
+        : unreadable
+        ? unreadable.text
+        : JSON.stringify(item);
       const read = checkNotification(raw, { reference: options.registration });
-      if ("reason" in read) {
+      if (unreadable) {
+        invalid.push({
+          sink: VALIDATION,
+          registration: options.registration,
+          notificationId: read.id,
+          raw,
+          reason: unreadable.reason,
+          at,
+          batchSequence: null,
+        });
+      } else if ("reason" in read) {
         invalid.push({
           sink: VALIDATION,
           registration: options.registration,

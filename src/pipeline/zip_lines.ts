@@ -1,3 +1,4 @@
+import { UnreadableLine } from "./unreadable_line.ts";
 import { createHash } from "node:crypto";
 import { Unzip, type UnzipFile, UnzipInflate } from "fflate";
 
@@ -76,18 +77,19 @@ const CARRIAGE_RETURN = 0x0d;
 export async function* zipLines(
   path: string,
   options: ZipLinesOptions = {},
-): AsyncGenerator<string, void, undefined> {
+): AsyncGenerator<string | UnreadableLine, void, undefined> {
   let file: Deno.FsFile;
   try {
     file = await Deno.open(path, { read: true });
   } catch (error) {
     throw new ZipReadError(path, `cannot open: ${(error as Error).message}`, { cause: error });
   }
-  const decoder = new TextDecoder("utf-8");
+  const decoder = new TextDecoder("utf-8", { fatal: true });
+  const lenient = new TextDecoder("utf-8");
   const entries: EntryState[] = [];
   let failure: { problem: string; cause: unknown } | null = null;
   // fflate calls back synchronously inside `push`; the lines wait here until they are yielded.
-  let ready: string[] = [];
+  let ready: (string | UnreadableLine)[] = [];
 
   const take = (state: EntryState, bytes: Uint8Array, final: boolean): void => {
     let start = 0;
@@ -119,7 +121,17 @@ export async function* zipLines(
     let line = parts.length === 1 ? parts[0] : concat(parts);
     if (line.at(-1) === CARRIAGE_RETURN) line = line.subarray(0, -1);
     if (isBlank(line)) return;
-    ready.push(decoder.decode(line));
+    try {
+      ready.push(decoder.decode(line));
+    } catch {
+      ready.push(
+        new UnreadableLine(
+          lenient.decode(line),
+          `not valid UTF-8 at byte ${firstInvalidByte(line)} of the line ` +
+            "(the raw JSON shows each bad byte as U+FFFD)",
+        ),
+      );
+    }
   };
 
   const unzip = new Unzip((entry: UnzipFile) => {
@@ -208,4 +220,23 @@ function isBlank(line: Uint8Array): boolean {
     if (byte !== 0x20 && byte !== 0x09 && byte !== CARRIAGE_RETURN) return false;
   }
   return true;
+}
+
+/** The offset of the first byte that does not start or continue a valid UTF-8 sequence. */
+function firstInvalidByte(bytes: Uint8Array): number {
+  let good = 0;
+  let bad = bytes.length;
+  // The longest prefix that decodes, by halving. Streaming mode takes a sequence cut at the
+  // end of a prefix as unfinished rather than wrong, so a prefix fails only once it holds a bad
+  // byte, and the search is sound.
+  while (bad - good > 1) {
+    const middle = (good + bad) >> 1;
+    try {
+      new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(0, middle), { stream: true });
+      good = middle;
+    } catch {
+      bad = middle;
+    }
+  }
+  return good;
 }

@@ -274,3 +274,23 @@ Deno.test("import: a seed file of more batches than the journal keeps in memory 
     assert.equal(rows(dir).length, 90 + journaledBeforeCut);
   });
 });
+
+Deno.test("import: a line that is not valid UTF-8 is dead-lettered naming the byte, never stored with U+FFFD; the rest is journaled", async () => {
+  await withImportCli(async (cli, dir) => {
+    const zip = `${dir}/${PART}.zip`;
+    const encoder = new TextEncoder();
+    const broken = FULL.replace("GORMAN", "GORMAN \u0000").split("\u0000");
+    const content = new Uint8Array([
+      ...encoder.encode(broken[0]),
+      0xc3, // a lead byte with no continuation
+      ...encoder.encode(`${broken[1]}\n${UPDATE}\n`),
+    ]);
+    await Deno.writeFile(zip, zipBytes([{ name: `${PART}.txt`, content }]));
+    const result = await cli("import", zip);
+    assert.equal(result.code, 0, result.stderr + result.stdout);
+    assert.match(result.stdout, /: 1 journaled, 0 duplicates, 1 dead-lettered/);
+    assert.deepEqual(rows(dir).map((r) => r.duns), ["804735132"]);
+    const letters = await cli("deadletters", "list");
+    assert.match(letters.stdout, /not valid UTF-8 at byte \d+ of the line/);
+  });
+});

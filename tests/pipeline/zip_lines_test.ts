@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { fileSha256, zipLines, ZipReadError } from "../../src/pipeline/zip_lines.ts";
+import { UnreadableLine } from "../../src/pipeline/unreadable_line.ts";
 import { sha256Hex, zipBytes, type ZipEntry } from "../helpers/push_files.ts";
 
 async function withZip(
@@ -19,7 +20,7 @@ async function withZip(
 async function collect(path: string, skipped: string[] = []): Promise<string[]> {
   const lines: string[] = [];
   for await (const line of zipLines(path, { onSkippedEntry: (name) => skipped.push(name) })) {
-    lines.push(line);
+    lines.push(typeof line === "string" ? line : `UNREADABLE ${line.reason}`);
   }
   return lines;
 }
@@ -106,7 +107,7 @@ Deno.test("zipLines refuses a zip cut short, after yielding the lines it read wh
     await withZip(bytes.subarray(0, Math.floor(bytes.length / 2)), async (path) => {
       const read: string[] = [];
       await assert.rejects(async () => {
-        for await (const line of zipLines(path)) read.push(line);
+        for await (const line of zipLines(path)) read.push(line as string);
       }, (error: unknown) => error instanceof ZipReadError && /cut short/.test(error.message));
       assert.ok(read.length > 1000, `${read.length} lines before the cut`);
       assert.deepEqual(read, lines.slice(0, read.length));
@@ -155,5 +156,26 @@ Deno.test("an entry with a line of 40 MB is read with bounded memory: the line i
     assert.equal(lines.length, 2);
     assert.equal(lines[0].length, 2 * 1024 * 1024, "kept up to the cap, the rest dropped");
     assert.equal(lines[1], '{"next":true}');
+  });
+});
+
+Deno.test("zipLines gives a line of invalid UTF-8 as unreadable, naming the byte, and the lines around it as they are", async () => {
+  const encoder = new TextEncoder();
+  const bad = new Uint8Array([...encoder.encode('{"n":"€'), 0xff, ...encoder.encode('"}')]);
+  const content = new Uint8Array([
+    ...encoder.encode('{"n":1}\n'),
+    ...bad,
+    ...encoder.encode('\n{"n":"😀"}\n'),
+  ]);
+  await withZip(zipBytes([{ name: "x.txt", content }]), async (path) => {
+    const items = [];
+    for await (const line of zipLines(path)) items.push(line);
+    assert.equal(items[0], '{"n":1}');
+    assert.equal(items[2], '{"n":"😀"}');
+    const unreadable = items[1];
+    assert.ok(unreadable instanceof UnreadableLine);
+    assert.equal(unreadable.text, '{"n":"€\uFFFD"}');
+    // 6 bytes of `{"n":"` and 3 of the euro sign come first.
+    assert.match(unreadable.reason, /^not valid UTF-8 at byte 9 of the line/);
   });
 });
