@@ -1,5 +1,6 @@
 import { dirname, join } from "node:path";
 import type { Config } from "../config/config.ts";
+import { sealedTokens } from "../dnb/token_seal.ts";
 import { createDnbClient, type DnbClient } from "../dnb/client.ts";
 import type { AttemptObservation } from "../dnb/transport.ts";
 import { type RunningSimulator, startSimulator } from "../sim/server.ts";
@@ -87,7 +88,9 @@ export async function openRuntime(
     kv.close();
     throw error;
   }
+  const tokenSeal = config.state.token_key ? await sealedTokens(config.state.token_key) : undefined;
   const client = createDnbClient(config.dnb_api, {
+    tokenSeal,
     kv,
     baseUrl: dnbUrl,
     onAttempt: options.onAttempt,

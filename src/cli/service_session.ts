@@ -72,6 +72,7 @@ export function configSecrets(config: Config): string[] {
     config.sftp_storage.password,
     config.sftp_storage.passphrase,
     config.http.auth_token,
+    config.state.token_key,
   ].flatMap((secret) => secret && !secret.isEmpty ? [secret.reveal()] : []);
   return [...secrets, ...databaseUrlSecrets(config.database.url.reveal())];
 }

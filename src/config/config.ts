@@ -167,6 +167,8 @@ export interface ObjectStorageConfig {
 export interface StateConfig {
   kv_path: string;
   retention_days: number;
+  /** Seals the D&B access token in KV when set (AES-256-GCM); null keeps it as it is. */
+  token_key: Secret | null;
 }
 
 /** How journaled batches reach the sinks. */

@@ -144,6 +144,7 @@ export function resolveConfig(file: FileConfig, options: ResolveOptions): Config
     state: {
       kv_path: resolveKvPath(state.kv_path ?? DEFAULTS.state.kv_path, path),
       retention_days: state.retention_days ?? DEFAULTS.state.retention_days,
+      token_key: optionalSecret(state.token_key),
     },
     pipeline: {
       sink_retry_base_delay: pipeline.sink_retry_base_delay ??

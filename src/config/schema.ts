@@ -1,4 +1,5 @@
 import { alertsIssues, AlertsSchema } from "./alerts_schema.ts";
+import { tokenKeyProblem } from "./token_key.ts";
 import { z } from "zod";
 import type { ConfigIssue } from "./errors.ts";
 import { referenceProblem } from "../model/reference.ts";
@@ -397,6 +398,11 @@ const LocalStorageSchema = z.strictObject({
 });
 
 const StateSchema = z.strictObject({
+  token_key: field(
+    checkedString(tokenKeyProblem),
+    'a key that seals the D&B access token in KV, e.g. "${TRACEONE_TOKEN_KEY}"',
+    { secret: true },
+  ),
   kv_path: field(
     z.string(),
     'the Deno KV file (e.g. ./data/state.kv), a KV Connect URL (https://…), or "" for Deno ' +

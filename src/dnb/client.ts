@@ -1,3 +1,4 @@
+import type { TokenSeal } from "./token_seal.ts";
 import type { DnbApiConfig } from "../config/config.ts";
 import {
   type BreakerSnapshot,
@@ -24,6 +25,8 @@ export interface DnbClientOptions {
   now?: () => number;
   onAttempt?: (observation: AttemptObservation) => void;
   onBreakerChange?: (change: BreakerStateChange) => void;
+  /** How the access token is kept in KV (`sealedTokens(state.token_key)`); as it is without. */
+  tokenSeal?: TokenSeal;
 }
 
 export interface DnbClientStatus {
@@ -84,6 +87,7 @@ export function createDnbClient(config: DnbApiConfig, options: DnbClientOptions)
     clientSecret: config.client_secret,
     refreshBufferMs: config.token_refresh_buffer * 1000,
     now: options.now,
+    seal: options.tokenSeal,
   });
   const api = new AuthorizedApi(transport, tokens);
   const registrations = new RegistrationsApi(api, { family: config.subject_paths });

@@ -1,3 +1,4 @@
+import { PLAIN_TOKENS, type TokenSeal } from "./token_seal.ts";
 import type { Secret } from "../model/secret.ts";
 import { DnbProtocolError } from "./errors.ts";
 import type { DnbTransport } from "./transport.ts";
@@ -13,6 +14,8 @@ export interface TokenProviderOptions {
   /** Renew this long before the token expires. */
   refreshBufferMs: number;
   now?: () => number;
+  /** How the token is kept in KV; as it is by default (token_seal.ts). */
+  seal?: TokenSeal;
 }
 
 export interface CachedToken {
@@ -117,10 +120,10 @@ export class TokenProvider {
     const current = this.#current;
     if (current && this.#fresh(current)) return current.accessToken;
     if (!this.#inFlight) {
-      const stored = await this.#options.kv.get<CachedToken>(await this.#cacheKey());
-      if (stored.value && this.#fresh(stored.value)) {
-        this.#current = stored.value;
-        return stored.value.accessToken;
+      const stored = await this.#stored();
+      if (stored && this.#fresh(stored)) {
+        this.#current = stored;
+        return stored.accessToken;
       }
       // Another caller may have renewed while this one read KV.
       if (this.#current && this.#fresh(this.#current)) return this.#current.accessToken;
@@ -152,10 +155,10 @@ export class TokenProvider {
     if (this.#current && this.#current.accessToken !== rejected) return this.#current.accessToken;
     // Another process on the same state may have renewed it already: one new token, not one
     // per process (D&B may retire the old one when it issues the next).
-    const stored = await this.#options.kv.get<CachedToken>(await this.#cacheKey());
-    if (stored.value && stored.value.accessToken !== rejected && this.#fresh(stored.value)) {
-      this.#current = stored.value;
-      return stored.value.accessToken;
+    const stored = await this.#stored();
+    if (stored && stored.accessToken !== rejected && this.#fresh(stored)) {
+      this.#current = stored;
+      return stored.accessToken;
     }
     return (await this.#refreshOnce(signal)).accessToken;
   }
@@ -172,6 +175,16 @@ export class TokenProvider {
       warning: this.#warning,
       lastRejection: this.#lastRejection,
     };
+  }
+
+  /** The token other processes on this state stored, or null (none, or one this seal cannot open). */
+  async #stored(): Promise<CachedToken | null> {
+    const entry = await this.#options.kv.get(await this.#cacheKey());
+    return entry.value === null ? null : await this.#seal().open(entry.value);
+  }
+
+  #seal(): TokenSeal {
+    return this.#options.seal ?? PLAIN_TOKENS;
   }
 
   #fresh(token: CachedToken): boolean {
@@ -214,7 +227,7 @@ export class TokenProvider {
       const { accessToken, expiresIn } = readTokenBody(response.text, { version, path });
       const lifetimeMs = clampTokenLifetimeMs(expiresIn);
       const token: CachedToken = { accessToken, expiresAt: obtainedAt + lifetimeMs, obtainedAt };
-      await kv.set(key, token, { expireIn: lifetimeMs });
+      await kv.set(key, await this.#seal().seal(token), { expireIn: lifetimeMs });
       this.#current = token;
       this.#refreshes++;
       this.#lastRefreshAt = obtainedAt;

@@ -51,7 +51,11 @@ Deno.test("resolveConfig fills every default", () => {
   assert.ok(config.object_storage.secret_access_key.isEmpty);
   assert.equal(config.local_storage.base_path, "/srv/traceone/notifications");
   assert.equal(config.local_storage.file_permissions, 0o640);
-  assert.deepEqual(config.state, { kv_path: "/srv/traceone/data/state.kv", retention_days: 14 });
+  assert.deepEqual(config.state, {
+    kv_path: "/srv/traceone/data/state.kv",
+    retention_days: 14,
+    token_key: null,
+  });
   assert.deepEqual(config.http, {
     enabled: true,
     hostname: "127.0.0.1",
