@@ -10,7 +10,15 @@ const REF = "SCHEDULED_REG";
 const CLIENT = { clientId: "sched-client", clientSecret: "sched-secret-8e21" };
 const WANTED = ["268909075", "804735132", "150483782", "884114609", "006273905", "081466849"];
 
-Deno.test("a monitoring.sync entry: applied on its run, and a list that would remove past max_remove_percent is refused into the audit log", async () => {
+/** A simulator, a config with one `monitoring.sync` entry and its runtime, all torn down after. */
+async function withSyncEntry(
+  extra: string[],
+  work: (args: {
+    runtime: Awaited<ReturnType<typeof openRuntime>>;
+    dir: string;
+    sim: Awaited<ReturnType<typeof startSimulator>>;
+  }) => Promise<void>,
+): Promise<void> {
   const sim = await startSimulator({
     ...CLIENT,
     rateLimit: 0,
@@ -31,35 +39,13 @@ Deno.test("a monitoring.sync entry: applied on its run, and a list that would re
         "  sync:",
         `    - registration: ${REF}`,
         "      file: suppliers.txt",
-        "      max_remove_percent: 20",
+        ...extra,
         ...localDataLines(dir),
       ].join("\n"),
     );
-    const config = await loadConfig(`${dir}/config.yaml`, { cwd: dir });
-    const [entry] = config.monitoring.sync;
-    assert.deepEqual(entry, {
-      registration: REF,
-      file: `${dir}/suppliers.txt`,
-      from_sql: null,
-      schedule: "0 3 * * *",
-      max_remove_percent: 20,
-    });
-    const runtime = await openRuntime(config);
+    const runtime = await openRuntime(await loadConfig(`${dir}/config.yaml`, { cwd: dir }));
     try {
-      const first = await runScheduledSync(runtime, entry);
-      assert.equal(first.outcome, "applied");
-      assert.equal(first.added, 6);
-
-      // The list shrinks to one: removing 5 of 6 is past 20 %.
-      await Deno.writeTextFile(`${dir}/suppliers.txt`, WANTED[0]);
-      const second = await runScheduledSync(runtime, entry);
-      assert.equal(second.outcome, "refused");
-      assert.match(second.refusal!, /remove 5 of 6 subjects of SCHEDULED_REG/);
-      const [latest] = await latestAudit(runtime.kv, { limit: 1 });
-      assert.equal(latest.outcome, "failed");
-      assert.equal(latest.source, "sync (scheduled)");
-      assert.match(latest.detail!, /more than the limit of 20 %/);
-      assert.equal(sim.state.registrations.get(REF)!.subjects.size, 6, "nothing removed");
+      await work({ runtime, dir, sim });
     } finally {
       await runtime.close();
     }
@@ -67,36 +53,39 @@ Deno.test("a monitoring.sync entry: applied on its run, and a list that would re
     await sim.shutdown();
     await Deno.remove(dir, { recursive: true });
   }
+}
+
+Deno.test("a monitoring.sync entry: applied on its run, and a list that would remove past max_remove_percent is refused into the audit log", async () => {
+  await withSyncEntry(["      max_remove_percent: 20"], async ({ runtime, dir, sim }) => {
+    const [entry] = runtime.config.monitoring.sync;
+    assert.deepEqual(entry, {
+      registration: REF,
+      file: `${dir}/suppliers.txt`,
+      from_sql: null,
+      schedule: "0 3 * * *",
+      max_remove_percent: 20,
+    });
+    const first = await runScheduledSync(runtime, entry);
+    assert.equal(first.outcome, "applied");
+    assert.equal(first.added, 6);
+
+    // The list shrinks to one: removing 5 of 6 is past 20 %.
+    await Deno.writeTextFile(`${dir}/suppliers.txt`, WANTED[0]);
+    const second = await runScheduledSync(runtime, entry);
+    assert.equal(second.outcome, "refused");
+    assert.match(second.refusal!, /remove 5 of 6 subjects of SCHEDULED_REG/);
+    const [latest] = await latestAudit(runtime.kv, { limit: 1 });
+    assert.equal(latest.outcome, "failed");
+    assert.equal(latest.source, "sync (scheduled)");
+    assert.match(latest.detail!, /more than the limit of 20 %/);
+    assert.equal(sim.state.registrations.get(REF)!.subjects.size, 6, "nothing removed");
+  });
 });
 
 Deno.test("a monthly monitoring.sync (next run past a timer's 24.8 days) waits instead of running at once", async () => {
-  const sim = await startSimulator({
-    ...CLIENT,
-    rateLimit: 0,
-    registrations: [{ reference: REF, duns: [] }],
-  });
-  const dir = await Deno.makeTempDir({ prefix: "traceone-sched-monthly-" });
-  try {
-    await Deno.writeTextFile(`${dir}/suppliers.txt`, WANTED.join("\n"));
-    await Deno.writeTextFile(
-      `${dir}/config.yaml`,
-      [
-        "environment: test",
-        "dnb_api:",
-        `  base_url: "${sim.url}"`,
-        `  client_id: "${CLIENT.clientId}"`,
-        `  client_secret: "${CLIENT.clientSecret}"`,
-        "monitoring:",
-        "  sync:",
-        `    - registration: ${REF}`,
-        "      file: suppliers.txt",
-        // The 1st of a month two months ahead is always more than 24.8 days away.
-        `      schedule: "0 3 1 ${((new Date().getUTCMonth() + 2) % 12) + 1} *"`,
-        ...localDataLines(dir),
-      ].join("\n"),
-    );
-    const config = await loadConfig(`${dir}/config.yaml`, { cwd: dir });
-    const runtime = await openRuntime(config);
+  // The 1st of a month two months ahead is always more than 24.8 days away.
+  const month = ((new Date().getUTCMonth() + 2) % 12) + 1;
+  await withSyncEntry([`      schedule: "0 3 1 ${month} *"`], async ({ runtime, sim }) => {
     const stop = new AbortController();
     try {
       const scheduled = startScheduledSyncs(runtime, { signal: stop.signal });
@@ -107,10 +96,6 @@ Deno.test("a monthly monitoring.sync (next run past a timer's 24.8 days) waits i
       await scheduled.idle();
     } finally {
       stop.abort();
-      await runtime.close();
     }
-  } finally {
-    await sim.shutdown();
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
