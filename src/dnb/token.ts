@@ -1,3 +1,4 @@
+import type { CachedToken } from "./cached_token.ts";
 import { PLAIN_TOKENS, type TokenSeal } from "./token_seal.ts";
 import type { Secret } from "../model/secret.ts";
 import { DnbProtocolError } from "./errors.ts";
@@ -18,12 +19,7 @@ export interface TokenProviderOptions {
   seal?: TokenSeal;
 }
 
-export interface CachedToken {
-  accessToken: string;
-  /** ms since epoch. */
-  expiresAt: number;
-  obtainedAt: number;
-}
+export type { CachedToken } from "./cached_token.ts";
 
 export interface TokenStatus {
   isAuthenticated: boolean;

@@ -1,6 +1,6 @@
 import type { Secret } from "../model/secret.ts";
 import { tokenKeyBytes, tokenKeyProblem } from "../config/token_key.ts";
-import type { CachedToken } from "./token.ts";
+import type { CachedToken } from "./cached_token.ts";
 
 /**
  * How the access token is kept in KV. Without a key it is stored as it is, and whoever reads the
