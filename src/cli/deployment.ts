@@ -10,12 +10,9 @@ import type { Config } from "../config/config.ts";
 import { deployProblems } from "../config/deploy_rules.ts";
 import { ConfigError, formatIssue } from "../config/errors.ts";
 import { parseConfig } from "../config/load.ts";
-import { createNotificationStore } from "../db/notification_store.ts";
-import { createHttpApp } from "../http/app.ts";
-import { createDashboardSource } from "../http/dashboard_provider.ts";
-import { dashboardRoutes } from "../http/dashboard_routes.tsx";
 import { logger, setupLogging } from "../log.ts";
 import { cronForInterval, ServiceMetrics, type TickResult } from "../pipeline/mod.ts";
+import { createOperationsApp } from "./operations_app.ts";
 import { openRuntime } from "./runtime.ts";
 import { configSecrets, openServiceSession, type ServiceSession } from "./service_session.ts";
 
@@ -136,24 +133,7 @@ export function prepareDeployment(
       let session: ServiceSession | null = null;
       try {
         session = await openServiceSession(runtime, { metrics });
-        const opened = session;
-        const { service } = opened;
-        const database = opened.sinks.database;
-        const app = createHttpApp({
-          views: {
-            status: () => opened.status(),
-            readiness: () => service.readiness(),
-            metrics: () => metrics.render(),
-          },
-          authToken: config.http.auth_token,
-          allowedHosts: config.http.allowed_hosts,
-          dashboard: dashboardRoutes(createDashboardSource({
-            pipeline: service,
-            store: database ? createNotificationStore(database) : null,
-            alerts: opened.sinks.alertStatus,
-          })),
-        });
-        return { session: opened, app };
+        return { session, app: createOperationsApp(session, { metrics }) };
       } catch (error) {
         await session?.close().catch(() => {});
         await runtime.close().catch(() => {});

@@ -1,9 +1,5 @@
 import type { Command } from "commander";
 import type { Config } from "../config/config.ts";
-import { createHttpApp } from "../http/app.ts";
-import { createDashboardSource } from "../http/dashboard_provider.ts";
-import { dashboardRoutes } from "../http/dashboard_routes.tsx";
-import { createNotificationStore } from "../db/notification_store.ts";
 import { ServiceMetrics } from "../pipeline/mod.ts";
 import { type RunningHttpServer, startHttpServer } from "../http/server.ts";
 import { VERSION } from "../version.ts";
@@ -12,6 +8,7 @@ import { logger } from "../log.ts";
 import { enabledSinks } from "./config_commands.ts";
 import type { CliIo } from "./io.ts";
 import type { Runtime } from "./runtime.ts";
+import { createOperationsApp } from "./operations_app.ts";
 import { startScheduledSyncs } from "./scheduled_sync.ts";
 import { openServiceSession, setupCommandLogging } from "./service_session.ts";
 
@@ -59,25 +56,9 @@ async function runService(config: Config, deps: RunCommandDeps): Promise<void> {
   let session: Awaited<ReturnType<typeof openServiceSession>> | null = null;
   try {
     session = await openServiceSession(runtime, { metrics });
-    const opened = session;
     const { service } = session;
     if (config.http.enabled) {
-      const database = session.sinks.database;
-      const source = createDashboardSource({
-        pipeline: service,
-        store: database ? createNotificationStore(database) : null,
-        alerts: opened.sinks.alertStatus,
-      });
-      const app = createHttpApp({
-        views: {
-          status: () => opened.status(),
-          readiness: () => service.readiness(),
-          metrics: () => metrics.render(),
-        },
-        authToken: config.http.auth_token,
-        allowedHosts: config.http.allowed_hosts,
-        dashboard: dashboardRoutes(source),
-      });
+      const app = createOperationsApp(session, { metrics });
       http = await startHttpServer(app, { hostname: config.http.hostname, port: config.http.port });
       io.out(
         `HTTP: ${http.url} (dashboard; status: ${http.url}status, metrics: ${http.url}metrics)`,
