@@ -6,9 +6,10 @@
  */
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { loadConfig, referencedVariables } from "../src/config/load.ts";
+import { loadConfig } from "../src/config/load.ts";
+import { configPermissions } from "../src/cli/config_commands.ts";
 import { ConfigError, formatIssue } from "../src/config/errors.ts";
-import { denoRunFlags, permissionsFor, shellWord } from "../src/config/permissions.ts";
+import { denoRunFlags, shellWord } from "../src/config/permissions.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -31,12 +32,8 @@ if (!path) {
 let args: string[];
 try {
   const config = await loadConfig(resolve(path));
-  const set = permissionsFor(config, {
-    configPath: config.source,
-    variables: referencedVariables(await Deno.readTextFile(config.source ?? path)),
-    // The binary carries the worker (`--include`): no source is read at run time.
-    sourceRoot: null,
-  });
+  // The binary carries the worker (`--include`): no source is read at run time.
+  const set = await configPermissions(config, { sourceRoot: null });
   args = [
     "compile",
     "--no-prompt",

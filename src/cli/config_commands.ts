@@ -5,7 +5,12 @@ import { nextCronRuns } from "../config/cron_schedule.ts";
 import { redactDatabaseUrl } from "../config/database_url.ts";
 import { formatIssue } from "../config/errors.ts";
 import { referencedVariables } from "../config/load.ts";
-import { denoRunFlags, permissionsFor, shellWord } from "../config/permissions.ts";
+import {
+  denoRunFlags,
+  type PermissionSet,
+  permissionsFor,
+  shellWord,
+} from "../config/permissions.ts";
 import { effectiveConfigView, showConfig } from "../config/show.ts";
 import { configWarnings } from "../config/warnings.ts";
 import { checkBucket } from "../sinks/object_storage/mod.ts";
@@ -101,16 +106,27 @@ export function enabledSinks(config: Config): string[] {
 }
 
 /**
+ * The permissions `config` needs: its file is read again for the variables it references.
+ * `sourceRoot` is the project folder when run from source, null for a binary or bundle.
+ */
+export async function configPermissions(
+  config: Config,
+  options: { sourceRoot: string | null },
+): Promise<PermissionSet> {
+  const text = config.source === null ? "" : await Deno.readTextFile(config.source);
+  return permissionsFor(config, {
+    configPath: config.source,
+    variables: referencedVariables(text),
+    sourceRoot: options.sourceRoot,
+  });
+}
+
+/**
  * The exact `deno run` command that runs this configuration with the permissions it needs and
  * no others (README, "Security"). The file is read again for the variables it references.
  */
 export async function runCommandLine(config: Config): Promise<string> {
-  const text = config.source === null ? "" : await Deno.readTextFile(config.source);
-  const set = permissionsFor(config, {
-    configPath: config.source,
-    variables: referencedVariables(text),
-    sourceRoot: SOURCE_ROOT,
-  });
+  const set = await configPermissions(config, { sourceRoot: SOURCE_ROOT });
   const words = ["deno", "run", "--no-prompt", ...denoRunFlags(set), "main.ts", "run"];
   if (config.source !== null) words.push("--config", config.source);
   return words.map(shellWord).join(" ");
