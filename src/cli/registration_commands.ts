@@ -3,7 +3,7 @@ import { parseDunsList } from "../model/duns.ts";
 import { normalizeDuns } from "../model/duns.ts";
 import type { Information, RegistrationSpec } from "../dnb/registrations_api.ts";
 import type { CliIo } from "./io.ts";
-import { appendAudit, markRegistrationsChanged, recordSubjects } from "../pipeline/mod.ts";
+import { markRegistrationsChanged, recordAcceptedChange } from "../pipeline/mod.ts";
 import { registerSyncCommand } from "./sync_command.ts";
 import { catchInterrupt } from "./interrupt.ts";
 import { duration, Progress } from "./progress.ts";
@@ -200,19 +200,15 @@ async function changeSubjects(args: {
   await deps.withRuntime(args.command, async ({ client, kv }) => {
     const api = client.registrations;
     // What this service added and removed: `registrations sync` works from it (sync_command.ts).
-    const remember = async (duns: string[], info: Information | null) => {
-      const at = new Date().toISOString();
-      await recordSubjects(kv, { reference: ref, duns, present: action === "add", at });
-      await appendAudit(kv, {
-        at,
+    const remember = (duns: string[], info: Information) =>
+      recordAcceptedChange(kv, {
+        at: new Date().toISOString(),
         registration: ref,
         action,
         source: action,
         duns,
-        outcome: "ok",
-        detail: info ? [info.code, info.message].filter(Boolean).join(" ") || null : null,
+        answer: info,
       });
-    };
     const total = list.duns.length;
     const progress = new Progress(io, { label: action, unit: "DUNS", total });
     const interrupt = catchInterrupt();

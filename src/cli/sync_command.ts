@@ -3,7 +3,13 @@ import { openDatabase } from "../db/database.ts";
 import { queryDunsColumn } from "../db/duns_query.ts";
 import { checkRemovalLimit, planSubjectSync, type SubjectSyncPlan } from "../dnb/subject_sync.ts";
 import { parseDunsList } from "../model/duns.ts";
-import { appendAudit, readDunsExport, recordedSubjects, recordSubjects } from "../pipeline/mod.ts";
+import {
+  appendAudit,
+  readDunsExport,
+  recordAcceptedChange,
+  recordedSubjects,
+  recordSubjects,
+} from "../pipeline/mod.ts";
 import type { CliIo } from "./io.ts";
 import { catchInterrupt } from "./interrupt.ts";
 import { Progress } from "./progress.ts";
@@ -323,19 +329,8 @@ async function applyPlan(
           const info = action === "add"
             ? await api.addSubjects(ref, chunk)
             : await api.removeSubjects(ref, chunk);
-          // D&B took it: the audit says so first, whatever happens to the record after.
-          await appendAudit(runtime.kv, {
-            ...entry,
-            outcome: "ok",
-            detail: [info.code, info.message].filter(Boolean).join(" ") || null,
-          });
           accepted = true;
-          await recordSubjects(runtime.kv, {
-            reference: ref,
-            duns: chunk,
-            present: action === "add",
-            at,
-          });
+          await recordAcceptedChange(runtime.kv, { ...entry, answer: info });
         } catch (error) {
           if (accepted) throw error;
           await appendAudit(runtime.kv, {
