@@ -5,13 +5,10 @@
 import assert from "node:assert/strict";
 import { formatCurrentState } from "../../src/cli/notification_commands.ts";
 import { openDatabase } from "../../src/db/database.ts";
-import { migrateToLatest } from "../../src/db/migrate.ts";
 import type { CompanyState } from "../../src/model/notification_store.ts";
-import type { Notification } from "../../src/model/payload.ts";
 import { Secret } from "../../src/model/secret.ts";
-import { createSqlSink } from "../../src/sinks/sql.ts";
 import { localDataLines, runMain } from "../helpers/cli.ts";
-import { IDS, OTHER_DUNS, scenarioBatches, SEED_DUNS } from "../sinks/company_state_scenario.ts";
+import { IDS, OTHER_DUNS, SEED_DUNS, storeScenario } from "../sinks/company_state_scenario.ts";
 
 /** A name with a right-to-left override, raw in the JSON text, that must not reach a terminal. */
 const HOSTILE = `{"type": "UPDATE", "organization": {"duns": "${OTHER_DUNS}"}, "elements": [` +
@@ -34,29 +31,7 @@ async function withFilledDatabase(
         ...localDataLines(dir),
       ].join("\n") + "\n",
     );
-    const database = await openDatabase({
-      enabled: true,
-      url: new Secret(`sqlite:${dir}/traceone.db`),
-      pool_size: 1,
-      migrate_on_start: true,
-    });
-    try {
-      assert.equal((await migrateToLatest(database)).error, null);
-      const batches = scenarioBatches();
-      batches.push({
-        registration: "HOSTILE",
-        sequence: 9,
-        pulledAt: "2024-03-08T08:00:01.000Z",
-        notifications: [{
-          id: "e1".padEnd(32, "0"),
-          raw: HOSTILE,
-          notification: JSON.parse(HOSTILE) as Notification,
-        }],
-      });
-      await createSqlSink(database).deliverMany!(batches);
-    } finally {
-      await database.close();
-    }
+    await storeScenario(`${dir}/traceone.db`, HOSTILE);
     await run((...args) => runMain([...args, "--config", config]), dir);
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -4,14 +4,11 @@
  */
 import assert from "node:assert/strict";
 import { openDatabase } from "../../src/db/database.ts";
-import { migrateToLatest } from "../../src/db/migrate.ts";
 import { createNotificationStore } from "../../src/db/notification_store.ts";
 import { createDashboardSource, type PipelineView } from "../../src/http/dashboard_provider.ts";
 import { dashboardRoutes } from "../../src/http/dashboard_routes.tsx";
-import type { Notification } from "../../src/model/payload.ts";
 import { Secret } from "../../src/model/secret.ts";
-import { createSqlSink } from "../../src/sinks/sql.ts";
-import { OTHER_DUNS, scenarioBatches, SEED_DUNS } from "../sinks/company_state_scenario.ts";
+import { OTHER_DUNS, SEED_DUNS, storeScenario } from "../sinks/company_state_scenario.ts";
 
 /** The company page asks the pipeline only whether it talks to the simulator. */
 const PIPELINE = {
@@ -29,26 +26,14 @@ async function withPage(
   run: (page: (duns: string) => Promise<{ response: Response; text: string }>) => Promise<void>,
 ): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "traceone_company_page_" });
+  await storeScenario(`${dir}/page.db`, HOSTILE);
   const database = await openDatabase({
     enabled: true,
     url: new Secret(`sqlite:${dir}/page.db`),
     pool_size: 1,
-    migrate_on_start: true,
+    migrate_on_start: false,
   });
   try {
-    assert.equal((await migrateToLatest(database)).error, null);
-    const batches = scenarioBatches();
-    batches.push({
-      registration: "HOSTILE",
-      sequence: 9,
-      pulledAt: "2024-03-08T08:00:01.000Z",
-      notifications: [{
-        id: "e1".padEnd(32, "0"),
-        raw: HOSTILE,
-        notification: JSON.parse(HOSTILE) as Notification,
-      }],
-    });
-    await createSqlSink(database).deliverMany!(batches);
     const source = createDashboardSource({
       pipeline: PIPELINE,
       store: createNotificationStore(database),

@@ -5,7 +5,10 @@
  * rows it must end in.
  */
 import assert from "node:assert/strict";
-import type { Database } from "../../src/db/database.ts";
+import { type Database, openDatabase } from "../../src/db/database.ts";
+import { migrateToLatest } from "../../src/db/migrate.ts";
+import { Secret } from "../../src/model/secret.ts";
+import { createSqlSink } from "../../src/sinks/sql.ts";
 import type { Notification } from "../../src/model/payload.ts";
 import { rawArrayElements, rawMember, rawMembers } from "../../src/model/raw_json.ts";
 import type { Batch, JournaledNotification } from "../../src/sinks/sink.ts";
@@ -156,4 +159,34 @@ export async function assertScenarioState(database: Database): Promise<void> {
     seeded.get("organization.dnbAssessment.failureScore.nationalPercentile")?.value_json,
     "42",
   );
+}
+
+/**
+ * A migrated SQLite file at `path` holding the scenario, plus one more notification (`extra`,
+ * its raw JSON) for the test's own purpose, delivered as the SQL sink does.
+ */
+export async function storeScenario(path: string, extra: string): Promise<void> {
+  const database = await openDatabase({
+    enabled: true,
+    url: new Secret(`sqlite:${path}`),
+    pool_size: 1,
+    migrate_on_start: true,
+  });
+  try {
+    assert.equal((await migrateToLatest(database)).error, null);
+    const batches = scenarioBatches();
+    batches.push({
+      registration: "EXTRA",
+      sequence: 9,
+      pulledAt: "2024-03-08T08:00:01.000Z",
+      notifications: [{
+        id: "e1".padEnd(32, "0"),
+        raw: extra,
+        notification: JSON.parse(extra) as Notification,
+      }],
+    });
+    await createSqlSink(database).deliverMany!(batches);
+  } finally {
+    await database.close();
+  }
 }
