@@ -2,6 +2,7 @@ import { dirname } from "node:path";
 import type { Config } from "../config/config.ts";
 import { kvLocation, openKvArgument } from "../config/kv_location.ts";
 import { logger } from "../log.ts";
+import { lockTolerantKv } from "../resilience/lock_tolerant_kv.ts";
 import { ensurePrivateDir, exists, exposedState, makeDatabasePrivate } from "../private_files.ts";
 
 const log = logger("state");
@@ -19,12 +20,17 @@ export class StateKvUnavailableError extends Error {
 /**
  * Opens the state KV `state.kv_path` names. A local file gets an owner-only folder and file
  * (it holds the D&B access token and the journal) and a warning when found open to others; a
- * remote or default KV is handed to `Deno.openKv` untouched and never becomes a folder.
+ * remote or default KV is handed to `Deno.openKv` untouched and never becomes a folder. Every
+ * operation waits out another process's write lock (src/resilience/lock_tolerant_kv.ts).
  */
 export async function openStateKv(
   config: Config,
   options: { deployment?: boolean } = {},
 ): Promise<Deno.Kv> {
+  return lockTolerantKv(await openKv(config, options));
+}
+
+async function openKv(config: Config, options: { deployment?: boolean }): Promise<Deno.Kv> {
   const location = kvLocation(config.state.kv_path);
   if (location.kind === "default" && !options.deployment) {
     throw new StateKvUnavailableError(

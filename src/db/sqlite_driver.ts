@@ -181,7 +181,10 @@ class WorkerSqliteDriver implements Driver {
   }
 
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw("begin"));
+    // IMMEDIATE takes the write lock up front, so a second process writing the same file (a CLI
+    // command beside the service) waits on busy_timeout; a deferred transaction that has read
+    // gets SQLITE_BUSY at its first write without waiting when the other one committed meanwhile.
+    await connection.executeQuery(CompiledQuery.raw("begin immediate"));
   }
 
   async commitTransaction(connection: DatabaseConnection): Promise<void> {

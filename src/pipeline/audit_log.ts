@@ -4,8 +4,6 @@
  * journal and shown in `/status` and on the dashboard. One entry per request batch, with its DUNS
  * (at most 1,000, which fits a KV value).
  */
-import { retryWhileLocked } from "./kv_busy.ts";
-
 const PREFIX = "audit";
 
 export interface AuditEntry {
@@ -22,7 +20,7 @@ export interface AuditEntry {
 
 export async function appendAudit(kv: Deno.Kv, entry: AuditEntry): Promise<void> {
   const key = [PREFIX, entry.at, crypto.randomUUID()];
-  await retryWhileLocked(() => kv.set(key, entry));
+  await kv.set(key, entry);
 }
 
 /** The latest entries, newest first. */

@@ -1,5 +1,3 @@
-import { retryWhileLocked } from "./kv_busy.ts";
-
 /**
  * The alerts sink's record of what it sent (src/sinks/alerts/sent_ids.ts), on the state KV, so
  * that a batch re-delivered after a crash or a replay sends no alert a receiver already has.
@@ -19,9 +17,9 @@ export function kvSentAlertLog(kv: Deno.Kv): KvSentAlertLog {
       return (await kv.get([PREFIX, destination, id])).versionstamp !== null;
     },
     async add(destination, id) {
-      await retryWhileLocked(() =>
-        kv.set([PREFIX, destination, id], { at: new Date().toISOString() }, { expireIn: KEEP_MS })
-      );
+      await kv.set([PREFIX, destination, id], { at: new Date().toISOString() }, {
+        expireIn: KEEP_MS,
+      });
     },
   };
 }

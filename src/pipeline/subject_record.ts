@@ -3,8 +3,6 @@
  * `registrations sync` works from when no D&B export is at hand (src/dnb/subject_sync.ts).
  * One KV entry per DUNS, so lists of any length fit.
  */
-import { retryWhileLocked } from "./kv_busy.ts";
-
 const PREFIX = "subjects";
 /** Mutations per atomic commit (Deno KV allows 1,000). */
 const CHUNK = 500;
@@ -24,14 +22,12 @@ export async function recordSubjects(
 ): Promise<void> {
   for (let start = 0; start < change.duns.length; start += CHUNK) {
     const chunk = change.duns.slice(start, start + CHUNK);
-    await retryWhileLocked(() => {
-      const atomic = kv.atomic();
-      for (const duns of chunk) {
-        const key = [PREFIX, change.reference, duns];
-        if (change.present) atomic.set(key, { at: change.at });
-        else atomic.delete(key);
-      }
-      return atomic.commit();
-    });
+    const atomic = kv.atomic();
+    for (const duns of chunk) {
+      const key = [PREFIX, change.reference, duns];
+      if (change.present) atomic.set(key, { at: change.at });
+      else atomic.delete(key);
+    }
+    await atomic.commit();
   }
 }

@@ -203,3 +203,42 @@ Deno.test("classifySqliteError: refused values are rejected, everything else is 
     connection.close();
   }
 });
+
+Deno.test("two connections writing one file in read-then-write transactions: none is refused", async () => {
+  await withTempDir(async (dir) => {
+    const path = `${dir}/shared.db`;
+    const first = await openSqlite(path, { busyTimeoutMs: 5000 });
+    const second = await openSqlite(path, { busyTimeoutMs: 5000 });
+    const a = new Kysely<TestTables>({ dialect: first.dialect });
+    const b = new Kysely<TestTables>({ dialect: second.dialect });
+    try {
+      await a.schema.createTable("item")
+        .addColumn("id", "integer", (column) => column.primaryKey())
+        .addColumn("name", "text", (column) => column.notNull())
+        .addColumn("note", "text")
+        .execute();
+      const rounds = 150;
+      // The sink's shape: read what is there, then write, in one transaction, from the service
+      // and from a CLI command at once. A deferred BEGIN fails here with "database is locked".
+      const writer = async (db: Kysely<TestTables>, name: string, base: number) => {
+        for (let round = 0; round < rounds; round++) {
+          await db.transaction().execute(async (trx) => {
+            const row = await trx.selectFrom("item").select(sql<number>`count(*)`.as("n"))
+              .executeTakeFirstOrThrow();
+            await trx.insertInto("item").values({ id: base + round, name, note: String(row.n) })
+              .execute();
+          });
+        }
+      };
+      await Promise.all([writer(a, "service", 0), writer(b, "cli", rounds)]);
+      const count = await a.selectFrom("item").select(sql<number>`count(*)`.as("n"))
+        .executeTakeFirstOrThrow();
+      assert.equal(Number(count.n), 2 * rounds);
+    } finally {
+      await a.destroy();
+      await b.destroy();
+      await first.close();
+      await second.close();
+    }
+  });
+});
