@@ -1,4 +1,4 @@
-import type { AlertRule } from "../config/alerts_config.ts";
+import type { AlertCondition, AlertRule } from "../config/alerts_config.ts";
 import type { Notification } from "../model/payload.ts";
 import { conditionHolds } from "./condition.ts";
 import {
@@ -6,7 +6,8 @@ import {
   type ElementPattern,
   matchesAnyElement,
 } from "./element_pattern.ts";
-import { changeSummary, notificationSummary } from "./summary.ts";
+import { leafChanges } from "./leaf_changes.ts";
+import { changeSummary, notificationSummary, structuredSummary } from "./summary.ts";
 
 /** What matching reads of a journaled batch (`Batch` of the sinks has this shape). */
 export interface AlertBatch {
@@ -74,24 +75,79 @@ function matchRule(rule: AlertRule, batch: AlertBatch): AlertMatchItem[] {
       });
       continue;
     }
+    const changes: ElementChange[] = [];
     for (const element of elements) {
       if (typeof element?.element !== "string") continue;
-      if (!matchesAnyElement(patterns, element.element)) continue;
-      if (match.condition !== null && !conditionHolds(match.condition, element)) continue;
-      items.push({
-        ...base,
-        element: element.element,
+      changes.push({
+        path: element.element,
         previous: element.previous ?? null,
         current: element.current ?? null,
-        summary: changeSummary(element.element, {
-          previous: element.previous,
-          current: element.current,
-          hasPrevious: "previous" in element,
-        }),
+        hasPrevious: "previous" in element,
       });
+    }
+    // A FULL_PRODUCT registration sends the whole record as a SEED on each change: its values
+    // are there, its previous values are not. So only a condition on the value itself
+    // (`below`, `above`) is checked on them; without one, a rule naming `primaryName` would fire
+    // on every SEED whether the name changed or not, and `drops_by` needs what came before.
+    if (
+      type === "SEED" && notification.organization !== undefined && match.condition !== null
+    ) {
+      changes.push({
+        path: "organization",
+        previous: null,
+        current: notification.organization,
+        hasPrevious: false,
+      });
+    }
+    for (const change of changes) {
+      for (const item of matchChange(change, { patterns, condition: match.condition })) {
+        items.push({ ...base, ...item });
+      }
     }
   }
   return items;
+}
+
+interface ElementChange {
+  path: string;
+  previous: unknown;
+  current: unknown;
+  hasPrevious: boolean;
+}
+
+/**
+ * The element itself when a rule names its path and the values are what the condition reads;
+ * else the leaves inside a structured value that the rule names (whole arrays and objects hold
+ * the leaf a rule cares about: the paydex inside `organization.businessTrading`).
+ */
+function matchChange(
+  change: ElementChange,
+  rule: { patterns: ElementPattern[]; condition: AlertCondition | null },
+): Omit<AlertMatchItem, "notificationId" | "duns" | "type" | "deliveryTimestamp">[] {
+  const leaves = leafChanges(change.path, change);
+  const structured = leaves.length !== 1 || leaves[0].path !== change.path;
+  const named = rule.patterns.length > 0 && matchesAnyElement(rule.patterns, change.path);
+  if (!structured || (named && rule.condition === null)) {
+    if (!structured && !matchesAnyElement(rule.patterns, change.path)) return [];
+    if (rule.condition !== null && !conditionHolds(rule.condition, change)) return [];
+    return [{
+      element: change.path,
+      previous: change.previous,
+      current: change.current,
+      summary: structured
+        ? structuredSummary(change.path, leaves)
+        : changeSummary(change.path, change),
+    }];
+  }
+  return leaves
+    .filter((leaf) => matchesAnyElement(rule.patterns, leaf.path))
+    .filter((leaf) => rule.condition === null || conditionHolds(rule.condition, leaf))
+    .map((leaf) => ({
+      element: leaf.path,
+      previous: leaf.previous,
+      current: leaf.current,
+      summary: changeSummary(leaf.path, leaf),
+    }));
 }
 
 function patternsOf(rule: AlertRule): ElementPattern[] {

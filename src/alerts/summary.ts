@@ -28,20 +28,41 @@ export function changeSummary(
   path: string,
   values: { previous: unknown; current: unknown; hasPrevious: boolean },
 ): string {
-  const label = elementLabel(path);
+  return `${elementLabel(path)} ${valueChange(values)}`;
+}
+
+/** The values part of a change: "45 → 20 (−25)", "set to "Acme"". */
+function valueChange(
+  values: { previous: unknown; current: unknown; hasPrevious: boolean },
+): string {
   const previous = parseDnbNumber(values.previous);
   const current = parseDnbNumber(values.current);
   if (previous !== null && current !== null) {
     const delta = current - previous;
     const sign = delta < 0 ? "−" : "+";
-    return `${label} ${show(values.previous)} → ${show(values.current)} (${sign}${
+    return `${show(values.previous)} → ${show(values.current)} (${sign}${
       formatNumber(Math.abs(delta))
     })`;
   }
-  if (!values.hasPrevious || values.previous === null) {
-    return `${label} set to ${show(values.current)}`;
-  }
-  return `${label} ${show(values.previous)} → ${show(values.current)}`;
+  if (!values.hasPrevious || values.previous === null) return `set to ${show(values.current)}`;
+  return `${show(values.previous)} → ${show(values.current)}`;
+}
+
+/**
+ * One line about a structured value, by what changed inside it: "business trading:
+ * [0].summary[0].totalExperiencesAmount 302510160.94 → 302872977.82 (+362817.48); … and 2 more".
+ */
+export function structuredSummary(
+  path: string,
+  leaves: readonly { path: string; previous: unknown; current: unknown; hasPrevious: boolean }[],
+): string {
+  const label = elementLabel(path);
+  if (leaves.length === 0) return `${label} unchanged`;
+  const shown = leaves.slice(0, 2).map((leaf) =>
+    `${leaf.path.slice(path.length).replace(/^\./, "")} ${valueChange(leaf)}`
+  );
+  const more = leaves.length > 2 ? `, and ${leaves.length - 2} more` : "";
+  return `${label}: ${shown.join("; ")}${more}`;
 }
 
 /** One line about a notification that has no element to describe: "TRANSFER of DUNS 804735132". */

@@ -8,12 +8,19 @@
  * - every element sets `element` (e.g. `organization.primaryName`) to `current`, as D&B wrote
  *   it (`3.0251016094E8` stays so); NULL when the element has no `current`; changed at the
  *   element's `timestamp`, else at the notification's `deliveryTimeStamp`;
- * - a SEED also sets `organization.<member>` to each top-level member of its `organization`
- *   (one row per member, its JSON text as sent, changed at `deliveryTimeStamp`). It replaces
- *   only the members it carries: a member it lacks keeps its value;
+ * - a SEED also sets each top-level member of its `organization` (changed at
+ *   `deliveryTimeStamp`). It replaces only the members it carries: a member it lacks keeps its
+ *   value;
+ * - a value that is a non-empty object is stored as sent at its path and also as its leaves,
+ *   one row per scalar, array or empty object inside it
+ *   (`organization.dnbAssessment.failureScore.nationalPercentile`), replacing the older rows at
+ *   and under its path. So a leaf has its row whether D&B sent it as an element of an UPDATE or
+ *   inside a SEED, and a query on a leaf path finds seeded companies too. Arrays stay whole, as
+ *   D&B sends them (`organization.businessTrading`). Readers show the leaves, not the object;
  * - DELETE, TRANSFER, EXIT, REMOVED and UNDER_REVIEW set the status to `deleted`,
  *   `transferred`, `exited`, `removed` and `under_review`; UNDELETE and REVIEWED set it back to
- *   `active`. A company first seen through any other type is `active`.
+ *   `active`. A company first seen through any other type is `active`. A notification of any
+ *   type delivered after REMOVED or EXIT means the company is monitored again: `active`.
  *
  * Order: last delivery wins. Each write carries the key (deliveryTimeStamp, change time,
  * notification id), compared as instants (D&B sends milliseconds for the one, seconds for the
@@ -173,6 +180,7 @@ function applyWrite(
   paths: Map<string, CompanyStateTable>,
   input: StateInput,
   write: PathWrite,
+  options: { leaves?: boolean } = {},
 ): void {
   const key = orderKey(input.deliveryTimestamp, write.changedAt, input.id);
   const existing = paths.get(write.path);
@@ -190,6 +198,23 @@ function applyWrite(
     changed_at: write.changedAt,
     delivery_timestamp: input.deliveryTimestamp,
     notification_id: input.id,
+  });
+  // The object's own row stays beside its leaves: it is what keeps an older notification
+  // delivered late from bringing back a member this one dropped (it encloses them, newer).
+  if (options.leaves === false || write.valueJson === null) return;
+  for (const leaf of leavesOf(write.path, write.valueJson)) {
+    applyWrite(paths, input, { ...leaf, changedAt: write.changedAt }, { leaves: false });
+  }
+}
+
+/** The scalars, arrays and empty objects inside a non-empty object, by path; none otherwise. */
+function leavesOf(path: string, json: string): { path: string; valueJson: string }[] {
+  const members = rawMembers(json);
+  if (members === null || members.length === 0) return [];
+  return members.flatMap((member) => {
+    const inner = `${path}.${member.name}`;
+    const deeper = leavesOf(inner, member.raw);
+    return deeper.length > 0 ? deeper : [{ path: inner, valueJson: member.raw }];
   });
 }
 
@@ -214,17 +239,42 @@ function applyCompany(company: CompaniesTable | null, input: StateInput): Compan
     next.last_delivery_timestamp = input.deliveryTimestamp;
   }
   if (status !== undefined) {
-    const stamp = next.status_changed_at;
-    const statusKey = stamp === null || next.status_notification_id === null
-      ? null
-      : orderKey(stamp, stamp, next.status_notification_id);
+    const statusKey = statusKeyOf(next);
     if (statusKey === null || compareKeys(key, statusKey) >= 0) {
       next.status = status;
       next.status_changed_at = input.deliveryTimestamp;
       next.status_notification_id = input.id;
     }
   }
+  // Checked on the result, not on this input alone, so that the answer does not depend on which
+  // of the two arrived first.
+  const statusKey = statusKeyOf(next);
+  if (
+    MONITORING_ENDED.has(next.status) && statusKey !== null &&
+    compareKeys(
+        orderKey(
+          next.last_delivery_timestamp,
+          next.last_delivery_timestamp,
+          next.last_notification_id,
+        ),
+        statusKey,
+      ) > 0
+  ) {
+    next.status = INITIAL_STATUS;
+    next.status_changed_at = next.last_delivery_timestamp;
+    next.status_notification_id = next.last_notification_id;
+  }
   return next;
+}
+
+/** Statuses that say D&B stopped monitoring the company; any later notification undoes them. */
+const MONITORING_ENDED: ReadonlySet<string> = new Set(["removed", "exited"]);
+
+function statusKeyOf(company: CompaniesTable): OrderKey | null {
+  const stamp = company.status_changed_at;
+  return stamp === null || company.status_notification_id === null
+    ? null
+    : orderKey(stamp, stamp, company.status_notification_id);
 }
 
 /** Whether `outer` is a proper prefix path of `inner` (`a.b` of `a.b.c` and of `a.b[0]`). */

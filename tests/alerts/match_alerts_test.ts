@@ -179,3 +179,89 @@ Deno.test("malformed notifications match nothing and do not throw", () => {
   const [matches] = matchesOf([scoreDrop], batch([broken]));
   assert.equal(matches.length, 0);
 });
+
+const RECORDED = JSON.parse(
+  await Deno.readTextFile(
+    new URL(
+      "../../../shared/fixtures/dnb/vcr_pull_notifications_MDOJO_CMPTCS_01.json",
+      import.meta.url,
+    ),
+  ),
+) as { notifications: Notification[] };
+
+Deno.test("recording: a rule on a leaf inside an array D&B sends whole fires on that leaf", () => {
+  const amount = rule("experiences", {
+    elements: ["organization.businessTrading[*].summary[*].totalExperiencesAmount"],
+    condition: condition({ rises_by: 100_000 }),
+  });
+  const paydex = rule("paydex", {
+    elements: ["organization.businessTrading[0].summary[0].paydexScore"],
+  });
+  const [amounts, paydexes] = matchesOf([amount, paydex], batch(RECORDED.notifications));
+  assert.deepEqual(amounts.map((m) => [m.element, m.previous, m.current]), [[
+    "organization.businessTrading[0].summary[0].totalExperiencesAmount",
+    302510160.94,
+    302872977.82,
+  ]]);
+  assert.equal(
+    amounts[0].summary,
+    "summary total experiences amount 302510160.94 → 302872977.82 (+362816.88)",
+  );
+  // The paydex did not change (79 → 79): nothing fires for it.
+  assert.deepEqual(paydexes, []);
+});
+
+Deno.test("recording: a rule naming a whole element gets one readable line of what changed", () => {
+  const trading = rule("trading", { elements: ["organization.businessTrading"] });
+  const [matches] = matchesOf([trading], batch(RECORDED.notifications));
+  assert.equal(matches.length, 1);
+  assert.equal(matches[0].element, "organization.businessTrading");
+  assert.equal(
+    matches[0].summary,
+    "business trading: [0].summary[0].totalExperiencesAmount 302510160.94 → 302872977.82 " +
+      "(+362816.88); [0].summary[0].averageHighCreditAmount 2607846.21 → 2610973.95 " +
+      "(+3127.74), and 1 more",
+  );
+});
+
+Deno.test("a whole-object element is looked into: failureScore.* with a drop fires on the leaf", () => {
+  const [matches] = matchesOf(
+    [scoreDrop],
+    batch([update("804735132", [{
+      element: "organization.dnbAssessment.failureScore",
+      previous: { nationalPercentile: 80, scoreDate: "2026-10-01" },
+      current: { nationalPercentile: 40, scoreDate: "2026-11-01" },
+    }])]),
+  );
+  assert.deepEqual(matches.map((m) => [m.element, m.previous, m.current]), [[
+    "organization.dnbAssessment.failureScore.nationalPercentile",
+    80,
+    40,
+  ]]);
+});
+
+Deno.test("a SEED (FULL_PRODUCT): below/above are checked on its values; other rules do not fire", () => {
+  const seed: Notification = {
+    type: "SEED",
+    organization: {
+      duns: "804735132",
+      primaryName: "Gorman",
+      dnbAssessment: { failureScore: { nationalPercentile: 10, classScore: 5 } },
+    },
+    elements: [],
+    deliveryTimeStamp: "2026-11-01T10:00:00.123Z",
+  };
+  const low = rule("low", {
+    elements: ["organization.dnbAssessment.failureScore.nationalPercentile"],
+    condition: condition({ below: 50 }),
+  });
+  const name = rule("name", { elements: ["organization.primaryName"] });
+  const [lows, names, drops] = matchesOf([low, name, scoreDrop], batch([seed]));
+  assert.deepEqual(lows.map((m) => [m.element, m.current, m.summary]), [[
+    "organization.dnbAssessment.failureScore.nationalPercentile",
+    10,
+    "failure score national percentile set to 10",
+  ]]);
+  assert.deepEqual(names, []);
+  assert.deepEqual(drops, []);
+});

@@ -121,8 +121,21 @@ export async function assertScenarioState(database: Database): Promise<void> {
     paths.filter((row) => row.duns === SEED_DUNS).map((row) => [row.element_path, row]),
   );
   const organization = rawMembers(rawMember(SEED_RAW, "organization")!)!;
-  // Every top-level member of the SEED's organization, plus the three deeper UPDATE paths.
-  assert.equal(seeded.size, organization.length + 2);
+  // Every top-level member of the SEED's organization as sent, every leaf inside its objects,
+  // plus the deeper UPDATE paths.
+  const leafPaths = (path: string, raw: string): string[] =>
+    (rawMembers(raw) ?? []).flatMap((member) => {
+      const inner = `${path}.${member.name}`;
+      const deeper = leafPaths(inner, member.raw);
+      return deeper.length > 0 ? deeper : [inner];
+    });
+  const expected = new Set([
+    ...organization.map((member) => `organization.${member.name}`),
+    ...leafPaths("organization", rawMember(SEED_RAW, "organization")!),
+    "organization.financials.yearlyRevenue",
+    "organization.dnbAssessment.failureScore.nationalPercentile",
+  ]);
+  assert.deepEqual(new Set(seeded.keys()), expected);
   for (const member of organization) {
     const row = seeded.get(`organization.${member.name}`);
     assert.ok(row, member.name);

@@ -102,8 +102,8 @@ Deno.test("UPDATE, SEED, DELETE, an older UPDATE arriving late, a replay, TRANSF
   assert.equal(step.snapshot.company?.status_changed_at, null);
 
   step = apply(step.snapshot, seed);
-  // The older SEED fills what it carries, but not the newer name; the deeper, newer percentile
-  // stays beside the SEED's dnbAssessment.
+  // The older SEED fills what it carries, as sent and as leaves, but not the newer name nor
+  // the newer percentile; the array stays whole, its number as D&B wrote it.
   assert.deepEqual(values(step.snapshot), {
     "organization.dnbAssessment.failureScore.nationalPercentile": "42",
     "organization.primaryName": '"Gorman Mfg"',
@@ -169,15 +169,19 @@ Deno.test("a newer SEED supersedes older deeper paths; an older deeper UPDATE ca
   );
   const first = apply(EMPTY, update);
   const second = apply(first.snapshot, reseed);
-  assert.deepEqual(second.changes.deletes, [
-    "organization.dnbAssessment.failureScore.nationalPercentile",
-  ]);
-  // The SEED lacks primaryName: the UPDATE's value stays.
-  assert.equal(values(second.snapshot)["organization.primaryName"], '"Gorman Mfg"');
+  // The leaf is the same row, now the SEED's value: a query on the leaf path finds it.
+  assert.deepEqual(second.changes.deletes, []);
   assert.equal(
     values(second.snapshot)["organization.dnbAssessment"],
     '{"failureScore": {"nationalPercentile": 80}}',
   );
+  const leaf = second.snapshot.paths.get(
+    "organization.dnbAssessment.failureScore.nationalPercentile",
+  );
+  assert.equal(leaf?.value_json, "80");
+  assert.equal(leaf?.notification_id, reseed.id);
+  // The SEED lacks primaryName: the UPDATE's value stays.
+  assert.equal(values(second.snapshot)["organization.primaryName"], '"Gorman Mfg"');
   const late = apply(second.snapshot, update);
   assert.deepEqual(late.changes.upserts, []);
   assert.deepEqual(late.changes.deletes, []);
@@ -218,4 +222,72 @@ Deno.test("instantKey compares stamps as instants; encloses knows paths", () => 
   assert.ok(encloses("organization.a", "organization.a[0].b"));
   assert.ok(!encloses("organization.a", "organization.ab"));
   assert.ok(!encloses("organization.a", "organization.a"));
+});
+
+Deno.test("an object value replaces the older leaves under its path, members it lacks too", () => {
+  const update = (id: string, stamp: string, element: string, current: string) =>
+    input(
+      id,
+      `{"type":"UPDATE","organization":{"duns":"${DUNS}"},"elements":[{"element":"${element}",` +
+        `"current":${current}}],"deliveryTimeStamp":"${stamp}"}`,
+    );
+  const leaves = update(
+    "1",
+    "2024-05-01T00:00:00.000Z",
+    "organization.dnbAssessment.failureScore",
+    '{"nationalPercentile":80,"classScore":2,"scoreDate":"2024-04-30"}',
+  );
+  let snapshot = apply(EMPTY, leaves).snapshot;
+  assert.deepEqual(values(snapshot), {
+    "organization.dnbAssessment.failureScore":
+      '{"nationalPercentile":80,"classScore":2,"scoreDate":"2024-04-30"}',
+    "organization.dnbAssessment.failureScore.nationalPercentile": "80",
+    "organization.dnbAssessment.failureScore.classScore": "2",
+    "organization.dnbAssessment.failureScore.scoreDate": '"2024-04-30"',
+  });
+  // A newer whole object without classScore: that leaf goes, the others take the new values.
+  const newer = update(
+    "2",
+    "2024-05-02T00:00:00.000Z",
+    "organization.dnbAssessment.failureScore",
+    '{"nationalPercentile":40,"scoreDate":"2024-05-01","history":{}}',
+  );
+  const step = apply(snapshot, newer);
+  snapshot = step.snapshot;
+  assert.deepEqual(values(snapshot), {
+    "organization.dnbAssessment.failureScore":
+      '{"nationalPercentile":40,"scoreDate":"2024-05-01","history":{}}',
+    "organization.dnbAssessment.failureScore.nationalPercentile": "40",
+    "organization.dnbAssessment.failureScore.scoreDate": '"2024-05-01"',
+    "organization.dnbAssessment.failureScore.history": "{}",
+  });
+  assert.deepEqual(step.changes.deletes, ["organization.dnbAssessment.failureScore.classScore"]);
+  // The older object delivered late changes nothing; applied in the other order, the same.
+  assert.deepEqual(apply(snapshot, leaves).changes.upserts, []);
+  assert.deepEqual(apply(apply(EMPTY, newer).snapshot, leaves).snapshot, snapshot);
+});
+
+Deno.test("a company removed from monitoring and seeded again is active; the order does not matter", () => {
+  const at = (type: string, stamp: string, id: string) =>
+    input(
+      id,
+      `{"type":"${type}","organization":{"duns":"${DUNS}"},"elements":[],` +
+        `"deliveryTimeStamp":"${stamp}"}`,
+    );
+  const removed = at("REMOVED", "2024-05-02T00:00:00.000Z", "1");
+  const seed = at("SEED", "2024-05-03T00:00:00.000Z", "2");
+  const before = at("UPDATE", "2024-05-01T00:00:00.000Z", "3");
+  for (const order of [[before, removed, seed], [seed, removed, before], [removed, before, seed]]) {
+    let snapshot = EMPTY;
+    for (const one of order) snapshot = apply(snapshot, one).snapshot;
+    assert.equal(snapshot.company?.status, "active");
+    assert.equal(snapshot.company?.status_notification_id, seed.id);
+  }
+  // Without a later notification it stays removed, whatever came before.
+  const stays = apply(apply(EMPTY, removed).snapshot, before).snapshot;
+  assert.equal(stays.company?.status, "removed");
+  const exited = apply(stays, at("EXIT", "2024-05-04T00:00:00.000Z", "4")).snapshot;
+  assert.equal(exited.company?.status, "exited");
+  const updated = apply(exited, at("UPDATE", "2024-05-05T00:00:00.000Z", "5")).snapshot;
+  assert.equal(updated.company?.status, "active");
 });
