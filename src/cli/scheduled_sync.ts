@@ -23,6 +23,7 @@ export async function runScheduledSync(
     file: entry.file,
     fromSql: entry.from_sql,
     exportFile: null,
+    verify: entry.verify,
     maxRemovePercent: entry.max_remove_percent,
     force: false,
     dryRun: false,

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { openDatabase } from "../db/database.ts";
 import { queryDunsColumn } from "../db/duns_query.ts";
 import { checkRemovalLimit, planSubjectSync, type SubjectSyncPlan } from "../dnb/subject_sync.ts";
+import type { Information } from "../dnb/registrations_api.ts";
 import { parseDunsList } from "../model/duns.ts";
 import {
   appendAudit,
@@ -25,6 +26,7 @@ interface SyncOptions {
   file?: string;
   fromSql?: string;
   exportFile?: string;
+  verify?: boolean;
   dryRun?: boolean;
   maxRemovePercent: string;
   force?: boolean;
@@ -32,6 +34,8 @@ interface SyncOptions {
 
 /** DUNS per add or remove request (D&B's batch calls take lists). */
 const BATCH_SIZE = 1_000;
+/** Removals per audit entry (each is its own call). */
+const REMOVAL_GROUP = 100;
 
 /** `registrations sync REF`: makes a registration hold exactly the customer's own list. */
 export function registerSyncCommand(registrations: Command, deps: SyncCommandDeps): void {
@@ -46,6 +50,11 @@ export function registerSyncCommand(registrations: Command, deps: SyncCommandDep
       "--export-file <path>",
       "the registration's subjects as D&B exported them (DunsExport zip or text); without it, " +
         "this service's record of what it added, each removal checked with D&B first",
+    )
+    .option(
+      "--verify",
+      "without --export-file: check every DUNS the record says is there with D&B (one call " +
+        "each), and add back what D&B rejected or dropped",
     )
     .option("--dry-run", "show the plan, change nothing")
     .option("--max-remove-percent <n>", "refuse to remove more than this share at once", "10")
@@ -81,6 +90,7 @@ async function syncRegistration(args: {
         file: options.file ?? null,
         fromSql: options.fromSql ?? null,
         exportFile: options.exportFile ?? null,
+        verify: options.verify ?? false,
         maxRemovePercent: maxPercent,
         force: options.force ?? false,
         dryRun: options.dryRun ?? false,
@@ -116,6 +126,8 @@ export interface SubjectSyncOptions {
   file: string | null;
   fromSql: string | null;
   exportFile: string | null;
+  /** From the record: check the kept DUNS with D&B too, and add back the ones it lacks. */
+  verify?: boolean;
   maxRemovePercent: number;
   force: boolean;
   dryRun: boolean;
@@ -162,6 +174,25 @@ export async function runSubjectSync(
     recorded: await recordedSubjects(runtime.kv, ref),
   });
   let unchecked = 0;
+  let restored = 0;
+  if (plan.basis === "record" && options.verify) {
+    // The record says what D&B accepted, not what it kept: a batch add's rejections come back
+    // only as an exceptions file, and D&B drops subjects itself (EXIT, TRANSFER).
+    const wantedSet = new Set(wanted.duns);
+    const kept = [...await recordedSubjects(runtime.kv, ref)].filter((d) => wantedSet.has(d));
+    const checked = await confirmPresent(runtime, {
+      ref,
+      candidates: kept,
+      output,
+      stopAbove: Number.POSITIVE_INFINITY,
+      record: !options.dryRun,
+      label: "verify",
+    });
+    plan.adds.push(...checked.gone);
+    plan.unchanged -= checked.gone.length;
+    plan.current -= checked.gone.length;
+    restored = checked.gone.length;
+  }
   if (plan.basis === "record" && plan.removes.length > 0) {
     // Past the limit there is no point in checking the rest: the sync is refused anyway.
     const allowed = options.force
@@ -183,6 +214,7 @@ export async function runSubjectSync(
     exportFile: options.exportFile ?? undefined,
     invalid: wanted.invalid.length,
     unchecked,
+    restored,
   });
 
   let refusal: string | null = null;
@@ -245,10 +277,11 @@ async function confirmPresent(
     output: SyncOutput;
     stopAbove: number;
     record: boolean;
+    label?: string;
   },
-): Promise<{ present: string[]; unchecked: string[] }> {
+): Promise<{ present: string[]; gone: string[]; unchecked: string[] }> {
   const { ref, candidates } = args;
-  const progress = args.output.progress("check", candidates.length);
+  const progress = args.output.progress(args.label ?? "check", candidates.length);
   const present: string[] = [];
   const gone: string[] = [];
   let index = 0;
@@ -270,7 +303,7 @@ async function confirmPresent(
       at: new Date().toISOString(),
     });
   }
-  return { present, unchecked: candidates.slice(index) };
+  return { present, gone, unchecked: candidates.slice(index) };
 }
 
 function printPlan(
@@ -281,6 +314,7 @@ function printPlan(
     exportFile?: string;
     invalid: number;
     unchecked: number;
+    restored: number;
   },
 ): void {
   const { plan } = args;
@@ -288,7 +322,11 @@ function printPlan(
     ? `D&B's export ${args.exportFile}`
     : "this service's record (removals checked with D&B)";
   io.line(`sync plan for ${args.ref} (current list: ${basis}, ${plan.current} subjects):`);
-  io.line(`  add     ${plan.adds.length}${sample(plan.adds)}`);
+  io.line(
+    `  add     ${plan.adds.length}${sample(plan.adds)}${
+      args.restored > 0 ? ` (${args.restored} recorded but no longer at D&B)` : ""
+    }`,
+  );
   io.line(
     `  remove  ${plan.removes.length}${sample(plan.removes)}${
       args.unchecked > 0
@@ -320,27 +358,44 @@ async function applyPlan(
   try {
     for (const action of ["add", "remove"] as const) {
       const list = action === "add" ? plan.adds : plan.removes;
-      for (let start = 0; start < list.length && !stopped(); start += BATCH_SIZE) {
-        const chunk = list.slice(start, start + BATCH_SIZE);
+      // Adds go by file, the documented batch call. Removals go one DUNS at a time with the
+      // verified DELETE (21114): the batch removal's field name is unknown (dnb-direct-plus.md
+      // §2.0), and a removal D&B ignored would stay billed while leaving our record.
+      const size = action === "add" ? BATCH_SIZE : REMOVAL_GROUP;
+      for (let start = 0; start < list.length && !stopped(); start += size) {
+        const chunk = list.slice(start, start + size);
         const at = new Date().toISOString();
         const entry = { at, registration: ref, action, source: options.source, duns: chunk };
-        let accepted = false;
+        const sent: string[] = [];
+        let answer: Information | null = null;
         try {
-          const info = action === "add"
-            ? await api.addSubjects(ref, chunk)
-            : await api.removeSubjects(ref, chunk);
-          accepted = true;
-          await recordAcceptedChange(runtime.kv, { ...entry, answer: info });
+          if (action === "add") {
+            answer = await api.addSubjects(ref, chunk);
+            sent.push(...chunk);
+          } else {
+            for (const duns of chunk) {
+              if (stopped()) break;
+              answer = (await api.removeSubject(ref, duns)).info;
+              sent.push(duns);
+              progress.update(done.add + done.remove + sent.length);
+            }
+          }
         } catch (error) {
-          if (accepted) throw error;
+          if (sent.length > 0) {
+            await recordAcceptedChange(runtime.kv, { ...entry, duns: sent, answer: answer! });
+          }
           await appendAudit(runtime.kv, {
             ...entry,
+            duns: chunk.slice(sent.length),
             outcome: "failed",
             detail: error instanceof Error ? error.message : String(error),
           });
           throw error;
         }
-        done[action] += chunk.length;
+        if (sent.length > 0) {
+          await recordAcceptedChange(runtime.kv, { ...entry, duns: sent, answer: answer! });
+        }
+        done[action] += sent.length;
         progress.update(done.add + done.remove);
       }
     }

@@ -106,6 +106,8 @@ export interface SyncConfig {
   schedule: string;
   /** Percent of the current subjects one run may remove; default 10. */
   max_remove_percent: number;
+  /** Check every DUNS the record holds with D&B, adding back what D&B dropped; default false. */
+  verify: boolean;
 }
 
 export interface SftpStorageConfig {

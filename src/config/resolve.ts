@@ -91,6 +91,7 @@ export function resolveConfig(file: FileConfig, options: ResolveOptions): Config
         from_sql: entry.from_sql ?? null,
         schedule: entry.schedule?.trim() ?? SYNC_DEFAULTS.schedule,
         max_remove_percent: entry.max_remove_percent ?? SYNC_DEFAULTS.max_remove_percent,
+        verify: entry.verify ?? false,
       })),
     },
     sftp_storage: {

@@ -307,6 +307,7 @@ const SyncSchema = z.strictObject({
     z.number().min(0).max(100),
     "the largest share of the subjects one sync may remove, 0 to 100, e.g. 10",
   ),
+  verify: flag(),
 }).check((context) => {
   if ((context.value.file == null) === (context.value.from_sql == null)) {
     context.issues.push({

@@ -64,6 +64,7 @@ Deno.test("a monitoring.sync entry: applied on its run, and a list that would re
       from_sql: null,
       schedule: "0 3 * * *",
       max_remove_percent: 20,
+      verify: false,
     });
     const first = await runScheduledSync(runtime, entry);
     assert.equal(first.outcome, "applied");

@@ -180,3 +180,55 @@ Deno.test("registrations sync from the record: checking stops once the removal l
     );
   });
 });
+
+Deno.test("registrations sync --verify: a DUNS D&B dropped after it accepted it is added back; without it the record is trusted", async () => {
+  await withSimulatorCli({ reference: REF, ...CLIENT }, async (cli, dir, sim) => {
+    const file = `${dir}/suppliers.txt`;
+    await Deno.writeTextFile(file, A.slice(0, 3).join("\n"));
+    const applied = await cli("registrations", "sync", REF, "--file", file);
+    assert.equal(applied.code, 0, applied.stderr);
+    await eventually(async () => (await subjects(sim)).length === 4);
+    // D&B drops one on its side (an exceptions-file rejection, an EXIT): the record still has it.
+    sim.state.registrations.get(REF)!.subjects.delete(A[1]);
+
+    const trusting = await cli("registrations", "sync", REF, "--file", file, "--dry-run");
+    assert.match(trusting.stdout, /^ {2}add {5}0$/m);
+    const verifyDry = await cli(
+      "registrations",
+      "sync",
+      REF,
+      "--file",
+      file,
+      "--verify",
+      "--dry-run",
+    );
+    assert.equal(verifyDry.code, 0, verifyDry.stderr);
+    assert.match(
+      verifyDry.stdout,
+      /^ {2}add {5}1 \(804735132\) \(1 recorded but no longer at D&B\)$/m,
+    );
+    assert.match(verifyDry.stdout, /^ {2}keep {4}2$/m);
+
+    const verified = await cli("registrations", "sync", REF, "--file", file, "--verify");
+    assert.equal(verified.code, 0, verified.stderr);
+    assert.match(verified.stdout, /synced SYNC_REG: 1 added, 0 removed/);
+    await eventually(async () => (await subjects(sim)).includes(A[1]));
+    assert.deepEqual(await subjects(sim), ["081466849", ...A.slice(0, 3)].sort());
+  });
+});
+
+Deno.test("registrations sync removes with the verified one-DUNS DELETE, never the batch call whose field is unknown", async () => {
+  await withSimulatorCli({ reference: REF, ...CLIENT }, async (cli, dir, sim) => {
+    await cli("registrations", "add", REF, ...A);
+    const file = `${dir}/wanted.txt`;
+    await Deno.writeTextFile(file, A.slice(2).join("\n"));
+    const before = sim.state.counters.served;
+    const synced = await cli("registrations", "sync", REF, "--file", file, "--force");
+    assert.equal(synced.code, 0, synced.stderr);
+    assert.match(synced.stdout, /synced SYNC_REG: 0 added, 2 removed/);
+    // Done when the command returns: each removal was its own synchronous call.
+    assert.deepEqual(await subjects(sim), ["081466849", ...A.slice(2)].sort());
+    // Two checks, two DELETEs, and the token call at most.
+    assert.ok(sim.state.counters.served - before <= 5, `${sim.state.counters.served - before}`);
+  });
+});
