@@ -32,13 +32,16 @@ export interface PermissionContext {
 
 /**
  * Variables the program reads itself, whatever the file says: the config path, the token the
- * `status` command sends, `~` expansion, and the switch for colourless output.
+ * `status` command sends, `~` expansion, and the colour switches (commander reads FORCE_COLOR
+ * and CLICOLOR_FORCE whenever it prints help or an error).
  */
 export const PROGRAM_VARIABLES: readonly string[] = [
   "TRACEONE_CONFIG",
   "TRACEONE_HTTP_TOKEN",
   "HOME",
   "NO_COLOR",
+  "FORCE_COLOR",
+  "CLICOLOR_FORCE",
 ];
 
 /** The permissions `run` (and every other command on the same file) needs. */

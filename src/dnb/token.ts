@@ -1,6 +1,6 @@
 import type { CachedToken } from "./cached_token.ts";
 import { PLAIN_TOKENS, type TokenSeal } from "./token_seal.ts";
-import type { Secret } from "../model/secret.ts";
+import { maskEverywhere, type Secret } from "../model/secret.ts";
 import { DnbProtocolError } from "./errors.ts";
 import type { DnbTransport } from "./transport.ts";
 
@@ -201,6 +201,8 @@ export class TokenProvider {
     const { transport, version, clientId, clientSecret, kv } = this.#options;
     const key = await this.#cacheKey();
     const basic = btoa(`${clientId}:${clientSecret.reveal()}`);
+    // A server that echoes the request headers echoes this: it decodes to the secret.
+    maskEverywhere(basic);
     const path = `/${version}/token`;
     try {
       const response = await transport.send({

@@ -73,10 +73,26 @@ export function maskKnownSecrets(text: string): string {
   return known.size === 0 ? text : maskSecrets(text, known);
 }
 
+/**
+ * Masks `value` wherever text is masked, like a `Secret`'s: for a value derived from secrets
+ * that a server may echo whole (the Basic credentials `base64(id:secret)` of the token call).
+ */
+export function maskEverywhere(value: string): void {
+  if (value.length >= MIN_MASKED_LENGTH) known.add(value);
+}
+
 function spellings(secret: string): string[] {
   const json = JSON.stringify(secret).slice(1, -1);
   const url = encodeURIComponent(secret);
-  const form = url.replaceAll("%20", "+");
+  // Encoders differ: RFC 3986 strict escapes !'()* too; Python's quote() leaves "/" alone by
+  // default; a form body writes a space as "+"; some write the hex digits in lower case.
+  const strict = url.replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  const encoded = [url, strict].flatMap((form) => [
+    form,
+    form.replaceAll("%2F", "/"),
+    form.replaceAll("%20", "+"),
+  ]);
+  const lower = encoded.map((form) => form.replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase()));
   // Longest first: the escaped forms contain the plain value's pieces, not the other way round.
-  return [...new Set([json, url, form, secret])].sort((a, b) => b.length - a.length);
+  return [...new Set([json, ...encoded, ...lower, secret])].sort((a, b) => b.length - a.length);
 }

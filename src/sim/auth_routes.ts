@@ -22,12 +22,20 @@ function hasValidBasic(c: Context<SimEnv>, state: SimulatorState): boolean {
   return decoded === `${state.clientId}:${state.clientSecret}`;
 }
 
-/** With the `echoCredentials` fault: the presented `id:secret`, as a careless gateway says it. */
+/**
+ * With the `echoCredentials` fault: the presented `id:secret`, as a careless gateway says it,
+ * in the spellings gateways use: as sent, URL-quoted as Python's quote() does ("/" kept), and
+ * the Authorization header itself.
+ */
 function echoed(c: Context<SimEnv>, state: SimulatorState): string {
   if (!state.faults.echoCredentials) return "";
-  const match = /^Basic\s+(\S+)\s*$/i.exec(c.req.header("authorization") ?? "");
+  const header = c.req.header("authorization") ?? "";
+  const match = /^Basic\s+(\S+)\s*$/i.exec(header);
   try {
-    return match ? ` for ${atob(match[1])}` : "";
+    if (!match) return "";
+    const presented = atob(match[1]);
+    const quoted = encodeURIComponent(presented).replaceAll("%2F", "/");
+    return ` for ${presented} (quoted ${quoted}; header ${header})`;
   } catch {
     return "";
   }

@@ -67,10 +67,12 @@ Deno.test("permissions of a production file: its paths, its hosts and its variab
     write: ["/var/lib/traceone/notifications", "/var/lib/traceone/state"],
     net: ["127.0.0.1:8080", "db.internal:6543", "plus.dnb.com:443", "sftp.example.com:22"],
     env: [
+      "CLICOLOR_FORCE",
       "DATABASE_URL",
       "DNB_BASE_URL",
       "DNB_CLIENT_ID",
       "DNB_CLIENT_SECRET",
+      "FORCE_COLOR",
       "HOME",
       "NO_COLOR",
       "PG*",

@@ -8,7 +8,7 @@ import { maskKnownSecrets, maskSecrets, Secret } from "../../src/model/secret.ts
 import { startSimulator } from "../../src/sim/server.ts";
 import { runMain } from "../helpers/cli.ts";
 
-const SECRET = 's3"cr\\et-WRONG-7f41 x';
+const SECRET = 's3"cr\\et/WRONG+7f41= x';
 
 /** Every way the secret could be written once it went through JSON, a URL or a form. */
 function spellings(secret: string): string[] {
@@ -18,6 +18,9 @@ function spellings(secret: string): string[] {
     JSON.stringify(JSON.stringify(secret)).slice(1, -1),
     encodeURIComponent(secret),
     encodeURIComponent(secret).replaceAll("%20", "+"),
+    // Python's quote(): "/" left alone.
+    encodeURIComponent(secret).replaceAll("%2F", "/"),
+    encodeURIComponent(secret).replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase()),
   ];
 }
 
@@ -74,6 +77,9 @@ Deno.test("a 401 that echoes the credentials: the secret appears in no output, i
       for (const form of spellings(SECRET)) {
         assert.ok(!output.includes(form), `${args.join(" ")} printed ${form}`);
       }
+      // The echoed Authorization header decodes to the secret: masked whole.
+      assert.ok(!output.includes(btoa(`echo-client:${SECRET}`)), `${args.join(" ")} printed Basic`);
+      assert.match(output, /header Basic \*\*\*/);
     }
   } finally {
     await sim.shutdown();
