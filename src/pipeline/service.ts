@@ -125,7 +125,7 @@ export class MonitoringService {
   static async create(options: ServiceOptions): Promise<MonitoringService> {
     const service = new MonitoringService(options);
     for (const sink of options.sinks) {
-      await service.#dispatcher.addSink(sink, { startAt: "beginning" });
+      await service.#dispatcher.addSink(sink, { startAt: sink.startAt ?? "beginning" });
     }
     return service;
   }

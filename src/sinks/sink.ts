@@ -59,6 +59,11 @@ export interface SinkHealth {
 export interface Sink {
   /** Stable: it names the sink's cursor and dead letters (`local_storage`, `database_storage`). */
   readonly name: string;
+  /**
+   * Where a sink seen for the first time starts: `beginning` (the default) stores what the
+   * journal still holds, as a new copy should; `head` takes only what is pulled from now on.
+   */
+  readonly startAt?: "beginning" | "head";
   deliver(batch: Batch, options?: DeliverOptions): Promise<DeliveryReceipt>;
   /**
    * Optional group commit: stores consecutive batches of one registration at once when the sink

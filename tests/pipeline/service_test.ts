@@ -424,3 +424,23 @@ Deno.test("a registration failing every tick makes readiness fail naming it, and
     }, { registrations: [REF, "NOPE_REG"], pollingInterval: 1, registrationFailure: 1 });
   });
 });
+
+Deno.test("a sink first seen in a running deployment: a copy gets the retained batches, one that starts at head (alerts) only new ones", async () => {
+  await withSimulator({ registrations: [REG] }, async (h) => {
+    await withService(h, [new MemorySink("memory")], async (service) => {
+      await service.processNotifications([makeNotification(1), makeNotification(2)], {
+        registration: REF,
+      });
+      await service.deliverPending();
+    });
+    const copy = new MemorySink("copy");
+    const news = Object.assign(new MemorySink("news"), { startAt: "head" as const });
+    await withService(h, [new MemorySink("memory"), copy, news], async (service) => {
+      await service.processNotifications([makeNotification(3)], { registration: REF });
+      await service.deliverPending();
+    });
+    assert.equal(copy.stored.size, 3);
+    assert.deepEqual(news.deliveries.map((d) => d.ids.length), [1]);
+    assert.equal(news.stored.size, 1);
+  });
+});

@@ -201,6 +201,9 @@ export function createAlertSink(config: AlertsConfig, options: AlertSinkOptions 
 
   return {
     name: ALERTS_SINK_NAME,
+    // Alerts are news: turning them on in a running deployment must not send 14 days of
+    // retained batches as if they had just happened.
+    startAt: "head",
     deliver,
     health: () => stats.health(),
     alertStatus: () => book.snapshot(),
