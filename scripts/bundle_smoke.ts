@@ -114,7 +114,11 @@ try {
   if (!check.success || !/: OK$/m.test(checked)) {
     fail(`config check: ${checked}${new TextDecoder().decode(check.stderr)}`);
   }
-  step("config check: OK");
+  // The line it prints must start this bundle, not a main.ts that is not there.
+  if (!/permissions: deno run .*--unstable-kv .*traceone-monitor\.js run --config/.test(checked)) {
+    fail(`config check printed no command for the bundle: ${checked}`);
+  }
+  step("config check: OK, its permissions line runs this bundle");
 
   const simulate = command(["simulate", "--port", "0"], false).spawn();
   children.push(simulate);

@@ -127,9 +127,35 @@ export async function configPermissions(
  */
 export async function runCommandLine(config: Config): Promise<string> {
   const set = await configPermissions(config, { sourceRoot: SOURCE_ROOT });
-  const words = ["deno", "run", "--no-prompt", ...denoRunFlags(set), "main.ts", "run"];
+  const words = [...entryWords(), "run"];
+  if (words[0] === "deno") words.splice(3, 0, ...denoRunFlags(set));
   if (config.source !== null) words.push("--config", config.source);
   return words.map(shellWord).join(" ");
+}
+
+/**
+ * How to start what is running now: `main.ts` from the project (its deno.json turns on KV and
+ * cron), the bundle by its path with the unstable flags it cannot read from a deno.json, and a
+ * compiled binary by itself (its permissions were embedded when it was built).
+ */
+function entryWords(): string[] {
+  if (SOURCE_ROOT !== null) return ["deno", "run", "--no-prompt", "main.ts"];
+  const main = Deno.mainModule;
+  if (main.includes("/deno-compile-") || !main.startsWith("file:")) {
+    try {
+      return [Deno.execPath()];
+    } catch {
+      return ["./traceone-monitor"]; // execPath needs read permission; the binary's usual name
+    }
+  }
+  return [
+    "deno",
+    "run",
+    "--no-prompt",
+    "--unstable-kv",
+    "--unstable-cron",
+    fileURLToPath(main),
+  ];
 }
 
 /**
