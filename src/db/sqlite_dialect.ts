@@ -2,7 +2,10 @@ import { dirname, isAbsolute } from "node:path";
 import { openSqlite } from "./sqlite_driver.ts";
 import type { DatabaseErrorKind, DialectDefinition } from "./dialect.ts";
 import { DatabaseConfigError, DatabaseUnavailableError } from "./errors.ts";
-import { ensurePrivateDir, exists, makeDatabasePrivate } from "../private_files.ts";
+import { logger } from "../log.ts";
+import { ensurePrivateDir, exists, exposedState, makeDatabasePrivate } from "../private_files.ts";
+
+const log = logger("db", "sqlite");
 
 const MEMORY = ":memory:";
 /** SQLite result codes (low byte of the extended code) that refuse the data, not the call. */
@@ -64,8 +67,16 @@ export const sqliteDialect: DialectDefinition = {
       // The worker's error crossed a thread as a plain Error; give it back its type.
       throw new DatabaseUnavailableError(messageOf(error), { cause: error });
     }
-    // Every stored notification is in this file: for the owner alone.
+    // Every stored notification is in this file: for the owner alone. One made open by hand is
+    // left as it is (its owner may mean it) but said at every start, as for the state KV.
     if (created) await makeDatabasePrivate(path);
+    for (const file of await exposedState(path, dirname(path))) {
+      log.warn(
+        "{path} is open to other users (mode {mode}): it holds every stored notification; " +
+          "run: {fix}",
+        { path: file.path, mode: `0${file.mode.toString(8)}`, fix: file.fix },
+      );
+    }
     return {
       dialect: opened.dialect,
       classifyError: classifySqliteError,

@@ -48,8 +48,9 @@ Deno.test({
         assert.equal(await modeOf(`${dir}/fresh/${entry.name}`), 0o600, entry.name);
       }
 
-      // Someone opened the KV file to everyone: the next run says so, with the fix.
+      // Someone opened the KV and SQLite files to everyone: the next run says so, with the fix.
       await Deno.chmod(`${dir}/fresh/state.kv`, 0o644);
+      await Deno.chmod(`${dir}/fresh/traceone.db`, 0o644);
       const again = await startService(config);
       const warnings = (await again.stop("SIGTERM"))
         .filter((line) => line.startsWith("{"))
@@ -59,6 +60,10 @@ Deno.test({
       assert.ok(kv, JSON.stringify(warnings));
       assert.equal(kv.properties.mode, "0644");
       assert.equal(kv.properties.fix, `chmod 600 "${dir}/fresh/state.kv"`);
+      const db = warnings.find((record) => record.properties.path === `${dir}/fresh/traceone.db`);
+      assert.ok(db, JSON.stringify(warnings));
+      assert.match(db.message, /every stored notification/);
+      assert.equal(db.properties.fix, `chmod 600 "${dir}/fresh/traceone.db"`);
     } finally {
       await sim.shutdown();
       await Deno.remove(dir, { recursive: true });
