@@ -11,7 +11,16 @@ if (prepared.ok) {
   Deno.cron(deployment.cron.name, deployment.cron.schedule, async () => {
     await deployment.tick();
   });
-  Deno.serve({ port: deployment.port }, (request) => deployment.fetch(request));
+  try {
+    Deno.serve(
+      { port: deployment.port, hostname: deployment.hostname },
+      (request) => deployment.fetch(request),
+    );
+  } catch (error) {
+    // A refused permission or a taken port: one line, as `run` says it, not a stack trace.
+    console.error(`error: cannot serve HTTP: ${error instanceof Error ? error.message : error}`);
+    Deno.exit(1);
+  }
 } else {
   for (const line of prepared.lines) console.error(line);
   Deno.exitCode = 2;

@@ -33,6 +33,11 @@ export interface Deployment {
   cron: { name: string; schedule: string };
   /** `PORT` when set, else `http.port`. */
   port: number;
+  /**
+   * `http.hostname` when run outside Deno Deploy (a local `deno run deploy.ts` listens on
+   * loopback like `run`); undefined on Deploy, whose platform routes requests to the isolate.
+   */
+  hostname: string | undefined;
   /** The cron job: ticks every registration to the end, delivers, purges the journal. */
   tick(): Promise<TickResult[]>;
   fetch(request: Request): Promise<Response>;
@@ -152,6 +157,7 @@ export function prepareDeployment(
     config,
     cron: { name: DEPLOY_CRON_NAME, schedule: deployCronSchedule(config) },
     port,
+    hostname: env.get("DENO_DEPLOYMENT_ID") ? undefined : config.http.hostname,
     async tick() {
       const { service } = (await open()).session;
       const results = await service.tick();
