@@ -109,7 +109,8 @@ function reportError(error: unknown, options: { io: CliIo; debug: boolean }): nu
     io.err(`error: permission denied by Deno: ${denied.what}`);
     io.err(
       `  run with ${denied.flag}${denied.target ? `=${denied.target}` : ""} ` +
-        "(`deno task config-check --config FILE` prints every flag a configuration needs)",
+        "(`deno task config-check --config FILE` prints the deno run line with every flag the " +
+        "file needs; put any command in place of its `run`, e.g. `config check --online`)",
     );
     if (denied.keys) {
       io.err(`  the ${denied.kind} targets come from the configuration: ${denied.keys}`);

@@ -155,7 +155,8 @@ export class ServiceMetrics {
     });
     this.#stored = r.counter({
       name: "traceone_sink_notifications_stored_total",
-      help: "Notifications a sink stored (whatever its unit of storage: files, rows, objects).",
+      help: "Notifications in the batches a sink acknowledged (its status counts files, rows, " +
+        "objects or alerts instead).",
       labelNames: ["sink"],
     });
     this.#batches = r.counter({
