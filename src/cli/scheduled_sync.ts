@@ -1,7 +1,7 @@
 import type { SyncConfig } from "../config/config.ts";
 import { nextCronRuns } from "../config/cron_schedule.ts";
 import { logger } from "../log.ts";
-import { appendAudit } from "../pipeline/mod.ts";
+import { appendAudit, claimScheduledSync } from "../pipeline/mod.ts";
 import type { Runtime } from "./runtime.ts";
 import { runSubjectSync, type SyncResult } from "./sync_command.ts";
 
@@ -64,6 +64,7 @@ export function startScheduledSyncs(
   options: { signal: AbortSignal },
 ): { idle(): Promise<void> } {
   const running = new Set<Promise<unknown>>();
+  const owner = crypto.randomUUID();
   for (const entry of runtime.config.monitoring.sync) {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const next = () => {
@@ -83,7 +84,7 @@ export function startScheduledSyncs(
         return;
       }
       timer = setTimeout(async () => {
-        const run = runScheduledSync(runtime, entry, { interrupted: () => options.signal.aborted })
+        const run = claimedRun(runtime, { entry, at, owner, signal: options.signal })
           .catch((error) =>
             log.error("{registration}: scheduled sync failed: {error}", {
               registration: entry.registration,
@@ -105,6 +106,23 @@ export function startScheduledSyncs(
     });
   }
   return { idle: async () => void await Promise.all(running) };
+}
+
+/** The run scheduled at `at`, unless another instance on the same KV claimed it first. */
+async function claimedRun(
+  runtime: Runtime,
+  run: { entry: SyncConfig; at: Date; owner: string; signal: AbortSignal },
+): Promise<void> {
+  const { entry, at } = run;
+  const claim = { registration: entry.registration, at, owner: run.owner };
+  if (!(await claimScheduledSync(runtime.kv, claim))) {
+    log.info("{registration}: the sync due at {at} is run by another instance", {
+      registration: entry.registration,
+      at: at.toISOString(),
+    });
+    return;
+  }
+  await runScheduledSync(runtime, entry, { interrupted: () => run.signal.aborted });
 }
 
 const MAX_TIMER_MS = 2 ** 31 - 1;

@@ -15,6 +15,7 @@ export { recordedSubjects, recordSubjects } from "./subject_record.ts";
 export { readDunsExport } from "./duns_export.ts";
 export { kvSentAlertLog } from "./sent_alert_log.ts";
 export { appendAudit, type AuditEntry, latestAudit } from "./audit_log.ts";
+export { claimScheduledSync } from "./sync_claim.ts";
 export { recordAcceptedChange } from "./subject_change.ts";
 export {
   healthSummary,
