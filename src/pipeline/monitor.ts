@@ -26,6 +26,7 @@ import {
   JournalConflictError,
 } from "./journal.ts";
 import type { Leases, LeaseValue } from "./lease.ts";
+import { forgetEndedSubjects } from "./subject_record.ts";
 import { latestSecondBy, PullPacer, type PullPlan, replayStartFor } from "./pacing.ts";
 import { logger, withContext } from "../log.ts";
 import { inSpan } from "../tracing.ts";
@@ -752,6 +753,22 @@ export class Monitor {
         this.#options.onBatch?.(appended.batch);
       }
     }
+    // After the journal, never before: what is stored must not wait on this bookkeeping.
+    await forgetEndedSubjects(this.#options.kv, registration, notifications).then(
+      (forgotten) => {
+        if (forgotten.length > 0) {
+          log.info("{registration}: D&B no longer monitors {duns} (REMOVED/EXIT)", {
+            registration,
+            duns: forgotten.join(", "),
+          });
+        }
+      },
+      (error) =>
+        log.warn("{registration}: could not update the subject record: {error}", {
+          registration,
+          error: error instanceof Error ? error.message : String(error),
+        }),
+    );
     return { sequences, journaled, duplicates, newestSecond: newestOf(input) };
   }
 

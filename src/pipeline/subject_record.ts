@@ -31,3 +31,32 @@ export async function recordSubjects(
     await atomic.commit();
   }
 }
+
+/** Notification types that say D&B stopped monitoring the DUNS (dnb-direct-plus.md §3.3). */
+const MONITORING_ENDED: ReadonlySet<string> = new Set(["REMOVED", "EXIT"]);
+
+/**
+ * Forgets the DUNS that a REMOVED or EXIT notification says D&B no longer monitors, so that the
+ * next `registrations sync` from the record adds them again if they are still wanted. Only a
+ * notification delivered after the DUNS was recorded counts: a replayed old one cannot undo a
+ * later add.
+ */
+export async function forgetEndedSubjects(
+  kv: Deno.Kv,
+  reference: string,
+  notifications: readonly {
+    notification: { type: string; organization: { duns: string }; deliveryTimeStamp: string };
+  }[],
+): Promise<string[]> {
+  const forgotten: string[] = [];
+  for (const { notification } of notifications) {
+    if (!MONITORING_ENDED.has(notification.type)) continue;
+    const key = [PREFIX, reference, notification.organization.duns];
+    const entry = await kv.get<{ at: string }>(key);
+    if (entry.value === null) continue;
+    if (!(Date.parse(notification.deliveryTimeStamp) > Date.parse(entry.value.at))) continue;
+    const result = await kv.atomic().check(entry).delete(key).commit();
+    if (result.ok) forgotten.push(notification.organization.duns);
+  }
+  return forgotten;
+}

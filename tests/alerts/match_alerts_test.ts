@@ -183,7 +183,7 @@ Deno.test("malformed notifications match nothing and do not throw", () => {
 const RECORDED = JSON.parse(
   await Deno.readTextFile(
     new URL(
-      "../../../shared/fixtures/dnb/vcr_pull_notifications_MDOJO_CMPTCS_01.json",
+      "../fixtures/dnb/vcr_pull_notifications_MDOJO_CMPTCS_01.json",
       import.meta.url,
     ),
   ),
