@@ -39,7 +39,8 @@ export function leafChanges(
   return changes;
 }
 
-function isStructured(value: unknown): value is Record<string, unknown> | unknown[] {
+/** A non-empty object or array: what has leaves inside. */
+export function isStructured(value: unknown): value is Record<string, unknown> | unknown[] {
   return typeof value === "object" && value !== null &&
     (Array.isArray(value) ? value.length > 0 : Object.keys(value).length > 0);
 }

@@ -6,7 +6,7 @@ import {
   type ElementPattern,
   matchesAnyElement,
 } from "./element_pattern.ts";
-import { leafChanges } from "./leaf_changes.ts";
+import { isStructured, leafChanges } from "./leaf_changes.ts";
 import { changeSummary, notificationSummary, structuredSummary } from "./summary.ts";
 
 /** What matching reads of a journaled batch (`Batch` of the sinks has this shape). */
@@ -87,10 +87,12 @@ function matchRule(rule: AlertRule, batch: AlertBatch): AlertMatchItem[] {
     }
     // A FULL_PRODUCT registration sends the whole record as a SEED on each change: its values
     // are there, its previous values are not. So only a condition on the value itself
-    // (`below`, `above`) is checked on them; without one, a rule naming `primaryName` would fire
-    // on every SEED whether the name changed or not, and `drops_by` needs what came before.
+    // (`below`, `above`) of a path the rule names is checked on them: without a condition, a
+    // rule naming `primaryName` would fire on every SEED whether the name changed or not; without
+    // a path, `above: 1000` would match postal codes and years; `drops_by` needs what came before.
     if (
-      type === "SEED" && notification.organization !== undefined && match.condition !== null
+      type === "SEED" && notification.organization !== undefined && match.condition !== null &&
+      patterns.length > 0
     ) {
       changes.push({
         path: "organization",
@@ -124,8 +126,8 @@ function matchChange(
   change: ElementChange,
   rule: { patterns: ElementPattern[]; condition: AlertCondition | null },
 ): Omit<AlertMatchItem, "notificationId" | "duns" | "type" | "deliveryTimestamp">[] {
-  const leaves = leafChanges(change.path, change);
-  const structured = leaves.length !== 1 || leaves[0].path !== change.path;
+  const structured = isStructured(change.previous) || isStructured(change.current);
+  const leaves = structured ? leafChanges(change.path, change) : [];
   const named = rule.patterns.length > 0 && matchesAnyElement(rule.patterns, change.path);
   if (!structured || (named && rule.condition === null)) {
     if (!structured && !matchesAnyElement(rule.patterns, change.path)) return [];

@@ -65,7 +65,7 @@ export function startScheduledSyncs(
 ): { idle(): Promise<void> } {
   const running = new Set<Promise<unknown>>();
   const owner = crypto.randomUUID();
-  for (const entry of runtime.config.monitoring.sync) {
+  for (const [index, entry] of runtime.config.monitoring.sync.entries()) {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const next = () => {
       if (options.signal.aborted) return;
@@ -84,7 +84,7 @@ export function startScheduledSyncs(
         return;
       }
       timer = setTimeout(async () => {
-        const run = claimedRun(runtime, { entry, at, owner, signal: options.signal })
+        const run = claimedRun(runtime, { entry, index, at, owner, signal: options.signal })
           .catch((error) =>
             log.error("{registration}: scheduled sync failed: {error}", {
               registration: entry.registration,
@@ -111,10 +111,10 @@ export function startScheduledSyncs(
 /** The run scheduled at `at`, unless another instance on the same KV claimed it first. */
 async function claimedRun(
   runtime: Runtime,
-  run: { entry: SyncConfig; at: Date; owner: string; signal: AbortSignal },
+  run: { entry: SyncConfig; index: number; at: Date; owner: string; signal: AbortSignal },
 ): Promise<void> {
   const { entry, at } = run;
-  const claim = { registration: entry.registration, at, owner: run.owner };
+  const claim = { registration: entry.registration, entry: run.index, at, owner: run.owner };
   if (!(await claimScheduledSync(runtime.kv, claim))) {
     log.info("{registration}: the sync due at {at} is run by another instance", {
       registration: entry.registration,

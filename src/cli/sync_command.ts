@@ -75,6 +75,12 @@ async function syncRegistration(args: {
   if ((options.file === undefined) === (options.fromSql === undefined)) {
     throw new UsageError("registrations sync: give the wanted list with --file or --from-sql");
   }
+  if (options.verify && options.exportFile !== undefined) {
+    throw new UsageError(
+      "registrations sync: --verify checks this service's record; with --export-file D&B's own " +
+        "list is the current one already (give one of them)",
+    );
+  }
   const maxPercent = Number(options.maxRemovePercent);
   if (!Number.isFinite(maxPercent) || maxPercent < 0 || maxPercent > 100) {
     throw new UsageError(
@@ -187,6 +193,7 @@ export async function runSubjectSync(
       stopAbove: Number.POSITIVE_INFINITY,
       record: !options.dryRun,
       label: "verify",
+      stopped: () => options.interrupted?.() ?? false,
     });
     plan.adds.push(...checked.gone);
     plan.unchanged -= checked.gone.length;
@@ -204,6 +211,7 @@ export async function runSubjectSync(
       output,
       stopAbove: allowed,
       record: !options.dryRun,
+      stopped: () => options.interrupted?.() ?? false,
     });
     plan.removes = [...checked.present, ...checked.unchecked];
     unchecked = checked.unchecked.length;
@@ -278,6 +286,8 @@ async function confirmPresent(
     stopAbove: number;
     record: boolean;
     label?: string;
+    /** Asked before each check: Ctrl-C or a shutdown stops after the call in hand. */
+    stopped: () => boolean;
   },
 ): Promise<{ present: string[]; gone: string[]; unchecked: string[] }> {
   const { ref, candidates } = args;
@@ -286,7 +296,11 @@ async function confirmPresent(
   const gone: string[] = [];
   let index = 0;
   try {
-    for (; index < candidates.length && present.length <= args.stopAbove; index++) {
+    for (
+      ;
+      index < candidates.length && present.length <= args.stopAbove && !args.stopped();
+      index++
+    ) {
       const duns = candidates[index];
       if (await runtime.client.registrations.checkSubject(ref, duns)) present.push(duns);
       else gone.push(duns);
@@ -386,7 +400,8 @@ async function applyPlan(
           }
           await appendAudit(runtime.kv, {
             ...entry,
-            duns: chunk.slice(sent.length),
+            // A removal fails alone (the one in hand); an add fails as its whole file.
+            duns: action === "add" ? chunk : [chunk[sent.length]],
             outcome: "failed",
             detail: error instanceof Error ? error.message : String(error),
           });

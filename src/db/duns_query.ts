@@ -14,8 +14,8 @@ export class DunsQueryError extends Error {
 /**
  * The first column of every row `query` returns, as text: the customer's own list of the
  * companies to watch (`SELECT duns FROM suppliers WHERE active`). Only a read is accepted — one
- * SELECT (or WITH … SELECT), in a read-only transaction (PostgreSQL `READ ONLY`, SQLite
- * `query_only`) that is rolled back, so even a function with side effects cannot write.
+ * SELECT (or WITH … SELECT), on PostgreSQL in a `READ ONLY` transaction that is rolled back, on
+ * SQLite on a connection set to `query_only`, so even a function with side effects cannot write.
  */
 export async function queryDunsColumn(database: Database, query: string): Promise<string[]> {
   const statement = query.trim().replace(/;\s*$/, "");
@@ -28,12 +28,20 @@ export async function queryDunsColumn(database: Database, query: string): Promis
   }
   const rollback = new Error("read only");
   let values: string[] = [];
+  const rowsOf = (result: { rows: Record<string, unknown>[] }) =>
+    result.rows.map((row) => String(Object.values(row)[0] ?? ""));
   try {
+    if (database.dialect === "sqlite") {
+      // Not in a transaction: ours begin IMMEDIATE, which would hold the write lock (and stall
+      // the service's sink) for as long as a customer's query runs. query_only refuses writes
+      // on this connection, which the caller opened for this query and closes after it.
+      await sql`PRAGMA query_only = ON`.execute(database.db);
+      values = rowsOf(await sql.raw<Record<string, unknown>>(statement).execute(database.db));
+      return values;
+    }
     await database.db.transaction().execute(async (trx) => {
-      if (database.dialect === "postgres") await sql`SET TRANSACTION READ ONLY`.execute(trx);
-      else await sql`PRAGMA query_only = ON`.execute(trx);
-      const result = await sql.raw<Record<string, unknown>>(statement).execute(trx);
-      values = result.rows.map((row) => String(Object.values(row)[0] ?? ""));
+      await sql`SET TRANSACTION READ ONLY`.execute(trx);
+      values = rowsOf(await sql.raw<Record<string, unknown>>(statement).execute(trx));
       throw rollback;
     });
   } catch (error) {

@@ -3,6 +3,8 @@
  * `registrations sync` works from when no D&B export is at hand (src/dnb/subject_sync.ts).
  * One KV entry per DUNS, so lists of any length fit.
  */
+import { instantKey } from "../sinks/company_state.ts";
+
 const PREFIX = "subjects";
 /** Mutations per atomic commit (Deno KV allows 1,000). */
 const CHUNK = 500;
@@ -54,7 +56,7 @@ export async function forgetEndedSubjects(
     const key = [PREFIX, reference, notification.organization.duns];
     const entry = await kv.get<{ at: string }>(key);
     if (entry.value === null) continue;
-    if (!(Date.parse(notification.deliveryTimeStamp) > Date.parse(entry.value.at))) continue;
+    if (!(instantKey(notification.deliveryTimeStamp) > instantKey(entry.value.at))) continue;
     const result = await kv.atomic().check(entry).delete(key).commit();
     if (result.ok) forgotten.push(notification.organization.duns);
   }

@@ -6,12 +6,15 @@
 const PREFIX = "sync_claim";
 const KEEP_MS = 24 * 60 * 60 * 1000;
 
-/** True for the one caller that claimed the run of `registration` scheduled at `at`. */
+/**
+ * True for the one caller that claimed the run of `monitoring.sync[entry]` (for `registration`)
+ * scheduled at `at`.
+ */
 export async function claimScheduledSync(
   kv: Deno.Kv,
-  run: { registration: string; at: Date; owner: string },
+  run: { registration: string; entry: number; at: Date; owner: string },
 ): Promise<boolean> {
-  const key = [PREFIX, run.registration, run.at.toISOString()];
+  const key = [PREFIX, run.registration, run.entry, run.at.toISOString()];
   const result = await kv.atomic().check({ key, versionstamp: null })
     .set(key, { owner: run.owner, claimedAt: new Date().toISOString() }, { expireIn: KEEP_MS })
     .commit();

@@ -20,7 +20,8 @@
  * - DELETE, TRANSFER, EXIT, REMOVED and UNDER_REVIEW set the status to `deleted`,
  *   `transferred`, `exited`, `removed` and `under_review`; UNDELETE and REVIEWED set it back to
  *   `active`. A company first seen through any other type is `active`. A notification of any
- *   type delivered after REMOVED or EXIT means the company is monitored again: `active`.
+ *   type delivered after REMOVED or EXIT means the company is monitored again: `active`, its
+ *   `status_changed_at` still the REMOVED/EXIT's (the ranking key of its status).
  *
  * Order: last delivery wins. Each write carries the key (deliveryTimeStamp, change time,
  * notification id), compared as instants (D&B sends milliseconds for the one, seconds for the
@@ -260,9 +261,9 @@ function applyCompany(company: CompaniesTable | null, input: StateInput): Compan
         statusKey,
       ) > 0
   ) {
+    // The status key stays the REMOVED/EXIT's: a status notification between the two (a DELETE
+    // delivered after the REMOVED, before the UPDATE) still wins however late it arrives.
     next.status = INITIAL_STATUS;
-    next.status_changed_at = next.last_delivery_timestamp;
-    next.status_notification_id = next.last_notification_id;
   }
   return next;
 }

@@ -265,3 +265,17 @@ Deno.test("a SEED (FULL_PRODUCT): below/above are checked on its values; other r
   assert.deepEqual(names, []);
   assert.deepEqual(drops, []);
 });
+
+Deno.test("an element whose value did not change still meets a condition; a rule without paths never looks into a SEED", () => {
+  const low = rule("low", { elements: [FAILURE_SCORE], condition: condition({ below: 50 }) });
+  const [same] = matchesOf([low], batch([scoreChange("804735132", 40, 40)]));
+  assert.deepEqual(same.map((m) => [m.current, m.summary]), [[40, "failure score 40 → 40 (+0)"]]);
+  const anyBig = rule("any-big", { condition: condition({ above: 1000 }) });
+  const seed: Notification = {
+    type: "SEED",
+    organization: { duns: "804735132", primaryAddress: { postalCode: "10001" } },
+    elements: [],
+    deliveryTimeStamp: "2026-11-01T10:00:00.123Z",
+  };
+  assert.deepEqual(matchesOf([anyBig], batch([seed])), [[]]);
+});

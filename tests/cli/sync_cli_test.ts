@@ -232,3 +232,22 @@ Deno.test("registrations sync removes with the verified one-DUNS DELETE, never t
     assert.ok(sim.state.counters.served - before <= 5, `${sim.state.counters.served - before}`);
   });
 });
+
+Deno.test("registrations sync --verify with --export-file is a usage error: the export is D&B's list already", async () => {
+  await withSimulatorCli({ reference: REF, ...CLIENT }, async (cli, dir) => {
+    const file = `${dir}/wanted.txt`;
+    await Deno.writeTextFile(file, A[0]);
+    const result = await cli(
+      "registrations",
+      "sync",
+      REF,
+      "--file",
+      file,
+      "--export-file",
+      file,
+      "--verify",
+    );
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /--verify checks this service's record/);
+  });
+});

@@ -10,18 +10,30 @@ Deno.test("two instances on one KV: one of them claims a scheduled sync run, the
   try {
     const at = new Date("2026-12-02T03:00:00.000Z");
     const claims = await Promise.all([
-      claimScheduledSync(first, { registration: "SUPPLIERS", at, owner: "a" }),
-      claimScheduledSync(second, { registration: "SUPPLIERS", at, owner: "b" }),
+      claimScheduledSync(first, { registration: "SUPPLIERS", entry: 0, at, owner: "a" }),
+      claimScheduledSync(second, { registration: "SUPPLIERS", entry: 0, at, owner: "b" }),
     ]);
     assert.deepEqual(claims.filter(Boolean).length, 1);
     // Another registration at the same time, and the same one the next day, are their own runs.
-    assert.ok(await claimScheduledSync(second, { registration: "CUSTOMERS", at, owner: "b" }));
+    assert.ok(
+      await claimScheduledSync(second, { registration: "CUSTOMERS", entry: 1, at, owner: "b" }),
+    );
     const tomorrow = new Date("2026-12-03T03:00:00.000Z");
     assert.ok(
-      await claimScheduledSync(second, { registration: "SUPPLIERS", at: tomorrow, owner: "b" }),
+      await claimScheduledSync(second, {
+        registration: "SUPPLIERS",
+        entry: 0,
+        at: tomorrow,
+        owner: "b",
+      }),
     );
     assert.equal(
-      await claimScheduledSync(first, { registration: "SUPPLIERS", at: tomorrow, owner: "a" }),
+      await claimScheduledSync(first, {
+        registration: "SUPPLIERS",
+        entry: 0,
+        at: tomorrow,
+        owner: "a",
+      }),
       false,
     );
   } finally {

@@ -281,7 +281,16 @@ Deno.test("a company removed from monitoring and seeded again is active; the ord
     let snapshot = EMPTY;
     for (const one of order) snapshot = apply(snapshot, one).snapshot;
     assert.equal(snapshot.company?.status, "active");
-    assert.equal(snapshot.company?.status_notification_id, seed.id);
+    assert.equal(snapshot.company?.status_notification_id, removed.id);
+  }
+  // A DELETE delivered between the REMOVED and the SEED wins, whenever it arrives.
+  const deleted = at("DELETE", "2024-05-02T12:00:00.000Z", "6");
+  for (
+    const order of [[removed, seed, deleted], [deleted, seed, removed], [seed, deleted, removed]]
+  ) {
+    let snapshot = EMPTY;
+    for (const one of order) snapshot = apply(snapshot, one).snapshot;
+    assert.equal(snapshot.company?.status, "deleted", order.map((o) => o.type).join(","));
   }
   // Without a later notification it stays removed, whatever came before.
   const stays = apply(apply(EMPTY, removed).snapshot, before).snapshot;
