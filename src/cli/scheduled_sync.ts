@@ -22,7 +22,7 @@ export async function runScheduledSync(
     reference: entry.registration,
     file: entry.file,
     fromSql: entry.from_sql,
-    exportFile: null,
+    exportFiles: [],
     verify: entry.verify,
     maxRemovePercent: entry.max_remove_percent,
     force: false,

@@ -25,7 +25,7 @@ export interface SyncCommandDeps {
 interface SyncOptions {
   file?: string;
   fromSql?: string;
-  exportFile?: string;
+  exportFile: string[];
   verify?: boolean;
   dryRun?: boolean;
   maxRemovePercent: string;
@@ -48,8 +48,11 @@ export function registerSyncCommand(registrations: Command, deps: SyncCommandDep
     .option("--from-sql <query>", 'the wanted DUNS from the configured database: "SELECT duns …"')
     .option(
       "--export-file <path>",
-      "the registration's subjects as D&B exported them (DunsExport zip or text); without it, " +
-        "this service's record of what it added, each removal checked with D&B first",
+      "the registration's subjects as D&B exported them (DunsExport zip or text; repeat it for " +
+        "each part of a split export); without it, this service's record of what it added, each " +
+        "removal checked with D&B first",
+      (path: string, previous: string[]) => [...previous, path],
+      [] as string[],
     )
     .option(
       "--verify",
@@ -75,7 +78,7 @@ async function syncRegistration(args: {
   if ((options.file === undefined) === (options.fromSql === undefined)) {
     throw new UsageError("registrations sync: give the wanted list with --file or --from-sql");
   }
-  if (options.verify && options.exportFile !== undefined) {
+  if (options.verify && options.exportFile.length > 0) {
     throw new UsageError(
       "registrations sync: --verify checks this service's record; with --export-file D&B's own " +
         "list is the current one already (give one of them)",
@@ -95,7 +98,7 @@ async function syncRegistration(args: {
         reference: ref,
         file: options.file ?? null,
         fromSql: options.fromSql ?? null,
-        exportFile: options.exportFile ?? null,
+        exportFiles: options.exportFile,
         verify: options.verify ?? false,
         maxRemovePercent: maxPercent,
         force: options.force ?? false,
@@ -131,7 +134,8 @@ export interface SubjectSyncOptions {
   reference: string;
   file: string | null;
   fromSql: string | null;
-  exportFile: string | null;
+  /** The parts of a D&B export; empty for none. */
+  exportFiles: readonly string[];
   /** From the record: check the kept DUNS with D&B too, and add back the ones it lacks. */
   verify?: boolean;
   maxRemovePercent: number;
@@ -167,12 +171,15 @@ export async function runSubjectSync(
     output.problem(`${source}:${bad.line}: "${bad.text.trim()}" is not a DUNS: ${bad.reason}`);
   }
   let exported: Set<string> | null = null;
-  if (options.exportFile) {
-    const path = options.exportFile;
+  for (const path of options.exportFiles) {
     const read = await readDunsExport(path).catch((error) => {
       throw new UsageError(`--export-file: cannot read ${path}: ${error.message}`);
     });
-    exported = read.duns;
+    exported = new Set([...exported ?? [], ...read.duns]);
+    // Not fatal (the export is D&B's, not the customer's list), but never silent.
+    for (const bad of read.invalid) {
+      output.problem(`${path}:${bad.line}: "${bad.text.trim()}" is not a DUNS, not used`);
+    }
   }
   const plan = planSubjectSync({
     desired: wanted.duns,
@@ -219,7 +226,7 @@ export async function runSubjectSync(
   printPlan(output, {
     ref,
     plan,
-    exportFile: options.exportFile ?? undefined,
+    exportFiles: options.exportFiles,
     invalid: wanted.invalid.length,
     unchecked,
     restored,
@@ -325,7 +332,7 @@ function printPlan(
   args: {
     ref: string;
     plan: SubjectSyncPlan;
-    exportFile?: string;
+    exportFiles: readonly string[];
     invalid: number;
     unchecked: number;
     restored: number;
@@ -333,7 +340,7 @@ function printPlan(
 ): void {
   const { plan } = args;
   const basis = plan.basis === "export"
-    ? `D&B's export ${args.exportFile}`
+    ? `D&B's export ${args.exportFiles.join(", ")}`
     : "this service's record (removals checked with D&B)";
   io.line(`sync plan for ${args.ref} (current list: ${basis}, ${plan.current} subjects):`);
   io.line(

@@ -251,3 +251,31 @@ Deno.test("registrations sync --verify with --export-file is a usage error: the 
     assert.match(result.stderr, /--verify checks this service's record/);
   });
 });
+
+Deno.test("registrations sync: a split export is given part by part; an invalid line in it is said, not used", async () => {
+  await withSimulatorCli({ reference: REF, ...CLIENT }, async (cli, dir) => {
+    const part1 = `${dir}/SYNC_REG_20261202000000_DunsExport_1.txt`;
+    const part2 = `${dir}/SYNC_REG_20261202000000_DunsExport_2.txt`;
+    await Deno.writeTextFile(part1, ["081466849", ...A.slice(0, 2)].join("\n"));
+    await Deno.writeTextFile(part2, [...A.slice(2), "12-34"].join("\n"));
+    const wanted = `${dir}/wanted.txt`;
+    await Deno.writeTextFile(wanted, ["081466849", ...A].join("\n"));
+    const dry = await cli(
+      "registrations",
+      "sync",
+      REF,
+      "--file",
+      wanted,
+      "--export-file",
+      part1,
+      "--export-file",
+      part2,
+      "--dry-run",
+    );
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, /DunsExport_1\.txt, .*DunsExport_2\.txt, 6 subjects/);
+    assert.match(dry.stdout, /^ {2}add {5}0$/m);
+    assert.match(dry.stdout, /^ {2}keep {4}6$/m);
+    assert.match(dry.stderr, /DunsExport_2\.txt:4: "12-34" is not a DUNS, not used/);
+  });
+});
