@@ -43,7 +43,7 @@ export async function runScheduledSync(
     await appendAudit(runtime.kv, {
       at: new Date().toISOString(),
       registration: entry.registration,
-      action: "remove",
+      action: "sync",
       source: "sync (scheduled)",
       duns: [],
       outcome: "failed",

@@ -120,9 +120,15 @@ export function SubjectChangesSection(props: { changes: SubjectChangeState[] }) 
                     data-label="Change"
                     class={change.outcome === "failed" ? "warn-text" : undefined}
                   >
-                    {`${change.action === "add" ? "added" : "removed"} ${
-                      formatCount(change.count)
-                    } (${change.source})${change.outcome === "failed" ? ", failed" : ""}`}
+                    {`${
+                      change.action === "sync"
+                        ? "sync refused, nothing changed"
+                        : `${change.action === "add" ? "added" : "removed"} ${
+                          formatCount(change.count)
+                        }`
+                    } (${change.source})${
+                      change.outcome === "failed" && change.action !== "sync" ? ", failed" : ""
+                    }`}
                     {change.sample.length > 0
                       ? <span class="detail mono">{change.sample.join(", ")}</span>
                       : null}

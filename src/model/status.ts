@@ -111,7 +111,8 @@ export interface PipelineStatus {
 export interface SubjectChangeState {
   at: string;
   registration: string;
-  action: "add" | "remove";
+  /** `sync`: a whole sync that was refused (removal limit, invalid lines), nothing sent. */
+  action: "add" | "remove" | "sync";
   source: string;
   count: number;
   /** The first few DUNS of the batch. */

@@ -9,7 +9,8 @@ const PREFIX = "audit";
 export interface AuditEntry {
   at: string;
   registration: string;
-  action: "add" | "remove";
+  /** `sync`: a whole sync that was refused (removal limit, invalid lines), nothing sent. */
+  action: "add" | "remove" | "sync";
   /** `sync` (command), `sync (scheduled)`, `add`/`remove` commands. */
   source: string;
   duns: string[];

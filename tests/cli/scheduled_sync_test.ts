@@ -77,6 +77,7 @@ Deno.test("a monitoring.sync entry: applied on its run, and a list that would re
     assert.match(second.refusal!, /remove 5 of 6 subjects of SCHEDULED_REG/);
     const [latest] = await latestAudit(runtime.kv, { limit: 1 });
     assert.equal(latest.outcome, "failed");
+    assert.equal(latest.action, "sync");
     assert.equal(latest.source, "sync (scheduled)");
     assert.match(latest.detail!, /more than the limit of 20 %/);
     assert.equal(sim.state.registrations.get(REF)!.subjects.size, 6, "nothing removed");
