@@ -196,7 +196,8 @@ export async function checkSinksOnline(config: Config, io: CliIo): Promise<boole
     return true;
   }
   const code = (check.error as { code?: unknown }).code;
-  io.err(`${typeof code === "string" ? `${code}: ` : ""}${check.error.message}`);
+  // The shape of every other error line: `error: what, where, what to do [CODE]`.
+  io.err(`error: ${check.error.message}${typeof code === "string" ? ` [${code}]` : ""}`);
   return false;
 }
 

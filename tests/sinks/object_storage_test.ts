@@ -328,7 +328,7 @@ s3Test(
       assert.equal(await checkSinksOnline(wrong, failing), false);
       assert.match(
         failing.lines[0],
-        /^err: OBJECT_STORAGE_NO_SUCH_BUCKET: .*object_storage\.bucket/,
+        /^err: error: .*object_storage\.bucket.* \[OBJECT_STORAGE_NO_SUCH_BUCKET\]$/,
       );
     } finally {
       await Deno.remove(local, { recursive: true });
