@@ -21,6 +21,15 @@ function input(id: string, raw: string): StateInput {
 
 const EMPTY: CompanySnapshot = { company: null, paths: new Map() };
 
+/** A notification of `type` with no elements, delivered at `stamp`. */
+function bare(type: string, stamp: string, id: string): StateInput {
+  return input(
+    id,
+    `{"type":"${type}","organization":{"duns":"${DUNS}"},"elements":[],` +
+      `"deliveryTimeStamp":"${stamp}"}`,
+  );
+}
+
 function apply(snapshot: CompanySnapshot, ...inputs: StateInput[]) {
   return applyToCompany(DUNS, snapshot, inputs);
 }
@@ -188,12 +197,7 @@ Deno.test("a newer SEED supersedes older deeper paths; an older deeper UPDATE ca
 });
 
 Deno.test("UNDELETE and REVIEWED make a company active again; an older status loses", () => {
-  const status = (type: string, stamp: string, id: string) =>
-    input(
-      id,
-      `{"type":"${type}","organization":{"duns":"${DUNS}"},"elements":[],` +
-        `"deliveryTimeStamp":"${stamp}"}`,
-    );
+  const status = bare;
   let snapshot = apply(EMPTY, status("UNDER_REVIEW", "2024-05-01T00:00:00.000Z", "1")).snapshot;
   assert.equal(snapshot.company?.status, "under_review");
   snapshot = apply(snapshot, status("REVIEWED", "2024-05-02T00:00:00.000Z", "2")).snapshot;
@@ -268,12 +272,7 @@ Deno.test("an object value replaces the older leaves under its path, members it 
 });
 
 Deno.test("a company removed from monitoring and seeded again is active; the order does not matter", () => {
-  const at = (type: string, stamp: string, id: string) =>
-    input(
-      id,
-      `{"type":"${type}","organization":{"duns":"${DUNS}"},"elements":[],` +
-        `"deliveryTimeStamp":"${stamp}"}`,
-    );
+  const at = bare;
   const removed = at("REMOVED", "2024-05-02T00:00:00.000Z", "1");
   const seed = at("SEED", "2024-05-03T00:00:00.000Z", "2");
   const before = at("UPDATE", "2024-05-01T00:00:00.000Z", "3");
