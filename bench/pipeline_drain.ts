@@ -22,6 +22,7 @@
  *
  * Bounded: one backlog, drained once; the run stops when every sink is current.
  */
+import { lockTolerantKv } from "../src/resilience/lock_tolerant_kv.ts";
 import { parseArgs } from "node:util";
 import { openSinks } from "../src/cli/sinks.ts";
 import { parseConfig } from "../src/config/load.ts";
@@ -130,7 +131,8 @@ try {
     ].join("\n"),
     { source: null, env: () => undefined, cwd: dir, home: null },
   );
-  const kv = await Deno.openKv(config.state.kv_path);
+  // As the product opens it (src/cli/state_kv.ts): every operation through the lock retry.
+  const kv = lockTolerantKv(await Deno.openKv(config.state.kv_path));
   const sinks = await openSinks(config);
   const service = await MonitoringService.create({
     config,
