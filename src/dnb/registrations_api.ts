@@ -237,14 +237,20 @@ export class RegistrationsApi {
     });
   }
 
-  /** Asks D&B to deliver the subject list to the registration's destination. */
-  requestExport(reference: string, signal?: AbortSignal): Promise<Information> {
-    return this.#info({
-      method: "POST",
-      path: `/v1/monitoring/registrations/export/${encodeURIComponent(reference)}/${this.#family}`,
-      endpoint: "registrations.export",
-      signal,
-    });
+  /**
+   * Asks D&B to deliver the subject list to the registration's destination. D&B's verb for it
+   * is unknown (dnb-direct-plus.md §2.0): POST, and GET when the gateway answers 405.
+   */
+  async requestExport(reference: string, signal?: AbortSignal): Promise<Information> {
+    const path = `/v1/monitoring/registrations/export/${
+      encodeURIComponent(reference)
+    }/${this.#family}`;
+    try {
+      return await this.#info({ method: "POST", path, endpoint: "registrations.export", signal });
+    } catch (error) {
+      if (!(error instanceof DnbApiError && error.status === 405)) throw error;
+      return await this.#info({ method: "GET", path, endpoint: "registrations.export", signal });
+    }
   }
 
   #subjectPath(reference: string, duns: string): string {

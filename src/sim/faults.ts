@@ -80,6 +80,11 @@ export interface Faults {
    * gateways do: a client must never print what comes back unmasked.
    */
   echoCredentials: boolean;
+  /**
+   * The one verb the export call answers (405 for the other), or `any`: D&B's verb is unknown
+   * (dnb-direct-plus.md §2.0, "TO uses GET, unverified"), so a client must cope with either.
+   */
+  exportVerb: "any" | "GET" | "POST";
 }
 
 export interface OverfillRule {
@@ -116,6 +121,7 @@ export function defaultFaults(rateLimit: number, tokenLifetime: number): Faults 
     clockSkewMs: 0,
     overfillNext: null,
     echoCredentials: false,
+    exportVerb: "any",
   };
 }
 
@@ -243,6 +249,12 @@ export function patchFaults(current: Faults, patch: unknown): Faults {
         break;
       case "loseNext":
         next.loseNext = loseNextRule(value);
+        break;
+      case "exportVerb":
+        if (value !== "any" && value !== "GET" && value !== "POST") {
+          throw new FaultPatchError('exportVerb must be "any", "GET" or "POST"');
+        }
+        next.exportVerb = value;
         break;
       case "echoCredentials":
         if (typeof value !== "boolean") {

@@ -46,6 +46,11 @@ export function registrationRoutes(state: SimulatorState): Hono<SimEnv> {
   // Export paths first: `/export/{ref}/duns` must not be read as a registration called "export".
   for (const kind of ["subjects", "duns"] as const) {
     routes.on(["GET", "POST"], `/export/:ref/${kind}`, (c) => {
+      const verb = state.faults.exportVerb;
+      if (verb !== "any" && c.req.method !== verb) {
+        // As a gateway answers a verb it does not route: no D&B envelope.
+        return c.body(null, 405, { allow: verb });
+      }
       const registration = findRegistration(c, state);
       if (registration instanceof Response) return registration;
       registration.exports.push({

@@ -71,6 +71,12 @@ for (const family of ["subjects", "duns"] as const) {
       const exported = await api.requestExport("ACME_PULL_01");
       assert.ok(exported.status >= 200 && exported.status < 300);
       assert.equal((await view("ACME_PULL_01")).exports.length, 1);
+      // D&B's verb for the export is unknown: a gateway that routes only GET answers POST 405.
+      await h.admin("PUT", "/_sim/faults", { exportVerb: "GET" });
+      const viaGet = await api.requestExport("ACME_PULL_01");
+      assert.ok(viaGet.status >= 200 && viaGet.status < 300);
+      assert.equal((await view("ACME_PULL_01")).exports.length, 2);
+      await h.admin("PUT", "/_sim/faults", { exportVerb: "any" });
 
       await api.delete("ACME_PULL_01");
       assert.deepEqual(await api.list(), []);
