@@ -9,13 +9,24 @@ export async function readBoundedText(
   response: Response,
   options: { limitBytes: number; site: DnbCallSite },
 ): Promise<string> {
+  return (await readBoundedBody(response, options)).text;
+}
+
+/**
+ * `readBoundedText`, saying also whether the bytes were valid UTF-8. When they were not, `text`
+ * holds U+FFFD where they were: the caller must not pass that off as what D&B sent.
+ */
+export async function readBoundedBody(
+  response: Response,
+  options: { limitBytes: number; site: DnbCallSite },
+): Promise<{ text: string; invalidUtf8: boolean }> {
   const { limitBytes, site } = options;
   const announced = Number(response.headers.get("content-length") ?? Number.NaN);
   if (Number.isFinite(announced) && announced > limitBytes) {
     await response.body?.cancel().catch(() => {});
     throw new DnbResponseTooLargeError(site, { limitBytes, announcedBytes: announced });
   }
-  if (response.body === null) return "";
+  if (response.body === null) return { text: "", invalidUtf8: false };
   const reader = response.body.getReader();
   const parts: Uint8Array[] = [];
   let total = 0;
@@ -35,5 +46,9 @@ export async function readBoundedText(
     bytes.set(part, at);
     at += part.byteLength;
   }
-  return new TextDecoder().decode(bytes);
+  try {
+    return { text: new TextDecoder("utf-8", { fatal: true }).decode(bytes), invalidUtf8: false };
+  } catch {
+    return { text: new TextDecoder().decode(bytes), invalidUtf8: true };
+  }
 }

@@ -38,7 +38,7 @@ const KNOWN_TYPES: ReadonlySet<string> = new Set(NOTIFICATION_TYPES);
  */
 export function parseNotificationPage(
   text: string,
-  options: { reference: string; path: string },
+  options: { reference: string; path: string; invalidUtf8?: boolean },
 ): NotificationPage {
   const site = { method: "GET", path: options.path, endpoint: "notifications" };
   let body: unknown;
@@ -73,6 +73,18 @@ export function parseNotificationPage(
   };
   values.forEach((value, index) => {
     const raw = raws[index] ?? JSON.stringify(value);
+    // The body was not UTF-8: a notification holding a U+FFFD may hold it in place of D&B's
+    // bytes. Dead-lettered, as a push line is (src/pipeline/unreadable_line.ts), never stored as
+    // if D&B had sent it; the rest of the page is unaffected.
+    if (options.invalidUtf8 && raw.includes("\uFFFD")) {
+      page.invalid.push({
+        id: notificationId(options.reference, value instanceof NotJson ? raw : value),
+        index,
+        raw,
+        reason: "not valid UTF-8: D&B's bytes were replaced by U+FFFD in this text",
+      });
+      return;
+    }
     const read = checkNotification(raw, {
       reference: options.reference,
       parsed: value instanceof NotJson ? { notJson: value.reason } : { value },

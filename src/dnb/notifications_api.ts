@@ -120,7 +120,11 @@ export class NotificationsApi {
     if (response.status === 404) return await this.#emptyOrUnknown(reference, response);
     let page: NotificationPage;
     try {
-      page = parseNotificationPage(response.text, { reference, path });
+      page = parseNotificationPage(response.text, {
+        reference,
+        path,
+        invalidUtf8: response.invalidUtf8,
+      });
     } catch (error) {
       // A 200 whose body cannot be read may still have dequeued a page.
       if (error instanceof DnbProtocolError) throw new DnbOutcomeUnknownError(site, error);
@@ -177,7 +181,11 @@ export class NotificationsApi {
         await this.#emptyOrUnknown(reference, response);
         break;
       }
-      const page = parseNotificationPage(response.text, { reference, path });
+      const page = parseNotificationPage(response.text, {
+        reference,
+        path,
+        invalidUtf8: response.invalidUtf8,
+      });
       // The stamps are old; the transaction time is now, on D&B's clock.
       this.#options.clock?.observeInstant(page.transactionTimestamp, response);
       const received = page.notifications.length + page.invalid.length;

@@ -14,7 +14,7 @@ import {
   DnbResponseTooLargeError,
   DnbTimeoutError,
 } from "./errors.ts";
-import { readBoundedText } from "./bounded_body.ts";
+import { readBoundedBody } from "./bounded_body.ts";
 import { readErrorBody } from "./error_body.ts";
 
 export type HttpMethod = "GET" | "POST" | "PATCH" | "DELETE";
@@ -46,6 +46,8 @@ export interface TransportResponse {
   status: number;
   headers: Headers;
   text: string;
+  /** The body was not valid UTF-8: `text` has U+FFFD where D&B's bytes were. */
+  invalidUtf8?: boolean;
   /** Local ms when the answered request was sent and when its body had arrived. */
   sentAt: number;
   receivedAt: number;
@@ -225,7 +227,7 @@ export class DnbTransport {
         ...(connection ? { client: connection } : {}),
       } as RequestInit);
       answered = true;
-      const text = await readBoundedText(answer, {
+      const { text, invalidUtf8 } = await readBoundedBody(answer, {
         limitBytes: request.maxResponseBytes ?? this.#options.maxResponseBytes ??
           DEFAULT_MAX_RESPONSE_BYTES,
         site,
@@ -234,6 +236,7 @@ export class DnbTransport {
         status: answer.status,
         headers: answer.headers,
         text,
+        invalidUtf8,
         sentAt,
         receivedAt: now(),
       };

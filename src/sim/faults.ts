@@ -85,6 +85,11 @@ export interface Faults {
    * (dnb-direct-plus.md §2.0, "TO uses GET, unverified"), so a client must cope with either.
    */
   exportVerb: "any" | "GET" | "POST";
+  /**
+   * The next this many pull and replay answers are sent in ISO-8859-1 though labelled UTF-8, as
+   * a misconfigured gateway might: each "é" becomes the single byte 0xE9, which is not UTF-8.
+   */
+  latin1Next: number;
 }
 
 export interface OverfillRule {
@@ -122,6 +127,7 @@ export function defaultFaults(rateLimit: number, tokenLifetime: number): Faults 
     overfillNext: null,
     echoCredentials: false,
     exportVerb: "any",
+    latin1Next: 0,
   };
 }
 
@@ -249,6 +255,9 @@ export function patchFaults(current: Faults, patch: unknown): Faults {
         break;
       case "loseNext":
         next.loseNext = loseNextRule(value);
+        break;
+      case "latin1Next":
+        next.latin1Next = number(value, "latin1Next", 1_000);
         break;
       case "exportVerb":
         if (value !== "any" && value !== "GET" && value !== "POST") {

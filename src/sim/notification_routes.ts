@@ -61,10 +61,20 @@ function batchText(
 
 function sendBatch(
   c: Context<SimEnv>,
-  reference: string,
-  items: readonly StoredNotification[],
+  options: { state: SimulatorState; reference: string; items: readonly StoredNotification[] },
 ): Response {
-  return sendJsonText(c, batchText(c, reference, items));
+  const text = batchText(c, options.reference, options.items);
+  const { faults } = options.state;
+  if (faults.latin1Next > 0) {
+    faults.latin1Next--;
+    // One byte per character: what a gateway that re-encodes to ISO-8859-1 sends.
+    const bytes = Uint8Array.from(text, (char) => {
+      const code = char.charCodeAt(0);
+      return code <= 0xff ? code : 0x3f;
+    });
+    return c.body(bytes, 200, { "content-type": "application/json;charset=UTF-8" });
+  }
+  return sendJsonText(c, text);
 }
 
 /**
@@ -146,7 +156,7 @@ export function notificationRoutes(state: SimulatorState): Hono<SimEnv> {
       state.counters.lostNotifications += items.length;
       return loseResponse(c, { state, kind, text: batchText(c, registration.reference, items) });
     }
-    return sendBatch(c, registration.reference, items);
+    return sendBatch(c, { state, reference: registration.reference, items });
   });
 
   routes.get("/:ref/notifications/replay", (c) => {
@@ -170,7 +180,7 @@ export function notificationRoutes(state: SimulatorState): Hono<SimEnv> {
     const items = replaySince(registration, { startMs, max });
     if (items.length === 0) return nothing(c);
     state.counters.replayed += items.length;
-    return sendBatch(c, registration.reference, items);
+    return sendBatch(c, { state, reference: registration.reference, items });
   });
 
   return routes;

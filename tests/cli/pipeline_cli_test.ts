@@ -188,3 +188,38 @@ for (const [what, poison] of Object.entries(POISONS)) {
     });
   });
 }
+
+Deno.test("a pull answer that is not UTF-8 (a gateway re-encoding to ISO-8859-1): the notification it garbled is dead-lettered, its page-mates are stored", async () => {
+  await withCli(async (cli, dir, sim) => {
+    await enqueue(sim, { generate: 20, types: ["UPDATE"] });
+    const stamp = new Date().toISOString();
+    await enqueue(sim, {
+      raw: [
+        `{"type":"UPDATE","organization":{"duns":"081466849"},"elements":[{"element":` +
+        `"organization.primaryName","previous":"Societe Generale","current":"Société Générale"}],` +
+        `"deliveryTimeStamp":"${stamp}"}`,
+      ],
+    });
+    await enqueue(sim, { generate: 19, types: ["UPDATE"] });
+    await adminFetch(sim, "/_sim/faults", {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ latin1Next: 1 }),
+    }).then((response) => response.body?.cancel());
+    const pulled = await cli("pull", REF);
+    assert.equal(pulled.code, 0, pulled.stderr);
+    assert.match(pulled.stdout, /40 received, 39 journaled, 0 duplicate\(s\), 1 dead-lettered/);
+    assert.equal(sqliteCount(dir), 39);
+    const letters = await cli("deadletters", "list");
+    assert.match(letters.stdout, /not valid UTF-8/);
+    // Nothing stored holds the replacement character as if D&B had written it.
+    const db = new DatabaseSync(`${dir}/traceone.db`, { readOnly: true });
+    try {
+      const garbled = db.prepare("SELECT count(*) AS n FROM notifications WHERE raw_json LIKE ?")
+        .get("%\uFFFD%") as { n: number };
+      assert.equal(garbled.n, 0);
+    } finally {
+      db.close();
+    }
+  });
+});
