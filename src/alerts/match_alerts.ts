@@ -6,7 +6,7 @@ import {
   type ElementPattern,
   matchesAnyElement,
 } from "./element_pattern.ts";
-import { isStructured, leafChanges } from "./leaf_changes.ts";
+import { isStructured, type LeafChange, leafChanges } from "./leaf_changes.ts";
 import { changeSummary, notificationSummary, structuredSummary } from "./summary.ts";
 
 /** What matching reads of a journaled batch (`Batch` of the sinks has this shape). */
@@ -75,7 +75,7 @@ function matchRule(rule: AlertRule, batch: AlertBatch): AlertMatchItem[] {
       });
       continue;
     }
-    const changes: ElementChange[] = [];
+    const changes: LeafChange[] = [];
     for (const element of elements) {
       if (typeof element?.element !== "string") continue;
       changes.push({
@@ -110,37 +110,29 @@ function matchRule(rule: AlertRule, batch: AlertBatch): AlertMatchItem[] {
   return items;
 }
 
-interface ElementChange {
-  path: string;
-  previous: unknown;
-  current: unknown;
-  hasPrevious: boolean;
-}
-
 /**
  * The element itself when a rule names its path and the values are what the condition reads;
  * else the leaves inside a structured value that the rule names (whole arrays and objects hold
  * the leaf a rule cares about: the paydex inside `organization.businessTrading`).
  */
 function matchChange(
-  change: ElementChange,
+  change: LeafChange,
   rule: { patterns: ElementPattern[]; condition: AlertCondition | null },
 ): Omit<AlertMatchItem, "notificationId" | "duns" | "type" | "deliveryTimestamp">[] {
-  const structured = isStructured(change.previous) || isStructured(change.current);
-  const leaves = structured ? leafChanges(change.path, change) : [];
-  const named = rule.patterns.length > 0 && matchesAnyElement(rule.patterns, change.path);
-  if (!structured || (named && rule.condition === null)) {
-    if (!structured && !matchesAnyElement(rule.patterns, change.path)) return [];
+  const whole = (summary: string) => [{
+    element: change.path,
+    previous: change.previous,
+    current: change.current,
+    summary,
+  }];
+  if (!isStructured(change.previous) && !isStructured(change.current)) {
+    if (!matchesAnyElement(rule.patterns, change.path)) return [];
     if (rule.condition !== null && !conditionHolds(rule.condition, change)) return [];
-    return [{
-      element: change.path,
-      previous: change.previous,
-      current: change.current,
-      summary: structured
-        ? structuredSummary(change.path, leaves)
-        : changeSummary(change.path, change),
-    }];
+    return whole(changeSummary(change.path, change));
   }
+  const leaves = leafChanges(change.path, change);
+  const named = rule.patterns.length > 0 && matchesAnyElement(rule.patterns, change.path);
+  if (named && rule.condition === null) return whole(structuredSummary(change.path, leaves));
   return leaves
     .filter((leaf) => matchesAnyElement(rule.patterns, leaf.path))
     .filter((leaf) => rule.condition === null || conditionHolds(rule.condition, leaf))

@@ -1,4 +1,5 @@
 import { parseDnbNumber } from "./dnb_number.ts";
+import type { LeafChange } from "./leaf_changes.ts";
 
 // Leaves that are the score itself, so `failureScore.classScore` reads "failure score".
 const SCORE_LEAVES = new Set(["value", "scoreValue", "classScore", "rawScore"]);
@@ -54,7 +55,7 @@ function valueChange(
  */
 export function structuredSummary(
   path: string,
-  leaves: readonly { path: string; previous: unknown; current: unknown; hasPrevious: boolean }[],
+  leaves: readonly LeafChange[],
 ): string {
   const label = elementLabel(path);
   if (leaves.length === 0) return `${label} unchanged`;
