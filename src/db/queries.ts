@@ -87,19 +87,16 @@ export async function companyState(
   // Sorted here, by code unit: PostgreSQL's collation would order paths differently from SQLite.
   const byPath = values.map((row) => ({ ...row }))
     .sort((a, b) => a.element_path < b.element_path ? -1 : a.element_path > b.element_path ? 1 : 0);
-  const paths = byPath.map((row) => row.element_path);
-  return { ...company, values: byPath.filter((row) => !isObjectWithLeaves(row, paths)) };
-}
-
-/**
- * An object stored whole beside its leaves (src/sinks/company_state.ts): the leaves say the same,
- * newer where they differ, so a reader is shown those.
- */
-function isObjectWithLeaves(
-  row: { element_path: string; value_json: string | null },
-  paths: readonly string[],
-): boolean {
-  if (!row.value_json?.trimStart().startsWith("{")) return false;
-  const prefix = `${row.element_path}.`;
-  return paths.some((path) => path.startsWith(prefix));
+  // An object stored whole beside its leaves (src/sinks/company_state.ts): the leaves say the
+  // same, newer where they differ, so a reader is shown those.
+  const withMembers = new Set<string>();
+  for (const { element_path: path } of byPath) {
+    for (let dot = path.indexOf("."); dot !== -1; dot = path.indexOf(".", dot + 1)) {
+      withMembers.add(path.slice(0, dot));
+    }
+  }
+  const shown = byPath.filter((row) =>
+    !(row.value_json?.trimStart().startsWith("{") && withMembers.has(row.element_path))
+  );
+  return { ...company, values: shown };
 }

@@ -3,7 +3,7 @@
  * `registrations sync` works from when no D&B export is at hand (src/dnb/subject_sync.ts).
  * One KV entry per DUNS, so lists of any length fit.
  */
-import { instantKey } from "../sinks/company_state.ts";
+import { endsMonitoring, instantKey } from "../sinks/company_state.ts";
 
 const PREFIX = "subjects";
 /** Mutations per atomic commit (Deno KV allows 1,000). */
@@ -34,9 +34,6 @@ export async function recordSubjects(
   }
 }
 
-/** Notification types that say D&B stopped monitoring the DUNS (dnb-direct-plus.md §3.3). */
-const MONITORING_ENDED: ReadonlySet<string> = new Set(["REMOVED", "EXIT"]);
-
 /**
  * Forgets the DUNS that a REMOVED or EXIT notification says D&B no longer monitors, so that the
  * next `registrations sync` from the record adds them again if they are still wanted. Only a
@@ -52,7 +49,7 @@ export async function forgetEndedSubjects(
 ): Promise<string[]> {
   const forgotten: string[] = [];
   for (const { notification } of notifications) {
-    if (!MONITORING_ENDED.has(notification.type)) continue;
+    if (!endsMonitoring(notification.type)) continue;
     const key = [PREFIX, reference, notification.organization.duns];
     const entry = await kv.get<{ at: string }>(key);
     if (entry.value === null) continue;

@@ -230,12 +230,7 @@ function applyCompany(company: CompaniesTable | null, input: StateInput): Compan
     last_notification_id: input.id,
     last_delivery_timestamp: input.deliveryTimestamp,
   };
-  const lastKey = orderKey(
-    next.last_delivery_timestamp,
-    next.last_delivery_timestamp,
-    next.last_notification_id,
-  );
-  if (compareKeys(key, lastKey) >= 0) {
+  if (compareKeys(key, lastKeyOf(next)) >= 0) {
     next.last_notification_id = input.id;
     next.last_delivery_timestamp = input.deliveryTimestamp;
   }
@@ -252,14 +247,7 @@ function applyCompany(company: CompaniesTable | null, input: StateInput): Compan
   const statusKey = statusKeyOf(next);
   if (
     MONITORING_ENDED.has(next.status) && statusKey !== null &&
-    compareKeys(
-        orderKey(
-          next.last_delivery_timestamp,
-          next.last_delivery_timestamp,
-          next.last_notification_id,
-        ),
-        statusKey,
-      ) > 0
+    compareKeys(lastKeyOf(next), statusKey) > 0
   ) {
     // The status key stays the REMOVED/EXIT's: a status notification between the two (a DELETE
     // delivered after the REMOVED, before the UPDATE) still wins however late it arrives.
@@ -270,6 +258,19 @@ function applyCompany(company: CompaniesTable | null, input: StateInput): Compan
 
 /** Statuses that say D&B stopped monitoring the company; any later notification undoes them. */
 const MONITORING_ENDED: ReadonlySet<string> = new Set(["removed", "exited"]);
+
+/** Whether a notification of `type` says D&B no longer monitors the DUNS (REMOVED, EXIT). */
+export function endsMonitoring(type: string): boolean {
+  return MONITORING_ENDED.has(STATUS_OF_TYPE[type] ?? "");
+}
+
+function lastKeyOf(company: CompaniesTable): OrderKey {
+  return orderKey(
+    company.last_delivery_timestamp,
+    company.last_delivery_timestamp,
+    company.last_notification_id,
+  );
+}
 
 function statusKeyOf(company: CompaniesTable): OrderKey | null {
   const stamp = company.status_changed_at;
