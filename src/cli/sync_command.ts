@@ -181,18 +181,15 @@ export async function runSubjectSync(
       output.problem(`${path}:${bad.line}: "${bad.text.trim()}" is not a DUNS, not used`);
     }
   }
-  const plan = planSubjectSync({
-    desired: wanted.duns,
-    exported,
-    recorded: await recordedSubjects(runtime.kv, ref),
-  });
+  const recorded = await recordedSubjects(runtime.kv, ref);
+  const plan = planSubjectSync({ desired: wanted.duns, exported, recorded });
   let unchecked = 0;
   let restored = 0;
   if (plan.basis === "record" && options.verify) {
     // The record says what D&B accepted, not what it kept: a batch add's rejections come back
     // only as an exceptions file, and D&B drops subjects itself (EXIT, TRANSFER).
     const wantedSet = new Set(wanted.duns);
-    const kept = [...await recordedSubjects(runtime.kv, ref)].filter((d) => wantedSet.has(d));
+    const kept = [...recorded].filter((duns) => wantedSet.has(duns));
     const checked = await confirmPresent(runtime, {
       ref,
       candidates: kept,
@@ -389,6 +386,7 @@ async function applyPlan(
         const entry = { at, registration: ref, action, source: options.source, duns: chunk };
         const sent: string[] = [];
         let answer: Information | null = null;
+        let failure: unknown = null;
         try {
           if (action === "add") {
             answer = await api.addSubjects(ref, chunk);
@@ -402,20 +400,21 @@ async function applyPlan(
             }
           }
         } catch (error) {
-          if (sent.length > 0) {
-            await recordAcceptedChange(runtime.kv, { ...entry, duns: sent, answer: answer! });
-          }
+          failure = error;
+        }
+        // What D&B accepted is recorded whether or not a later call of the group failed.
+        if (answer !== null && sent.length > 0) {
+          await recordAcceptedChange(runtime.kv, { ...entry, duns: sent, answer });
+        }
+        if (failure !== null) {
           await appendAudit(runtime.kv, {
             ...entry,
             // A removal fails alone (the one in hand); an add fails as its whole file.
             duns: action === "add" ? chunk : [chunk[sent.length]],
             outcome: "failed",
-            detail: error instanceof Error ? error.message : String(error),
+            detail: failure instanceof Error ? failure.message : String(failure),
           });
-          throw error;
-        }
-        if (sent.length > 0) {
-          await recordAcceptedChange(runtime.kv, { ...entry, duns: sent, answer: answer! });
+          throw failure;
         }
         done[action] += sent.length;
         progress.update(done.add + done.remove);
