@@ -11,15 +11,13 @@
  * measures the sink's request path, not a real store's latency.
  */
 import { parseArgs } from "node:util";
-import { Secret } from "../src/model/secret.ts";
 import { createObjectStorageSink } from "../src/sinks/object_storage/mod.ts";
 import type { Batch } from "../src/sinks/sink.ts";
 import { journaled, makeNotification } from "../tests/helpers/notifications.ts";
 import {
-  S3RVER_ACCESS_KEY_ID,
   S3RVER_NEEDS,
-  S3RVER_SECRET_ACCESS_KEY,
   s3rverAvailable,
+  s3rverStorageConfig,
   startS3rver,
 } from "../tests/helpers/s3rver.ts";
 
@@ -56,20 +54,7 @@ function batchesFor(prefix: string): Batch[] {
 }
 
 await using server = await startS3rver("bench");
-const sink = createObjectStorageSink({
-  enabled: true,
-  endpoint: server.endpoint,
-  bucket: server.bucket,
-  region: "us-east-1",
-  access_key_id: S3RVER_ACCESS_KEY_ID,
-  secret_access_key: new Secret(S3RVER_SECRET_ACCESS_KEY),
-  prefix: "bench",
-  path_style: true,
-  file_format: "json",
-  compress: false,
-  organize_by_date: true,
-  timeout: 30,
-});
+const sink = createObjectStorageSink(s3rverStorageConfig(server, { prefix: "bench", timeout: 30 }));
 
 async function measure(mode: string, upload: (batches: Batch[]) => Promise<void>) {
   const batches = batchesFor(mode.toUpperCase());

@@ -1,4 +1,6 @@
 import { fileURLToPath } from "node:url";
+import type { ObjectStorageConfig } from "../../src/config/config.ts";
+import { Secret } from "../../src/model/secret.ts";
 
 /**
  * A private S3-compatible server for tests: npm s3rver, installed under `.tools/` (never at the
@@ -120,4 +122,26 @@ function freePort(): number {
   const { port } = listener.addr as Deno.NetAddr;
   listener.close();
   return port;
+}
+
+/** The object storage sink's configuration for `server`, path-style, JSON, as the tests use it. */
+export function s3rverStorageConfig(
+  server: RunningS3rver,
+  overrides: Partial<ObjectStorageConfig> = {},
+): ObjectStorageConfig {
+  return {
+    enabled: true,
+    endpoint: server.endpoint,
+    bucket: server.bucket,
+    region: "us-east-1",
+    access_key_id: S3RVER_ACCESS_KEY_ID,
+    secret_access_key: new Secret(S3RVER_SECRET_ACCESS_KEY),
+    prefix: "notifications",
+    path_style: true,
+    file_format: "json",
+    compress: false,
+    organize_by_date: true,
+    timeout: 5,
+    ...overrides,
+  };
 }

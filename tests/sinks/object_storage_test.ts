@@ -30,6 +30,7 @@ import {
   S3RVER_NEEDS,
   S3RVER_SECRET_ACCESS_KEY,
   s3rverAvailable,
+  s3rverStorageConfig,
   startS3rver,
 } from "../helpers/s3rver.ts";
 import { trickyBatch } from "../helpers/tricky_batch.ts";
@@ -46,27 +47,6 @@ function s3Test(name: string, run: (server: RunningS3rver) => Promise<void>) {
       await run(server);
     },
   });
-}
-
-function configFor(
-  server: RunningS3rver,
-  overrides: Partial<ObjectStorageConfig> = {},
-): ObjectStorageConfig {
-  return {
-    enabled: true,
-    endpoint: server.endpoint,
-    bucket: server.bucket,
-    region: "us-east-1",
-    access_key_id: S3RVER_ACCESS_KEY_ID,
-    secret_access_key: new Secret(S3RVER_SECRET_ACCESS_KEY),
-    prefix: "notifications",
-    path_style: true,
-    file_format: "json",
-    compress: false,
-    organize_by_date: true,
-    timeout: 5,
-    ...overrides,
-  };
 }
 
 function reader(config: ObjectStorageConfig) {
@@ -114,7 +94,7 @@ function encoded(batch: Batch, format: FileFormat): Uint8Array {
 s3Test(
   "every notification of several batches is stored once, named as the local sink names it",
   async (server) => {
-    const config = configFor(server);
+    const config = s3rverStorageConfig(server);
     const sink = createObjectStorageSink(config);
     const batches = [
       ...[1, 2, 3].map((n) => batchOf("REG_A", n)),
@@ -169,7 +149,7 @@ s3Test(
 s3Test(
   "a re-delivered batch PUTs the same key with identical bytes: still one object",
   async (server) => {
-    const config = configFor(server, { prefix: "p/q" });
+    const config = s3rverStorageConfig(server, { prefix: "p/q" });
     const sink = createObjectStorageSink(config);
     const batch = trickyBatch();
     await sink.deliver(batch);
@@ -186,7 +166,7 @@ s3Test("every format is stored as its encoder's bytes, gzipped when asked", asyn
   const batch = trickyBatch();
   for (const format of ["json", "ndjson", "csv", "xml"] as FileFormat[]) {
     for (const compress of [false, true]) {
-      const config = configFor(server, { file_format: format, compress });
+      const config = s3rverStorageConfig(server, { file_format: format, compress });
       await createObjectStorageSink(config).deliver(batch);
       const key = objectKey(batch, config);
       assert.ok(key.endsWith(compress ? `.${format}.gz` : `.${format}`), key);
@@ -196,13 +176,13 @@ s3Test("every format is stored as its encoder's bytes, gzipped when asked", asyn
       if (compress) assert.equal(object!.type, "application/gzip");
     }
   }
-  assert.equal((await reader(configFor(server)).keys()).length, 8);
+  assert.equal((await reader(s3rverStorageConfig(server)).keys()).length, 8);
 });
 
 s3Test(
   "the server stopped mid-run: deliveries fail as typed outages, then catch up after a restart",
   async (server) => {
-    const config = configFor(server, { timeout: 2 });
+    const config = s3rverStorageConfig(server, { timeout: 2 });
     const sink = createObjectStorageSink(config);
     const batches = Array.from({ length: 10 }, (_, i) => batchOf("REG_OUT", i + 1));
     await sink.deliverMany!(batches.slice(0, 4));
@@ -232,7 +212,7 @@ s3Test(
 s3Test(
   "a wrong bucket is the named configuration error, naming object_storage.bucket",
   async (server) => {
-    const config = configFor(server, { bucket: "no-such-bucket" });
+    const config = s3rverStorageConfig(server, { bucket: "no-such-bucket" });
     const sink = createObjectStorageSink(config);
     const error = await sink.deliver(trickyBatch()).catch((e) => e);
     assert.ok(error instanceof ObjectStorageConfigurationError, String(error));
@@ -250,7 +230,7 @@ s3Test(
       !check.ok && (check.error as ObjectStorageConfigurationError).code,
       "OBJECT_STORAGE_NO_SUCH_BUCKET",
     );
-    assert.deepEqual(await checkBucket(configFor(server)), {
+    assert.deepEqual(await checkBucket(s3rverStorageConfig(server)), {
       ok: true,
       url: `${server.endpoint}/traceone/`,
     });
@@ -261,7 +241,7 @@ s3Test(
   "unknown credentials: a named error that never shows the secret, nor does config show",
   async (server) => {
     const secret = "very-secret-value-9d3e1b";
-    const config = configFor(server, {
+    const config = s3rverStorageConfig(server, {
       access_key_id: "AKIDWRONG",
       secret_access_key: new Secret(secret),
     });
@@ -337,7 +317,7 @@ s3Test(
 );
 
 s3Test("measured: 100 batches, one by one and as one deliverMany", async (server) => {
-  const config = configFor(server, { prefix: "bench" });
+  const config = s3rverStorageConfig(server, { prefix: "bench" });
   const sink = createObjectStorageSink(config);
   const one = Array.from({ length: 100 }, (_, i) => batchOf("REG_SEQ", i + 1, 50));
   const many = Array.from({ length: 100 }, (_, i) => batchOf("REG_PAR", i + 1, 50));
