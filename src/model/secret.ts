@@ -81,7 +81,19 @@ export function maskEverywhere(value: string): void {
   if (value.length >= MIN_MASKED_LENGTH) known.add(value);
 }
 
-function spellings(secret: string): string[] {
+/** Every log line is masked: each secret's spellings are worked out once. */
+const spellingsOf = new Map<string, readonly string[]>();
+
+function spellings(secret: string): readonly string[] {
+  let forms = spellingsOf.get(secret);
+  if (forms === undefined) {
+    forms = computeSpellings(secret);
+    spellingsOf.set(secret, forms);
+  }
+  return forms;
+}
+
+function computeSpellings(secret: string): string[] {
   const json = JSON.stringify(secret).slice(1, -1);
   const url = encodeURIComponent(secret);
   // Encoders differ: RFC 3986 strict escapes !'()* too; Python's quote() leaves "/" alone by
