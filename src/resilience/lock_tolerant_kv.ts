@@ -8,9 +8,12 @@
  * every read, write and atomic commit tries again instead of each caller remembering to.
  */
 
+import { backoffDelay } from "./backoff.ts";
+import { sleep } from "./sleep.ts";
+
 /** How long a locked operation is tried again before its error goes up. */
 export interface LockRetryOptions {
-  /** Attempts in all, the first included; 12 span about 2 s of backoff (plus KV's own waits). */
+  /** Attempts in all, the first included; 12 span about 1 s of backoff (plus KV's own waits). */
   attempts?: number;
 }
 
@@ -25,9 +28,8 @@ export async function retryWhileLocked<T>(
       return await operation();
     } catch (error) {
       if (attempt >= attempts || !isLocked(error)) throw error;
-      // 10 ms, doubling to 250 ms, with jitter so two writers do not collide again in step.
-      const delay = Math.min(250, 10 * 2 ** (attempt - 1)) * (0.5 + Math.random());
-      await new Promise((resolve) => setTimeout(resolve, delay));
+      // Jittered, so that two writers do not collide again in step.
+      await sleep(backoffDelay(attempt, { baseMs: 10, maxMs: 250 }));
     }
   }
 }
