@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { withSimulatorCli } from "../helpers/cli.ts";
+import { type Cli, withSimulatorCli } from "../helpers/cli.ts";
 import { adminFetch } from "../helpers/sim_admin.ts";
 import { latestAudit } from "../../src/pipeline/mod.ts";
 import type { RunningSimulator } from "../../src/sim/server.ts";
@@ -15,6 +15,11 @@ async function subjects(sim: RunningSimulator): Promise<string[]> {
   return [...view.subjects].sort();
 }
 
+/** `registrations sync SYNC_REG …` */
+function sync(cli: Cli, ...args: string[]) {
+  return cli("registrations", "sync", REF, ...args);
+}
+
 async function eventually(check: () => Promise<boolean>): Promise<void> {
   for (let i = 0; i < 100 && !(await check()); i++) await new Promise((r) => setTimeout(r, 20));
 }
@@ -23,7 +28,7 @@ Deno.test("registrations sync: a dry run shows the plan and changes nothing; app
   await withSimulatorCli({ reference: REF, ...CLIENT }, async (cli, dir, sim) => {
     const file = `${dir}/suppliers.csv`;
     await Deno.writeTextFile(file, ["duns", ...A].join("\n"));
-    const dry = await cli("registrations", "sync", REF, "--file", file, "--dry-run");
+    const dry = await sync(cli, "--file", file, "--dry-run");
     assert.equal(dry.code, 0, dry.stderr);
     assert.match(dry.stdout, /sync plan for SYNC_REG \(current list: this service's record/);
     assert.match(dry.stdout, /^ {2}add {5}5 \(268909075, /m);
@@ -31,7 +36,7 @@ Deno.test("registrations sync: a dry run shows the plan and changes nothing; app
     assert.match(dry.stdout, /dry run: nothing changed/);
     assert.deepEqual(await subjects(sim), ["081466849"]);
 
-    const applied = await cli("registrations", "sync", REF, "--file", file);
+    const applied = await sync(cli, "--file", file);
     assert.equal(applied.code, 0, applied.stderr);
     assert.match(applied.stdout, /synced SYNC_REG: 5 added, 0 removed/);
     await eventually(async () => (await subjects(sim)).length === 6);
@@ -39,10 +44,8 @@ Deno.test("registrations sync: a dry run shows the plan and changes nothing; app
 
     // The list loses one: only that one is removed (its presence checked with D&B first).
     await Deno.writeTextFile(file, ["duns", ...A.slice(1)].join("\n"));
-    const shrink = await cli(
-      "registrations",
-      "sync",
-      REF,
+    const shrink = await sync(
+      cli,
       "--file",
       file,
       "--max-remove-percent",
@@ -77,10 +80,8 @@ Deno.test("registrations sync: removing more than --max-remove-percent is refuse
     await cli("registrations", "add", REF, ...A);
     const wanted = `${dir}/wanted.txt`;
     await Deno.writeTextFile(wanted, A[0]);
-    const refused = await cli(
-      "registrations",
-      "sync",
-      REF,
+    const refused = await sync(
+      cli,
       "--file",
       wanted,
       "--export-file",
@@ -95,10 +96,8 @@ Deno.test("registrations sync: removing more than --max-remove-percent is refuse
     );
     assert.equal((await subjects(sim)).length, 6, "nothing removed");
 
-    const forced = await cli(
-      "registrations",
-      "sync",
-      REF,
+    const forced = await sync(
+      cli,
       "--file",
       wanted,
       "--export-file",
@@ -116,11 +115,11 @@ Deno.test("registrations sync: an invalid line refuses the apply (its DUNS would
   await withSimulatorCli({ reference: REF, ...CLIENT }, async (cli, dir) => {
     const file = `${dir}/list.txt`;
     await Deno.writeTextFile(file, ["081466849", "12-34"].join("\n"));
-    const dry = await cli("registrations", "sync", REF, "--file", file, "--dry-run");
+    const dry = await sync(cli, "--file", file, "--dry-run");
     assert.equal(dry.code, 0, dry.stderr);
     assert.match(dry.stdout, /^ {2}invalid 1 line\(s\), not used/m);
     assert.match(dry.stdout, /dry run: nothing changed; applying would be refused: 1 invalid line/);
-    const result = await cli("registrations", "sync", REF, "--file", file);
+    const result = await sync(cli, "--file", file);
     assert.equal(result.code, 1);
     assert.match(result.stderr, /list\.txt:2: "12-34" is not a DUNS/);
     assert.match(result.stderr, /refused: 1 invalid line\(s\)/);
@@ -143,7 +142,7 @@ Deno.test("registrations sync --from-sql: the wanted list from the customer's ow
       db.close();
     }
     const query = "SELECT duns FROM suppliers WHERE active = 1";
-    const result = await cli("registrations", "sync", REF, "--from-sql", query);
+    const result = await sync(cli, "--from-sql", query);
     assert.equal(result.code, 0, result.stderr);
     // 081466849 was put there by someone else: not in this service's record, so it is sent
     // again, which D&B takes as already present.
@@ -151,7 +150,7 @@ Deno.test("registrations sync --from-sql: the wanted list from the customer's ow
     await eventually(async () => (await subjects(sim)).includes(A[0]));
     assert.deepEqual(await subjects(sim), ["081466849", A[0]].sort());
 
-    const write = await cli("registrations", "sync", REF, "--from-sql", "DELETE FROM suppliers");
+    const write = await sync(cli, "--from-sql", "DELETE FROM suppliers");
     assert.equal(write.code, 1);
     assert.match(write.stderr, /--from-sql: give one SELECT statement/);
   });
@@ -166,7 +165,7 @@ Deno.test("registrations sync from the record: checking stops once the removal l
     const one = `${dir}/one.txt`;
     await Deno.writeTextFile(one, many[0]);
     const before = sim.state.counters.served;
-    const refused = await cli("registrations", "sync", REF, "--file", one, "--dry-run");
+    const refused = await sync(cli, "--file", one, "--dry-run");
     assert.equal(refused.code, 0, refused.stderr);
     assert.match(
       refused.stdout,
@@ -185,18 +184,16 @@ Deno.test("registrations sync --verify: a DUNS D&B dropped after it accepted it 
   await withSimulatorCli({ reference: REF, ...CLIENT }, async (cli, dir, sim) => {
     const file = `${dir}/suppliers.txt`;
     await Deno.writeTextFile(file, A.slice(0, 3).join("\n"));
-    const applied = await cli("registrations", "sync", REF, "--file", file);
+    const applied = await sync(cli, "--file", file);
     assert.equal(applied.code, 0, applied.stderr);
     await eventually(async () => (await subjects(sim)).length === 4);
     // D&B drops one on its side (an exceptions-file rejection, an EXIT): the record still has it.
     sim.state.registrations.get(REF)!.subjects.delete(A[1]);
 
-    const trusting = await cli("registrations", "sync", REF, "--file", file, "--dry-run");
+    const trusting = await sync(cli, "--file", file, "--dry-run");
     assert.match(trusting.stdout, /^ {2}add {5}0$/m);
-    const verifyDry = await cli(
-      "registrations",
-      "sync",
-      REF,
+    const verifyDry = await sync(
+      cli,
       "--file",
       file,
       "--verify",
@@ -209,7 +206,7 @@ Deno.test("registrations sync --verify: a DUNS D&B dropped after it accepted it 
     );
     assert.match(verifyDry.stdout, /^ {2}keep {4}2$/m);
 
-    const verified = await cli("registrations", "sync", REF, "--file", file, "--verify");
+    const verified = await sync(cli, "--file", file, "--verify");
     assert.equal(verified.code, 0, verified.stderr);
     assert.match(verified.stdout, /synced SYNC_REG: 1 added, 0 removed/);
     await eventually(async () => (await subjects(sim)).includes(A[1]));
@@ -223,7 +220,7 @@ Deno.test("registrations sync removes with the verified one-DUNS DELETE, never t
     const file = `${dir}/wanted.txt`;
     await Deno.writeTextFile(file, A.slice(2).join("\n"));
     const before = sim.state.counters.served;
-    const synced = await cli("registrations", "sync", REF, "--file", file, "--force");
+    const synced = await sync(cli, "--file", file, "--force");
     assert.equal(synced.code, 0, synced.stderr);
     assert.match(synced.stdout, /synced SYNC_REG: 0 added, 2 removed/);
     // Done when the command returns: each removal was its own synchronous call.
@@ -237,10 +234,8 @@ Deno.test("registrations sync --verify with --export-file is a usage error: the 
   await withSimulatorCli({ reference: REF, ...CLIENT }, async (cli, dir) => {
     const file = `${dir}/wanted.txt`;
     await Deno.writeTextFile(file, A[0]);
-    const result = await cli(
-      "registrations",
-      "sync",
-      REF,
+    const result = await sync(
+      cli,
       "--file",
       file,
       "--export-file",
@@ -260,10 +255,8 @@ Deno.test("registrations sync: a split export is given part by part; an invalid 
     await Deno.writeTextFile(part2, [...A.slice(2), "12-34"].join("\n"));
     const wanted = `${dir}/wanted.txt`;
     await Deno.writeTextFile(wanted, ["081466849", ...A].join("\n"));
-    const dry = await cli(
-      "registrations",
-      "sync",
-      REF,
+    const dry = await sync(
+      cli,
       "--file",
       wanted,
       "--export-file",
