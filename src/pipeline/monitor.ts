@@ -428,12 +428,14 @@ export class Monitor {
         lostInARow++;
         if (error.cause instanceof DnbResponseTooLargeError) {
           // This registration's records are large: ask for fewer from now on, so that the next
-          // pages fit before D&B dequeues them rather than after.
+          // pages fit before D&B dequeues them rather than after, and one page per second, so
+          // that a replay response, bounded in bytes, holds each second whole.
           const smaller = Math.max(1, Math.floor(this.#pageSize(registration) / 2));
           this.#pageSizes.set(registration, smaller);
+          this.#pacer.onePagePerSecond(registration);
           log.warn(
             "{registration}: a pull answer was larger than dnb_api.max_response_bytes; pulling " +
-              "{smaller} per page from now on",
+              "{smaller} per page, one page per second, from now on",
             { registration, smaller },
           );
         }
@@ -448,13 +450,14 @@ export class Monitor {
         );
         // D&B may still be at work on a pull that timed out or lost its connection: give it
         // that long again. Then the page, if any, is in the replay log; until the replay shows
-        // its stamps, the next pull keeps clear of the latest second it can have.
+        // its stamps, the next pull keeps clear of the latest second it can have, and that
+        // second takes no other page.
         try {
           await this.#clock.sleep(this.#lateAnswerGraceMs(error), signal);
         } catch {
           return "stopped";
         }
-        this.#pacer.record(registration, latestSecondBy(dnbClock.now(), dnbClock.bounds()));
+        this.#pacer.close(registration, latestSecondBy(dnbClock.now(), dnbClock.bounds()));
         await holder.renewIfDue();
         const recovery = await this.#recover(registration, {
           reason: "lost_response",

@@ -50,7 +50,9 @@ export function latestSecondBy(localMs: number, bounds: OffsetBounds): number {
 
 export class PullPacer {
   readonly #pagesPerSecond: number;
-  /** Per registration: the D&B seconds of its latest pages, ascending, at most pagesPerSecond. */
+  /** Registrations whose records proved large: one page per D&B second for them. */
+  readonly #onePerSecond = new Set<string>();
+  /** Per registration: the D&B seconds of its latest pages, ascending, at most its limit. */
   readonly #seconds = new Map<string, number[]>();
 
   constructor(plan: PullPlan) {
@@ -59,13 +61,32 @@ export class PullPacer {
 
   /** Records that a page of `registration` was (or may have been) stamped in `secondMs`. */
   record(registration: string, secondMs: number): void {
+    const limit = this.#limit(registration);
     const seconds = this.#seconds.get(registration) ?? [];
     seconds.push(secondMs);
     seconds.sort((a, b) => a - b);
-    if (seconds.length > this.#pagesPerSecond) {
-      seconds.splice(0, seconds.length - this.#pagesPerSecond);
-    }
+    if (seconds.length > limit) seconds.splice(0, seconds.length - limit);
     this.#seconds.set(registration, seconds);
+  }
+
+  /**
+   * Records a page whose answer did not arrive whole: its second takes no further page of
+   * `registration`. Every later recovery starting there then reads that second as the first one
+   * did, not grown by pages pulled after it.
+   */
+  close(registration: string, secondMs: number): void {
+    for (let i = 0; i < this.#limit(registration); i++) this.record(registration, secondMs);
+  }
+
+  /**
+   * From now on one page of `registration` per D&B second. A replay response is bounded in bytes
+   * as well as in count: for large records it holds fewer than the pages one second may
+   * otherwise take, and a second it cannot hold is beyond replay.
+   */
+  onePagePerSecond(registration: string): void {
+    this.#onePerSecond.add(registration);
+    const seconds = this.#seconds.get(registration);
+    if (seconds && seconds.length > 1) seconds.splice(0, seconds.length - 1);
   }
 
   /** What another process journaled last: counts only if it is newer than what is known. */
@@ -76,12 +97,17 @@ export class PullPacer {
 
   /**
    * The local time before which the next pull of `registration` must not be sent: once it
-   * reaches D&B, the oldest of its last `pagesPerSecond` pages must lie in an earlier second.
+   * reaches D&B, the oldest of its last pages allowed per second must lie in an earlier second.
    */
   notBefore(registration: string, bounds: OffsetBounds): number {
+    const limit = this.#limit(registration);
     const seconds = this.#seconds.get(registration) ?? [];
-    if (seconds.length < this.#pagesPerSecond) return Number.NEGATIVE_INFINITY;
-    const oldest = seconds[seconds.length - this.#pagesPerSecond];
+    if (seconds.length < limit) return Number.NEGATIVE_INFINITY;
+    const oldest = seconds[seconds.length - limit];
     return oldest + 1000 - bounds.lower + PACING_MARGIN_MS;
+  }
+
+  #limit(registration: string): number {
+    return this.#onePerSecond.has(registration) ? 1 : this.#pagesPerSecond;
   }
 }

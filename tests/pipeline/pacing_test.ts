@@ -44,3 +44,23 @@ Deno.test("recovery starts below any stamp the pull can get, with a second to sp
   // Exactly on a whole second: a strict "after" must still include it.
   assert.equal(replayStartFor(10_020, BOUNDS), 8_000);
 });
+
+Deno.test("a page that did not arrive whole closes its second to the registration's other pages", () => {
+  const pacer = new PullPacer({ pageSize: 25, pagesPerSecond: 3 });
+  pacer.record("R", 5_000);
+  pacer.close("R", 5_000);
+  assert.ok(pacer.notBefore("R", BOUNDS) >= 6_020, "no second or third page in 5.xxx");
+  pacer.record("R", 6_000);
+  assert.ok(pacer.notBefore("R", BOUNDS) < 6_100, "the next second takes pages again");
+});
+
+Deno.test("a registration with large records gets one page per second from then on", () => {
+  const pacer = new PullPacer({ pageSize: 25, pagesPerSecond: 3 });
+  pacer.record("R", 5_000);
+  pacer.record("OTHER", 5_000);
+  pacer.onePagePerSecond("R");
+  assert.ok(pacer.notBefore("R", BOUNDS) >= 6_020);
+  pacer.record("R", 6_000);
+  assert.ok(pacer.notBefore("R", BOUNDS) >= 7_020, "one page took the whole of 6.xxx");
+  assert.equal(pacer.notBefore("OTHER", BOUNDS), Number.NEGATIVE_INFINITY, "per registration");
+});
