@@ -55,6 +55,11 @@ export interface ReplayPage extends NotificationPage {
   crowdedSecond: string | null;
   /** How many of this response's notifications lie in that second. */
   crowdedReached: number;
+  /**
+   * True when responses ask for fewer than `replayMax` because a larger one was over the body
+   * limit: raising `dnb_api.max_response_bytes` would reach more of a crowded second.
+   */
+  cutBySize: boolean;
 }
 
 export interface NotificationsApiOptions {
@@ -205,6 +210,7 @@ export class NotificationsApi {
         duplicates: received - fresh.count,
         crowdedSecond: report === null ? null : replayTimestamp(report.secondMs),
         crowdedReached: report?.reached ?? 0,
+        cutBySize: max < this.replayMax,
       };
       if (step.nextStartMs === null) break;
       startMs = step.nextStartMs;
@@ -222,6 +228,7 @@ export class NotificationsApi {
         duplicates: 0,
         crowdedSecond: replayTimestamp(last.secondMs),
         crowdedReached: last.reached,
+        cutBySize: max < this.replayMax,
       };
     }
   }

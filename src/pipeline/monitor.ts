@@ -658,7 +658,11 @@ export class Monitor {
       result.deadLettered += page.invalid.length;
       result.batches.push(...appended.sequences);
       if (page.crowdedSecond) {
-        const crowded = await this.#crowded(registration, page.crowdedSecond, page.crowdedReached);
+        const crowded = await this.#crowded(registration, {
+          second: page.crowdedSecond,
+          reached: page.crowdedReached,
+          cutBySize: page.cutBySize,
+        });
         result.crowdedSeconds.push(crowded.second);
         result.gap ??= crowded.gap;
       }
@@ -670,19 +674,23 @@ export class Monitor {
   /** A second that held more than one replay response: how much of it is known lost. */
   async #crowded(
     registration: string,
-    second: string,
-    reached: number,
+    { second, reached, cutBySize }: { second: string; reached: number; cutBySize: boolean },
   ): Promise<{ second: CrowdedSecond; gap: ReplayGap }> {
     const secondMs = Date.parse(second);
+    // Cut by bytes rather than by D&B's count, the second may still be reachable whole.
+    const remedy = cutBySize
+      ? "raise dnb_api.max_response_bytes and replay again to reach more of it, or ask D&B " +
+        "for a re-seed if one was lost"
+      : "ask D&B for a re-seed if one was lost";
     const journaled = await this.#options.journal.countInSecond(registration, secondMs);
     const unreachable = Math.max(0, journaled - reached);
     const gap = await this.#reportGap(registration, {
       from: second,
       to: new Date(secondMs + 1000).toISOString(),
       message: `more notifications were delivered in the second ${second} than one replay ` +
-        `response holds (${reached}): ${unreachable} journaled one(s) of that second cannot be ` +
-        "re-fetched, and any others D&B handed over then are beyond replay (ask D&B for a " +
-        "re-seed if one was lost)",
+        `response ${cutBySize ? "within dnb_api.max_response_bytes " : ""}holds (${reached}): ` +
+        `${unreachable} journaled one(s) of that second cannot be re-fetched, and any others D&B ` +
+        `handed over then are beyond replay (${remedy})`,
       unreachable,
     }, Math.floor(secondMs / 1000));
     return { second: { second, reached, unreachable }, gap };

@@ -289,6 +289,33 @@ Deno.test("a second holding more than one replay response is reported once, with
   });
 });
 
+Deno.test("a second cut short by dnb_api.max_response_bytes says which limit reaches more of it", async () => {
+  await withSimulator({ registrations: [REG] }, async (h) => {
+    const secondMs = Math.floor((Date.now() - 60_000) / 1000) * 1000;
+    const notifications = Array.from({ length: 80 }, (_, i) => ({
+      type: "UPDATE",
+      organization: { duns: "081466849" },
+      elements: [{
+        element: "organization.primaryName",
+        previous: `Company ${i}`,
+        current: `Company ${i} ${"Holdings ".repeat(8)}`,
+      }],
+      deliveryTimeStamp: new Date(secondMs + 1 + i * 3).toISOString(),
+    }));
+    await h.admin("POST", `/_sim/registrations/${REF}/notifications`, { notifications });
+    assert.equal((await monitorFor(h).monitor.tick(REF)).journaled, 80);
+    // About 270 bytes each: 80 of them are over four times 4,000 bytes, 50 are not.
+    const { monitor } = monitorFor(h, { maxResponseBytes: 4_000 });
+    const replayed = await monitor.replay(REF, { since: new Date(secondMs - 5_000) });
+    const second = new Date(secondMs).toISOString().replace(".000Z", "Z");
+    assert.deepEqual(replayed.crowdedSeconds, [{ second, reached: 50, unreachable: 30 }]);
+    assert.match(
+      replayed.gap?.message ?? "",
+      /response within dnb_api\.max_response_bytes holds \(50\).*raise dnb_api\.max_response_bytes/,
+    );
+  });
+});
+
 for (const skewMs of [-3_000, 2_500]) {
   Deno.test(`D&B's clock ${skewMs} ms off ours: one page per D&B second, lost answers recovered`, async () => {
     await withSimulator({ registrations: [REG] }, async (h) => {
