@@ -257,17 +257,31 @@ Deno.test("a gap older than D&B's 14-day replay window is reported, not ignored"
   });
 });
 
+/** Queues `count` UPDATEs stamped inside one second a minute ago; returns that second (ms). */
+async function queueInOneSecond(
+  h: SimulatorHarness,
+  count: number,
+  element: (i: number) => Record<string, unknown>,
+): Promise<number> {
+  const secondMs = Math.floor((Date.now() - 60_000) / 1000) * 1000;
+  const notifications = Array.from({ length: count }, (_, i) => ({
+    type: "UPDATE",
+    organization: { duns: "081466849" },
+    elements: [element(i)],
+    deliveryTimeStamp: new Date(secondMs + 1 + i * 3).toISOString(),
+  }));
+  await h.admin("POST", `/_sim/registrations/${REF}/notifications`, { notifications });
+  return secondMs;
+}
+
 Deno.test("a second holding more than one replay response is reported once, with how many are beyond reach", async () => {
   await withSimulator({ registrations: [REG] }, async (h) => {
     // Data from before pacing, or another client: 250 stamped inside one second.
-    const secondMs = Math.floor((Date.now() - 60_000) / 1000) * 1000;
-    const notifications = Array.from({ length: 250 }, (_, i) => ({
-      type: "UPDATE",
-      organization: { duns: "081466849" },
-      elements: [{ element: "organization.numberOfEmployees", previous: i, current: i + 1 }],
-      deliveryTimeStamp: new Date(secondMs + 1 + i * 3).toISOString(),
+    const secondMs = await queueInOneSecond(h, 250, (i) => ({
+      element: "organization.numberOfEmployees",
+      previous: i,
+      current: i + 1,
     }));
-    await h.admin("POST", `/_sim/registrations/${REF}/notifications`, { notifications });
     const { monitor } = monitorFor(h);
     const pulled = await monitor.tick(REF);
     assert.equal(pulled.journaled, 250);
@@ -291,18 +305,11 @@ Deno.test("a second holding more than one replay response is reported once, with
 
 Deno.test("a second cut short by dnb_api.max_response_bytes says which limit reaches more of it", async () => {
   await withSimulator({ registrations: [REG] }, async (h) => {
-    const secondMs = Math.floor((Date.now() - 60_000) / 1000) * 1000;
-    const notifications = Array.from({ length: 80 }, (_, i) => ({
-      type: "UPDATE",
-      organization: { duns: "081466849" },
-      elements: [{
-        element: "organization.primaryName",
-        previous: `Company ${i}`,
-        current: `Company ${i} ${"Holdings ".repeat(8)}`,
-      }],
-      deliveryTimeStamp: new Date(secondMs + 1 + i * 3).toISOString(),
+    const secondMs = await queueInOneSecond(h, 80, (i) => ({
+      element: "organization.primaryName",
+      previous: `Company ${i}`,
+      current: `Company ${i} ${"Holdings ".repeat(8)}`,
     }));
-    await h.admin("POST", `/_sim/registrations/${REF}/notifications`, { notifications });
     assert.equal((await monitorFor(h).monitor.tick(REF)).journaled, 80);
     // About 270 bytes each: 80 of them are over four times 4,000 bytes, 50 are not.
     const { monitor } = monitorFor(h, { maxResponseBytes: 4_000 });
