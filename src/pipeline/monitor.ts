@@ -179,8 +179,6 @@ export class Monitor {
   readonly #busy = new Set<string>();
   /** Registrations waiting out a 429 on a pull, and until when. */
   readonly #rateLimitedUntil = new Map<string, string>();
-  /** Per registration: a page size lowered after an answer too large to read. */
-  readonly #pageSizes = new Map<string, number>();
 
   constructor(options: MonitorOptions) {
     this.#options = options;
@@ -383,7 +381,7 @@ export class Monitor {
       let page;
       try {
         page = await client.notifications.pull(registration, {
-          maxNotifications: this.#pageSize(registration),
+          maxNotifications: this.#pacer.pageSize(registration),
         });
       } catch (error) {
         if (error instanceof DnbApiError && error.status === 429) {
@@ -427,12 +425,8 @@ export class Monitor {
         result.lostResponses++;
         lostInARow++;
         if (error.cause instanceof DnbResponseTooLargeError) {
-          // This registration's records are large: ask for fewer from now on, so that the next
-          // pages fit before D&B dequeues them rather than after, and one page per second, so
-          // that a replay response, bounded in bytes, holds each second whole.
-          const smaller = Math.max(1, Math.floor(this.#pageSize(registration) / 2));
-          this.#pageSizes.set(registration, smaller);
-          this.#pacer.onePagePerSecond(registration);
+          // This registration's records are large: fewer per page, one page per second.
+          const smaller = this.#pacer.shrink(registration);
           log.warn(
             "{registration}: a pull answer was larger than dnb_api.max_response_bytes; pulling " +
               "{smaller} per page, one page per second, from now on",
@@ -505,10 +499,6 @@ export class Monitor {
       result.batches.push(...appended.sequences);
     }
     return "cap";
-  }
-
-  #pageSize(registration: string): number {
-    return this.#pageSizes.get(registration) ?? this.#options.plan.pageSize;
   }
 
   /** How long D&B may go on with a pull whose answer we stopped waiting for. */

@@ -49,14 +49,19 @@ export function latestSecondBy(localMs: number, bounds: OffsetBounds): number {
 }
 
 export class PullPacer {
-  readonly #pagesPerSecond: number;
-  /** Registrations whose records proved large: one page per D&B second for them. */
-  readonly #onePerSecond = new Set<string>();
+  readonly #plan: PullPlan;
+  /** Registrations whose records proved large: their page size; one page per D&B second. */
+  readonly #largeRecords = new Map<string, number>();
   /** Per registration: the D&B seconds of its latest pages, ascending, at most its limit. */
   readonly #seconds = new Map<string, number[]>();
 
   constructor(plan: PullPlan) {
-    this.#pagesPerSecond = plan.pagesPerSecond;
+    this.#plan = plan;
+  }
+
+  /** Notifications to ask for in the next pull of `registration`. */
+  pageSize(registration: string): number {
+    return this.#largeRecords.get(registration) ?? this.#plan.pageSize;
   }
 
   /** Records that a page of `registration` was (or may have been) stamped in `secondMs`. */
@@ -79,14 +84,15 @@ export class PullPacer {
   }
 
   /**
-   * From now on one page of `registration` per D&B second. A replay response is bounded in bytes
-   * as well as in count: for large records it holds fewer than the pages one second may
-   * otherwise take, and a second it cannot hold is beyond replay.
+   * After an answer over the body limit: from now on half the page, so that the next pages fit
+   * before D&B dequeues them rather than after, and one page per D&B second, because a replay
+   * response is bounded in bytes as well as in count and holds fewer large records than the
+   * pages one second could otherwise take. Returns the new page size.
    */
-  onePagePerSecond(registration: string): void {
-    this.#onePerSecond.add(registration);
-    const seconds = this.#seconds.get(registration);
-    if (seconds && seconds.length > 1) seconds.splice(0, seconds.length - 1);
+  shrink(registration: string): number {
+    const smaller = Math.max(1, Math.floor(this.pageSize(registration) / 2));
+    this.#largeRecords.set(registration, smaller);
+    return smaller;
   }
 
   /** What another process journaled last: counts only if it is newer than what is known. */
@@ -108,6 +114,6 @@ export class PullPacer {
   }
 
   #limit(registration: string): number {
-    return this.#onePerSecond.has(registration) ? 1 : this.#pagesPerSecond;
+    return this.#largeRecords.has(registration) ? 1 : this.#plan.pagesPerSecond;
   }
 }

@@ -54,11 +54,13 @@ Deno.test("a page that did not arrive whole closes its second to the registratio
   assert.ok(pacer.notBefore("R", BOUNDS) < 6_100, "the next second takes pages again");
 });
 
-Deno.test("a registration with large records gets one page per second from then on", () => {
+Deno.test("a registration with large records gets half the page and one page per second from then on", () => {
   const pacer = new PullPacer({ pageSize: 25, pagesPerSecond: 3 });
   pacer.record("R", 5_000);
   pacer.record("OTHER", 5_000);
-  pacer.onePagePerSecond("R");
+  assert.equal(pacer.shrink("R"), 12, "half the page");
+  assert.equal(pacer.pageSize("R"), 12);
+  assert.equal(pacer.pageSize("OTHER"), 25);
   assert.ok(pacer.notBefore("R", BOUNDS) >= 6_020);
   pacer.record("R", 6_000);
   assert.ok(pacer.notBefore("R", BOUNDS) >= 7_020, "one page took the whole of 6.xxx");
